@@ -1,0 +1,1 @@
+"""App assembly, settings and the command line."""

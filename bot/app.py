@@ -1,0 +1,71 @@
+"""`create_app(settings)`: the Bolt app, its Web API client pointed at SLACK_API_URL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.listeners import register_listeners
+from bot.settings import Settings
+from handlers.deps import CONTEXT_KEY, Deps
+from models.clock import Clock, SystemClock
+from models.db import make_engine, make_session_factory
+
+WEB_API_TIMEOUT_SECONDS = 10
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """Every Web API call, the bot's and the scheduler's, goes through a client like this one."""
+    client = WebClient(
+        token=settings.bot_token,
+        base_url=settings.slack_api_url,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+    )
+    # Request handlers may wait out one short 429; the scheduler uses its own client without it.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    return client
+
+
+def create_app(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    if sessions is None:
+        sessions = make_session_factory(make_engine(settings.database_url))
+    deps = Deps(
+        sessions=sessions,
+        clock=clock or SystemClock(),
+        facilitators=settings.facilitators,
+    )
+    app = App(
+        client=make_web_client(settings),
+        signing_secret=settings.signing_secret or "",
+        # Answer in the ack's own body as soon as the listener returns; slow work is lazy.
+        process_before_response=True,
+        # No auth.test at start: the app must start (and be testable) without reaching Slack.
+        token_verification_enabled=False,
+        logger=logging.getLogger("buddy.bolt"),
+        listener_executor=listener_executor,
+    )
+    app.middleware(_inject(deps))
+    register_listeners(app)
+    return app
+
+
+def _inject(deps: Deps) -> Callable[..., BoltResponse | None]:
+    def inject_deps(context: Any, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:
+        """Put the app's dependencies where every listener can reach them."""
+        context[CONTEXT_KEY] = deps
+        return next()
+
+    return inject_deps

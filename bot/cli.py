@@ -1,0 +1,74 @@
+"""`python -m bot`: run the app (Socket Mode or HTTP), apply migrations, import data."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from bot.logging_setup import configure_logging
+from bot.settings import SettingsError, load_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 3000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Buddy, the Slack app.")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve Slack's requests over HTTP")
+    serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
+    sub.add_parser("socket", help="connect to Slack over Socket Mode")
+    sub.add_parser("migrate", help="apply database migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    configure_logging()
+    env = os.environ if env is None else env
+    args = build_parser().parse_args(argv)
+    command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")
+    try:
+        if command == "migrate":
+            return _migrate(env)
+        if command == "socket":
+            return _socket(env)
+        port = getattr(args, "port", None) or int(env.get("PORT", DEFAULT_PORT))
+        return _serve(env, port)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _migrate(env: Mapping[str, str]) -> int:
+    from bot.migrate import upgrade_to_head
+
+    settings = load_settings(env, mode="database")
+    upgrade_to_head(settings.database_url)
+    return 0
+
+
+def _serve(env: Mapping[str, str], port: int) -> int:
+    from bot.app import create_app
+    from bot.web import create_wsgi_app, serve
+    from models.db import make_engine, make_session_factory
+
+    settings = load_settings(env, mode="http")
+    sessions = make_session_factory(make_engine(settings.database_url))
+    app = create_app(settings, sessions=sessions)
+    serve(create_wsgi_app(app, sessions), port)
+    return 0
+
+
+def _socket(env: Mapping[str, str]) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    settings = load_settings(env, mode="socket")
+    app = create_app(settings)
+    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    return 0

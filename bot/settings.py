@@ -1,0 +1,105 @@
+"""Settings from the environment, checked once at start so a bad one fails with a clear line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
+DEFAULT_TICK_SECONDS = 10
+README_HINT = "See the 'Settings' table in README.md."
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """One message naming every missing or malformed setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    facilitators: frozenset[str] = field(default_factory=frozenset)
+    tick_seconds: float = DEFAULT_TICK_SECONDS
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+
+def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
+    """Read and check settings for `mode`: "http", "socket", "clock" or "database".
+
+    Each mode asks only for what it needs: "database" (migrations, imports) needs no Slack token.
+
+    Returns settings, or raises SettingsError listing every problem at once.
+    """
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        return (env.get(name) or "").strip() or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    app_token = get("SLACK_APP_TOKEN")
+
+    if mode != "database" and bot_token is None:
+        problems.append("SLACK_BOT_TOKEN is missing (the bot token, starting xoxb-)")
+    elif bot_token is not None and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN should start with xoxb-")
+    if mode == "http" and signing_secret is None:
+        problems.append("SLACK_SIGNING_SECRET is missing (needed to verify Slack's requests)")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN should start with xapp-")
+
+    api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not re.match(r"^https?://", api_url):
+        problems.append("SLACK_API_URL must be an http(s) URL, like https://slack.com/api/")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", database_url):
+        problems.append("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+
+    facilitators: set[str] = set()
+    for raw in (get("BUDDY_FACILITATORS") or "").split(","):
+        user_id = raw.strip()
+        if not user_id:
+            continue
+        if _USER_ID.match(user_id):
+            facilitators.add(user_id)
+        else:
+            problems.append(
+                f"BUDDY_FACILITATORS has {user_id!r}, which is not a Slack user id like U012ABC"
+            )
+
+    tick_seconds = float(DEFAULT_TICK_SECONDS)
+    raw_tick = get("BUDDY_TICK_SECONDS")
+    if raw_tick is not None:
+        try:
+            tick_seconds = float(raw_tick)
+            if tick_seconds <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append("BUDDY_TICK_SECONDS must be a positive number of seconds, like 10")
+
+    if problems:
+        raise SettingsError(
+            "Buddy cannot start:\n" + "\n".join(f"  - {p}" for p in problems) + f"\n{README_HINT}"
+        )
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        facilitators=frozenset(facilitators),
+        tick_seconds=tick_seconds,
+    )

@@ -1,0 +1,16 @@
+"""The feature modules that add `/buddy` subcommands and interactive listeners."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from handlers.command_types import Subcommand
+
+FEATURE_MODULES: tuple[ModuleType, ...] = ()
+
+
+def all_subcommands() -> list[Subcommand]:
+    subcommands: list[Subcommand] = []
+    for module in FEATURE_MODULES:
+        subcommands.extend(module.SUBCOMMANDS)
+    return subcommands

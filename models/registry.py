@@ -1,0 +1,6 @@
+"""Imports every table module so `Base.metadata` is complete (Alembic, tests)."""
+
+from models import actions, calendar, deliveries, meetings, pairs, people, problems
+from models.base import Base
+
+__all__ = ["Base", "actions", "calendar", "deliveries", "meetings", "pairs", "people", "problems"]

@@ -1,0 +1,1 @@
+"""The clock process: decides from the database what is due, and sends each nudge once."""

@@ -1,0 +1,187 @@
+"""Sends requests to the running app exactly as Slack does: form or JSON bodies, signed."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM_ID = "T1"
+
+
+@dataclass
+class HttpResult:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        """The ack's text plus the text of its blocks: what the person reads."""
+        if not self.body:
+            return ""
+        data = self.json()
+        return message_text(data)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    parts = [str(message.get("text", ""))]
+    parts.extend(_block_texts(message.get("blocks") or []))
+    return "\n".join(parts)
+
+
+def _block_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                texts.append(str(node["text"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return texts
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+class SlackClientForTests:
+    """Plays Slack towards the app at `events_url`."""
+
+    def __init__(self, events_url: str, response_url: str) -> None:
+        self.events_url = events_url
+        self.response_url = response_url
+        self._trigger = 0
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> HttpResult:
+        all_headers = {"Content-Type": content_type, **sign(body, timestamp, secret)}
+        all_headers.update(headers or {})
+        request = urllib.request.Request(
+            self.events_url, data=body.encode(), headers=all_headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return HttpResult(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return HttpResult(error.code, error.read().decode())
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = "UALICE",
+        channel: str = "CCOHORT",
+        team: str = TEAM_ID,
+        **signing: Any,
+    ) -> HttpResult:
+        self._trigger += 1
+        form = {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "school",
+            "channel_id": channel,
+            "channel_name": "cohort",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/buddy",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": self.response_url,
+            "trigger_id": f"trigger-{self._trigger}",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **signing)
+
+    def interaction(self, payload: dict[str, Any], **signing: Any) -> HttpResult:
+        """A block action or view submission: a form with one `payload` field of JSON."""
+        payload.setdefault("team", {"id": TEAM_ID, "domain": "school"})
+        payload.setdefault("api_app_id", "A1")
+        payload.setdefault("token", "legacy")
+        self._trigger += 1
+        payload.setdefault("trigger_id", f"trigger-{self._trigger}")
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **signing)
+
+    def block_action(
+        self,
+        action_id: str,
+        value: str = "",
+        *,
+        user: str = "UALICE",
+        channel: str = "CCOHORT",
+        message: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
+        block_id: str = "b",
+        extra_action: dict[str, Any] | None = None,
+    ) -> HttpResult:
+        action: dict[str, Any] = {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "action_ts": str(time.time()),
+        }
+        action.update(extra_action or {})
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "actions": [action],
+            "response_url": self.response_url,
+        }
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
+        else:
+            msg = message or {"ts": "1700000000.000100", "text": "", "blocks": []}
+            payload["channel"] = {"id": channel, "name": "cohort"}
+            payload["message"] = msg
+            payload["container"] = {
+                "type": "message",
+                "message_ts": msg.get("ts"),
+                "channel_id": channel,
+            }
+        return self.interaction(payload)
+
+    def view_submission(
+        self,
+        view: dict[str, Any],
+        state_values: dict[str, Any],
+        *,
+        user: str = "UALICE",
+    ) -> HttpResult:
+        submitted = {
+            "id": view.get("id", "V1"),
+            "hash": "h1",
+            **{k: v for k, v in view.items() if k != "state"},
+            "state": {"values": state_values},
+        }
+        payload = {
+            "type": "view_submission",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "view": submitted,
+        }
+        return self.interaction(payload)
