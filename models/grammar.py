@@ -1,0 +1,465 @@
+"""How people write dates, times, weekdays and mentions in `/buddy`, read without ever raising.
+
+Every parser returns either the value or a `ParseError` whose message says what was wrong and
+whose example is a correct way to write it. Dates are day first (UK); a date without a year is
+its next occurrence on or after today; `thu` and `next thu` are the first Thursday after today.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from functools import cache
+from zoneinfo import available_timezones
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# Short forms people type that are not plain prefixes of the full name.
+_EXTRA_WEEKDAYS = {"weds": 2, "thur": 3, "thurs": 3, "tues": 1}
+_EXTRA_MONTHS = {"sept": 8}
+
+DATE_EXAMPLE = "3/12"
+TIME_EXAMPLE = "16:00"
+WEEKDAY_EXAMPLE = "thu"
+MENTION_EXAMPLE = "@Sam"
+ZONE_EXAMPLE = "Europe/London"
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """What was wrong with some text a person typed, and a correct way to write it."""
+
+    message: str
+    example: str
+
+
+def parse_weekday(text: str) -> int | ParseError:
+    """`thu`, `Thurs`, `Thursday` → 3 (Monday is 0)."""
+    word = _clean(text).rstrip(".,").lower()
+    if word in _EXTRA_WEEKDAYS:
+        return _EXTRA_WEEKDAYS[word]
+    if len(word) >= 3:
+        for index, name in enumerate(WEEKDAY_NAMES):
+            if name.lower().startswith(word):
+                return index
+    return ParseError(
+        f"I couldn't read `{_show(text)}` as a day of the week.", f"{WEEKDAY_EXAMPLE} or Thursday"
+    )
+
+
+_TIME_24 = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_TIME_12 = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?$")
+
+
+def parse_time(text: str) -> time | ParseError:
+    """`16:00`, `16.00`, `4pm`, `4.30pm`, `4:30 pm`, `noon` → a wall-clock time."""
+    word = _clean(text).lower()
+    if word in ("noon", "midday"):
+        return time(12, 0)
+    bad = ParseError(
+        f"I couldn't read `{_show(text)}` as a time.", f"{TIME_EXAMPLE}, 4pm or 4.30pm"
+    )
+    if match := _TIME_24.match(word):
+        hour, minute = int(match[1]), int(match[2])
+        if hour > 23 or minute > 59:
+            return ParseError(f"`{_show(text)}` is not a time on a 24-hour clock.", TIME_EXAMPLE)
+        return time(hour, minute)
+    if match := _TIME_12.match(word):
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            return ParseError(f"`{_show(text)}` is not a time on a 12-hour clock.", "4.30pm")
+        hour = hour % 12 + (12 if match[3] == "p" else 0)
+        return time(hour, minute)
+    if word.isdigit():
+        return ParseError(
+            f"`{_show(text)}` could be morning or afternoon: please add am/pm or use 24 hours.",
+            f"{TIME_EXAMPLE} or 4pm",
+        )
+    return bad
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
+_WORDY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
+_WORDY_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
+
+
+def parse_date(text: str, today: date) -> date | ParseError:
+    """`3/12`, `3 Dec`, `Thu 3 Dec`, `2026-12-03`, `thu`, `next thu`, `today`, `tomorrow`."""
+    words = _clean(text).lower().replace(",", " ").split()
+    if not words:
+        return ParseError("I was expecting a date there.", DATE_EXAMPLE)
+    phrase = " ".join(words)
+    if phrase == "today":
+        return today
+    if phrase == "tomorrow":
+        return today + timedelta(days=1)
+    relative = words[1:] if words[0] == "next" and len(words) == 2 else words
+    if len(relative) == 1 and not isinstance(weekday := parse_weekday(relative[0]), ParseError):
+        return _next_weekday_after(today, weekday)
+
+    # A leading weekday, as in the "Thu 3 Dec" Buddy echoes, must agree with the date.
+    stated_weekday: int | None = None
+    if len(words) > 1 and not isinstance(weekday := parse_weekday(words[0]), ParseError):
+        stated_weekday = weekday
+        phrase = " ".join(words[1:])
+    found = _calendar_date(phrase, today)
+    if isinstance(found, ParseError):
+        return ParseError(found.message.replace("{text}", _show(text)), found.example)
+    if stated_weekday is not None and found.weekday() != stated_weekday:
+        return ParseError(
+            f"{format_day(found, today)} is a {WEEKDAY_NAMES[found.weekday()]}, "
+            f"not a {WEEKDAY_NAMES[stated_weekday]}.",
+            format_day(found, today),
+        )
+    return found
+
+
+def _calendar_date(phrase: str, today: date) -> date | ParseError:
+    not_a_date = ParseError(
+        "I couldn't read `{text}` as a date. Dates are day first.", f"{DATE_EXAMPLE} or 3 Dec"
+    )
+    if match := _ISO.match(phrase):
+        return _make_date(int(match[1]), int(match[2]), int(match[3]))
+    if match := _NUMERIC.match(phrase):
+        return _day_month(int(match[1]), int(match[2]), match[3], today)
+    match = _WORDY.match(phrase)
+    if match:
+        day, month_word, year = int(match[1]), match[2], match[3]
+    elif match := _WORDY_MONTH_FIRST.match(phrase):
+        month_word, day, year = match[1], int(match[2]), match[3]
+    else:
+        return not_a_date
+    month = _month_number(month_word)
+    if month is None:
+        return not_a_date
+    return _day_month(day, month, year, today)
+
+
+def _day_month(day: int, month: int, year_text: str | None, today: date) -> date | ParseError:
+    if year_text is not None:
+        year = int(year_text)
+        return _make_date(year + 2000 if year < 100 else year, month, day)
+    if not 1 <= month <= 12:
+        return ParseError(f"There is no month {month}: dates are day first.", DATE_EXAMPLE)
+    # No year: the next time this day comes round, today included. 29 Feb waits for a leap year.
+    for year in range(today.year, today.year + 9):
+        candidate = _make_date(year, month, day)
+        if isinstance(candidate, ParseError):
+            if not (month == 2 and day == 29):
+                return candidate
+            continue
+        if candidate >= today:
+            return candidate
+    return _make_date(today.year, month, day)
+
+
+def _make_date(year: int, month: int, day: int) -> date | ParseError:
+    if not 1 <= month <= 12:
+        return ParseError(f"There is no month {month}: dates are day first.", DATE_EXAMPLE)
+    if not 1 <= year <= 9998:
+        return ParseError(f"{year} is not a year I can use.", "3/12/2026")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return ParseError(
+            f"There is no {day} {MONTH_NAMES[month - 1]} {year}.", f"{DATE_EXAMPLE} or 3 Dec"
+        )
+
+
+def _month_number(word: str) -> int | None:
+    if word in _EXTRA_MONTHS:
+        return _EXTRA_MONTHS[word]
+    if len(word) < 3:
+        return None
+    for index, name in enumerate(MONTH_NAMES):
+        if name.lower().startswith(word):
+            return index + 1
+    return None
+
+
+def _next_weekday_after(today: date, weekday: int) -> date:
+    """The first such day strictly after today: on a Thursday, `thu` means a week today."""
+    ahead = (weekday - today.weekday() - 1) % 7 + 1
+    return today + timedelta(days=ahead)
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def parse_mention(text: str) -> str | ParseError:
+    """`<@U123|sam>` or `<@U123>` → `U123`."""
+    match = _MENTION.fullmatch(_clean(text))
+    if match:
+        return match[1]
+    return ParseError(
+        f"I couldn't tell who `{_show(text)}` is. Please pick the person from Slack's @ list so "
+        "it turns into a mention.",
+        MENTION_EXAMPLE,
+    )
+
+
+def find_mentions(text: str) -> tuple[list[str], str]:
+    """The user ids mentioned in `text`, in order, and whatever text is left over."""
+    ids = _MENTION.findall(text)
+    rest = _MENTION.sub(" ", text)
+    return ids, " ".join(rest.split())
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_zone(text: str) -> str | ParseError:
+    """An IANA zone name such as `Europe/London`, in any case → its proper spelling."""
+    found = _zones_by_lower_name().get(_clean(text).lower())
+    if found is None or "/" not in found:
+        return ParseError(
+            f"I don't know the time zone `{_show(text)}`. Please use an Area/City name.",
+            f"{ZONE_EXAMPLE} or America/New_York",
+        )
+    return found
+
+
+def format_day(d: date, today: date | None = None) -> str:
+    """`Thu 3 Dec`; the year is added when it is not this year's (given `today`)."""
+    text = f"{WEEKDAY_NAMES[d.weekday()][:3]} {d.day} {MONTH_NAMES[d.month - 1][:3]}"
+    if today is not None and d.year != today.year:
+        text += f" {d.year}"
+    return text
+
+
+def format_time(t: time) -> str:
+    """`16:00`: the 24-hour clock reads the same to everyone."""
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def format_weekday(weekday: int) -> str:
+    return WEEKDAY_NAMES[weekday]
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _show(text: str) -> str:
+    """Echo what someone typed without letting it break Slack's formatting or run on."""
+    shown = _clean(text).replace("`", "'")
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+# -- whole subcommand arguments ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotArgs:
+    weekday: int
+    at: time
+    from_date: date | None
+    zone: str | None
+
+
+@dataclass(frozen=True)
+class BackupArgs:
+    weekday: int
+    at: time
+
+
+IN_PERSON = "in_person"
+VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class FormatArgs:
+    kind: str  # IN_PERSON | VIDEO
+    detail: str | None  # the place, or the video link
+
+
+@dataclass(frozen=True)
+class MoveArgs:
+    which: date | None  # the meeting on this date, or the next one
+    to_date: date
+    at: time | None  # None keeps the meeting's usual time
+
+
+@dataclass(frozen=True)
+class SkipArgs:
+    which: date | None
+    reason: str | None
+
+
+PAIR_EXAMPLE = "/buddy pair @Sam"
+MATCH_EXAMPLE = "/buddy match @Sam @Alex"
+SLOT_EXAMPLE = "/buddy slot thu 16:00"
+BACKUP_EXAMPLE = "/buddy backup fri 8am"
+FORMAT_EXAMPLE = "/buddy format video https://zoom.us/j/123"
+MOVE_EXAMPLE = "/buddy move to 5/12 17:00"
+SKIP_EXAMPLE = "/buddy skip 3/12 parents' evening"
+
+
+def parse_people(text: str, fewest: int, most: int, example: str) -> list[str] | ParseError:
+    """The mentioned user ids (each once), between `fewest` and `most` of them, and nothing else."""
+    ids, rest = find_mentions(text)
+    if rest:
+        stray = parse_mention(rest.split()[0])
+        if isinstance(stray, ParseError):
+            return ParseError(stray.message, example)
+    unique = list(dict.fromkeys(ids))
+    if len(unique) < len(ids):
+        return ParseError("You mentioned the same person twice.", example)
+    if not unique:
+        return ParseError("Please mention who you mean with @.", example)
+    if len(unique) < fewest:
+        return ParseError(f"Please mention {fewest} people.", example)
+    if len(unique) > most:
+        return ParseError(
+            "A trio is the largest buddy group: please mention fewer people.", example
+        )
+    return unique
+
+
+_KEYWORD_SPLIT = re.compile(r"\s+(?=(?:from|tz)\s)", re.IGNORECASE)
+
+
+def parse_slot_args(text: str, today: date) -> SlotArgs | ParseError:
+    """`<weekday> <time> [from <date>] [tz <Area/City>]`."""
+    parts = _KEYWORD_SPLIT.split(" " + _clean(text))
+    head = parts[0].strip()
+    from_date: date | None = None
+    zone: str | None = None
+    for part in parts[1:]:
+        keyword, _, value = part.strip().partition(" ")
+        if keyword.lower() == "from":
+            found = parse_date(value, today)
+            if isinstance(found, ParseError):
+                return ParseError(found.message, "/buddy slot thu 16:00 from 3/12")
+            from_date = found
+        else:
+            named = parse_zone(value)
+            if isinstance(named, ParseError):
+                return ParseError(named.message, "/buddy slot thu 16:00 tz Europe/London")
+            zone = named
+    day_and_time = _weekday_and_time(head, SLOT_EXAMPLE)
+    if isinstance(day_and_time, ParseError):
+        return day_and_time
+    return SlotArgs(day_and_time[0], day_and_time[1], from_date, zone)
+
+
+def parse_backup_args(text: str) -> BackupArgs | ParseError:
+    """`<weekday> <time>`."""
+    day_and_time = _weekday_and_time(_clean(text), BACKUP_EXAMPLE)
+    if isinstance(day_and_time, ParseError):
+        return day_and_time
+    return BackupArgs(*day_and_time)
+
+
+def _weekday_and_time(text: str, example: str) -> tuple[int, time] | ParseError:
+    words = text.split()
+    if len(words) < 2:
+        return ParseError("Please give a day of the week and a time.", example)
+    weekday = parse_weekday(words[0])
+    if isinstance(weekday, ParseError):
+        return ParseError(weekday.message, example)
+    at = parse_time(" ".join(words[1:]))
+    if isinstance(at, ParseError):
+        return ParseError(at.message, example)
+    return weekday, at
+
+
+_LINK = re.compile(r"^<?(https?://[^\s|>]+)(?:\|[^>]*)?>?$")
+
+
+def parse_format_args(text: str) -> FormatArgs | ParseError:
+    """`in-person [where]` or `video <link>` (Slack wraps links as `<https://…>`)."""
+    kind, _, rest = _clean(text).partition(" ")
+    kind = kind.lower().replace("_", "-")
+    if kind in ("in-person", "inperson", "person", "in"):
+        if kind == "in" and rest.lower().startswith("person"):
+            rest = rest[len("person") :].strip()
+        elif kind == "in":
+            return ParseError(
+                "Please say `in-person` or `video`.", "/buddy format in-person the library"
+            )
+        return FormatArgs(IN_PERSON, rest or None)
+    if kind == "video":
+        match = _LINK.match(rest)
+        if not match:
+            return ParseError(
+                "For video, please add the meeting link (starting https://).", FORMAT_EXAMPLE
+            )
+        return FormatArgs(VIDEO, match[1])
+    return ParseError(
+        "Please say whether you meet `in-person` (and where) or by `video` (with the link).",
+        "/buddy format in-person the library",
+    )
+
+
+_TO = re.compile(r"(?:^|\s)to(?:\s|$)", re.IGNORECASE)
+
+
+def parse_move_args(text: str, today: date) -> MoveArgs | ParseError:
+    """`[<date>] to <date> [<time>]`."""
+    cleaned = _clean(text)
+    pieces = _TO.split(cleaned, maxsplit=1)
+    if len(pieces) != 2 or not pieces[1].strip():
+        return ParseError("Please say which date to move the meeting to.", MOVE_EXAMPLE)
+    before, after = pieces[0].strip(), pieces[1].strip()
+    which: date | None = None
+    if before:
+        found = parse_date(before, today)
+        if isinstance(found, ParseError):
+            return ParseError(found.message, "/buddy move 3/12 to 5/12")
+        which = found
+    target = _date_then_optional_time(after, today)
+    if isinstance(target, ParseError):
+        return target
+    return MoveArgs(which, target[0], target[1])
+
+
+def _date_then_optional_time(text: str, today: date) -> tuple[date, time | None] | ParseError:
+    words = text.split()
+    # The time is the last word or two (`17:00`, `4 pm`); try the longest reading first.
+    for time_words in (2, 1):
+        if len(words) > time_words:
+            at = parse_time(" ".join(words[-time_words:]))
+            if not isinstance(at, ParseError):
+                on = parse_date(" ".join(words[:-time_words]), today)
+                if isinstance(on, ParseError):
+                    return ParseError(on.message, MOVE_EXAMPLE)
+                return on, at
+    on = parse_date(text, today)
+    if isinstance(on, ParseError):
+        return ParseError(on.message, MOVE_EXAMPLE)
+    return on, None
+
+
+_DATE_LIKE = re.compile(r"^\d{1,4}[/\-]")
+
+
+def parse_skip_args(text: str, today: date) -> SkipArgs | ParseError:
+    """`[<date>] [reason]`: the longest opening that reads as a date is the date."""
+    words = _clean(text).split()
+    for count in range(min(4, len(words)), 0, -1):
+        found = parse_date(" ".join(words[:count]), today)
+        if not isinstance(found, ParseError):
+            return SkipArgs(found, " ".join(words[count:]) or None)
+    if words and _DATE_LIKE.match(words[0]):
+        found = parse_date(words[0], today)
+        if isinstance(found, ParseError):
+            return ParseError(found.message, SKIP_EXAMPLE)
+    return SkipArgs(None, " ".join(words) or None)
