@@ -1,0 +1,73 @@
+"""What a nudge planner hands the outbox: a keyed delivery, its moment, and how to render it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.quiet_hours import DateSpan, hold_proactive
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PairTarget:
+    """The pair's group DM (opened once and kept)."""
+
+    pair_id: int
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UserTarget:
+    """One participant's DM with the bot."""
+
+    participant_id: int
+    user_id: str
+
+
+Target = PairTarget | UserTarget
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Quiet hours and breaks that hold a proactive nudge; None on a delivery means none apply."""
+
+    zones: tuple[str, ...]
+    fallback_zone: str
+    spans: tuple[DateSpan, ...] = ()
+    spans_zone: str = "Europe/London"
+
+    def hold(self, moment: datetime) -> datetime:
+        return hold_proactive(moment, self.zones, self.fallback_zone, self.spans, self.spans_zone)
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    """One nudge the current state of the world calls for.
+
+    `key` is unique for all time: the same nudge planned again on a later pass, by another clock
+    process or after a restart has the same key, which the outbox sends at most once. A delivery
+    whose key stops being planned (the meeting moved, the action was closed) is not sent.
+    """
+
+    key: str
+    kind: str
+    due_at: datetime
+    target: Target
+    render: Callable[[], OutgoingMessage]
+    describe: str
+    holding: Holding | None = None
+    # Past this moment the nudge is pointless (the meeting is over): recorded as skipped.
+    expires_at: datetime | None = None
+    pair_id: int | None = None
+    participant_id: int | None = None
+
+    def send_at(self) -> datetime:
+        return self.holding.hold(self.due_at) if self.holding else self.due_at
