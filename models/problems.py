@@ -32,5 +32,11 @@ class Problem(Base):
     # Where the command was run, and so where the card goes.
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # An edit of a posted problem is a draft of its own, so the card stays as it was until the
+    # owner posts the edit; this points at the problem it will replace.
+    edits_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
