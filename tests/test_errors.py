@@ -1,0 +1,96 @@
+"""When a listener breaks, the person gets one friendly line and the traceback goes to the log."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers import features
+from handlers.command_types import CommandRequest, Subcommand
+from handlers.deps import Deps
+from handlers.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
+from tests.fake_slack import FakeSlack
+from tests.slack_http import SlackClientForTests
+
+
+def _explode(request: CommandRequest, deps: Deps) -> Reply:
+    raise RuntimeError("quick subcommand broke")
+
+
+def _explode_later(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
+    client.auth_test()  # reaches the fake Slack through SLACK_API_URL
+    raise RuntimeError("slow subcommand broke")
+
+
+def _who_am_i(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
+    return ephemeral(f"You are talking to {client.auth_test()['user_id']}")
+
+
+def _broken_button(ack: Ack, body: dict[str, Any]) -> None:
+    raise RuntimeError("button broke")
+
+
+def _register(app: App) -> None:
+    app.action("broken_button")(_broken_button)
+
+
+BROKEN = types.SimpleNamespace(
+    SUBCOMMANDS=[
+        Subcommand("boom", "/buddy boom", "breaks", "Help", run=_explode),
+        Subcommand("later", "/buddy later", "breaks later", "Help", run_after_ack=_explode_later),
+        Subcommand("whoami", "/buddy whoami", "asks Slack", "Help", run_after_ack=_who_am_i),
+    ],
+    register=_register,
+)
+
+
+@pytest.fixture(autouse=True)
+def _broken_feature(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(features, "FEATURE_MODULES", (*features.FEATURE_MODULES, BROKEN))
+    yield
+
+
+def test_a_broken_quick_subcommand_answers_with_one_friendly_line(
+    slack: SlackClientForTests, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = slack.command("boom")
+    assert result.status == 200
+    assert result.json()["text"] == SOMETHING_WENT_WRONG
+    assert "quick subcommand broke" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_a_broken_slow_subcommand_tells_the_user_through_the_response_url(
+    slack: SlackClientForTests, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = slack.command("later")
+    assert result.status == 200
+    assert fake_slack.calls_to("auth.test")
+    assert fake_slack.response_posts[-1]["text"] == SOMETHING_WENT_WRONG
+    assert "slow subcommand broke" in caplog.text
+
+
+def test_slow_work_answers_after_the_ack_through_the_fake_slack(
+    slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    result = slack.command("whoami")
+    assert result.status == 200
+    assert result.body == ""  # acked at once, the answer follows
+    assert fake_slack.response_posts[-1]["text"] == "You are talking to UBUDDYBOT"
+    assert fake_slack.calls_to("auth.test")[0].headers["authorization"] == "Bearer xoxb-test"
+
+
+def test_a_broken_button_is_acknowledged_and_the_user_is_told(
+    slack: SlackClientForTests, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = slack.block_action("broken_button", user="UBOB")
+    assert result.status == 200
+    [notice] = fake_slack.calls_to("chat.postMessage")
+    assert notice.params["channel"] == "UBOB"
+    assert notice.params["text"] == SOMETHING_WENT_WRONG
+    assert "button broke" in caplog.text
