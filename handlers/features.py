@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from handlers import calendar_admin
 from handlers.command_types import Subcommand
 
-FEATURE_MODULES: tuple[ModuleType, ...] = ()
+FEATURE_MODULES: tuple[ModuleType, ...] = (calendar_admin,)
 
 
 def all_subcommands() -> list[Subcommand]:
