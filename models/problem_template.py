@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 ANSWER_MAX_CHARS = 1500
 ANSWER_MIN_WORDS = 4
 LINK_MAX_CHARS = 500
-AREA_MAX_CHARS = 200
+AREA_MAX_CHARS = 150  # a select option's value holds at most 150
 MAX_AREAS = 100  # a static_select holds at most 100 options, "Other" included
 
 
