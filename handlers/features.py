@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from handlers import calendar_admin, problems
+from handlers import calendar_admin, meetings, pairs, problems
 from handlers.command_types import Subcommand
 
-FEATURE_MODULES: tuple[ModuleType, ...] = (calendar_admin, problems)
+FEATURE_MODULES: tuple[ModuleType, ...] = (calendar_admin, problems, pairs, meetings)
 
 
 def all_subcommands() -> list[Subcommand]:
