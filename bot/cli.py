@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
@@ -23,6 +24,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
     sub.add_parser("socket", help="connect to Slack over Socket Mode")
     sub.add_parser("migrate", help="apply database migrations")
+    importing = sub.add_parser("import", help="import data from a CSV file")
+    kinds = importing.add_subparsers(dest="kind", metavar="modules", required=True)
+    modules = kinds.add_parser(
+        "modules",
+        help="a cohort's module calendar (columns: code,title,insight_module,starts_on)",
+        description="Replace a cohort's module calendar with the modules in a CSV file "
+        "(columns: code,title,insight_module,starts_on). Nothing is written unless every row "
+        "is good.",
+    )
+    modules.add_argument("file", type=Path, help="the CSV file, e.g. samples/modules.csv")
+    modules.add_argument("--cohort", help="the cohort's name (default: the only cohort)")
+    modules.add_argument("--team", help="the Slack workspace id, like T0123ABCD")
+    modules.add_argument(
+        "--add",
+        action="store_true",
+        help="add to the cohort's calendar instead of replacing it",
+    )
     return parser
 
 
@@ -34,6 +52,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         if command == "migrate":
             return _migrate(env)
+        if command == "import":
+            return _import(args, env)
         if command == "socket":
             return _socket(env)
         port = getattr(args, "port", None) or int(env.get("PORT", DEFAULT_PORT))
@@ -48,6 +68,44 @@ def _migrate(env: Mapping[str, str]) -> int:
 
     settings = load_settings(env, mode="database")
     upgrade_to_head(settings.database_url)
+    return 0
+
+
+def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Import a CSV file; a bad file or database gives a friendly message and exit code 1."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.importing import ImportRefused, describe_result, import_modules
+    from models.clock import SystemClock
+    from models.db import make_engine, make_session_factory
+
+    settings = load_settings(env, mode="database")
+    engine = make_engine(settings.database_url)
+    try:
+        result = import_modules(
+            make_session_factory(engine),
+            args.file,
+            now=SystemClock().now(),
+            team=args.team,
+            cohort_name=args.cohort,
+            replace=not args.add,
+        )
+    except ImportRefused as refused:
+        print(refused, file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        first_line = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0]
+        print(
+            f"Couldn't use the database at {shown} ({first_line}), so nothing was imported.\n"
+            "Has `python -m bot migrate` been run against it?",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        engine.dispose()
+    print(describe_result(result))
     return 0
 
 

@@ -227,6 +227,11 @@ def replace_calendar(
 ) -> list[Module]:
     """Swap the cohort's whole calendar for `drafts`, which the caller has already checked."""
     session.execute(delete(Module).where(Module.cohort_id == cohort_id))
+    return store_modules(session, cohort_id, drafts)
+
+
+def store_modules(session: Session, cohort_id: int, drafts: Sequence[ModuleDraft]) -> list[Module]:
+    """Add already-checked drafts to the cohort's calendar, in one flush."""
     modules = [_stored(cohort_id, draft) for draft in drafts]
     session.add_all(modules)
     session.flush()

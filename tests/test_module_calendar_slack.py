@@ -54,7 +54,9 @@ def test_words_for_dates_work_too(
 def test_everyone_may_list_the_calendar_with_this_fortnight_marked(
     slack: SlackClientForTests,
 ) -> None:
-    slack.command("module add A1 23/11/2026 Leading curriculum | Insight module A1", user=FACILITATOR)
+    slack.command(
+        "module add A1 23/11/2026 Leading curriculum | Insight module A1", user=FACILITATOR
+    )
     slack.command(ADD_B2, user=FACILITATOR)
     result = slack.command("module list", user="UALICE")
     assert result.status == 200

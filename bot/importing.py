@@ -1,0 +1,371 @@
+"""`python -m bot import modules`: a cohort's module calendar from a CSV file, all or nothing.
+
+The whole file is read and checked before anything is written, so a facilitator fixing one bad
+row never ends up with half a calendar. By default an import replaces the cohort's calendar
+(re-importing a corrected file is the common case); `--add` keeps the modules already there.
+"""
+
+from __future__ import annotations
+
+import _csv
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.db import session_scope
+from models.directory import DEFAULT_COHORT_NAME, default_cohort
+from models.grammar import format_day
+from models.module_calendar import (
+    CalendarProblem,
+    ModuleDraft,
+    ModuleLike,
+    check_calendar,
+    check_fields,
+    fortnight_end,
+    modules_of,
+    replace_calendar,
+    store_modules,
+)
+from models.people import Cohort
+
+COLUMNS = ("code", "title", "insight_module", "starts_on")
+HEADER = ",".join(COLUMNS)
+README_HINT = 'See "Importing a module calendar" in README.md, and samples/modules.csv.'
+MAX_REPORTED = 50
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+class ImportRefused(Exception):
+    """The import cannot go ahead; the message says why, in words for the person running it."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """A module read from the file, with the line it came from."""
+
+    line: int
+    draft: ModuleDraft
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with the row on one line of the file."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each column is, and how many columns the header row has."""
+
+    positions: dict[str, int]
+    width: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    team_id: str
+    cohort_name: str
+    modules: list[ModuleDraft]
+    replaced: int  # how many modules the cohort had before, now gone (0 when adding)
+    kept: int  # how many were kept alongside the new ones (0 when replacing)
+
+
+def read_module_csv(path: Path) -> tuple[list[Row], list[Problem]]:
+    """Read the file and check each row on its own; raise if the file as a whole is unusable."""
+    text = _read_text(path)
+    try:
+        rows, problems = parse_module_csv(text)
+    except ImportRefused as refused:
+        raise ImportRefused(
+            f"{path} was not imported, and nothing was changed: {refused}"
+        ) from None
+    if not rows and not problems:
+        raise ImportRefused(
+            f"{path} has no modules in it, only a header row, so nothing was imported.\n"
+            f"Add one module a line under the header {HEADER}. {README_HINT}"
+        )
+    return rows, problems
+
+
+def parse_module_csv(text: str) -> tuple[list[Row], list[Problem]]:
+    """The rows that are well formed, and the problems with each row that is not."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    rows: list[Row] = []
+    try:
+        header = _header(reader)
+        ended = reader.line_num
+        for cells in reader:
+            # A quoted value may span lines: a row is reported by the line it starts on.
+            line, ended = ended + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            row_problems, draft = _row(cells, header)
+            problems.extend(Problem(line, p) for p in row_problems)
+            if draft is not None:
+                rows.append(Row(line, draft))
+    except csv.Error as error:
+        problems.append(Problem(reader.line_num, f"this is not valid CSV ({error})."))
+    return rows, problems
+
+
+def check_rows(rows: Sequence[Row], existing: Sequence[ModuleLike] = ()) -> list[Problem]:
+    """The rules between modules, across the file and any modules kept: codes, overlaps."""
+    drafts = [row.draft for row in rows]
+    line_of = {id(row.draft): row.line for row in rows}
+    return [
+        Problem(rows[index].line, _between(problem, rows[index].draft, line_of))
+        for index, problem in check_calendar(drafts, existing)
+    ]
+
+
+def _between(problem: CalendarProblem, draft: ModuleDraft, line_of: dict[int, int]) -> str:
+    clash = problem.clash
+    if clash is None:
+        return problem.message
+    where = (
+        f"on line {line_of[id(clash)]}"
+        if id(clash) in line_of
+        else "already in the cohort's calendar"
+    )
+    if problem.kind == "duplicate":
+        return f"module {clash.code} appears twice (it is also {where})."
+    return (
+        f"module {draft.code}'s fortnight ({_span(draft.starts_on)}) overlaps {clash.code}'s "
+        f"({_span(clash.starts_on)}, {where}); fortnights can't overlap."
+    )
+
+
+def choose_team(session: Session, team: str | None) -> str:
+    """The team named, else the only one Buddy has cohorts for."""
+    if team is not None:
+        team = team.strip()
+        if not re.fullmatch(r"[A-Z0-9]{2,32}", team):
+            raise ImportRefused(
+                f"--team {team!r} is not a Slack workspace id; they look like T0123ABCD."
+            )
+        return team
+    teams = sorted(set(session.scalars(select(Cohort.team_id))))
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise ImportRefused(
+            "Buddy has no cohorts yet, so it can't tell which Slack workspace this calendar is "
+            "for. Please name it with --team, e.g. --team T0123ABCD (the workspace id is the "
+            "part starting with T in the address of Slack in a browser: app.slack.com/client/T…)."
+        )
+    raise ImportRefused(
+        f"Buddy has cohorts in {len(teams)} Slack workspaces ({', '.join(teams)}). "
+        f"Please choose one with --team, e.g. --team {teams[0]}."
+    )
+
+
+def choose_cohort(session: Session, team_id: str, name: str | None, now: datetime) -> Cohort:
+    """The cohort named, else the team's only cohort, else the zero-setup default cohort."""
+    cohorts = list(
+        session.scalars(select(Cohort).where(Cohort.team_id == team_id).order_by(Cohort.name))
+    )
+    names = ", ".join(sorted({c.name for c in cohorts})) or "none yet"
+    if name is None:
+        if len(cohorts) <= 1:
+            return cohorts[0] if cohorts else default_cohort(session, team_id, now)
+        raise ImportRefused(
+            f"Workspace {team_id} has {len(cohorts)} cohorts ({names}). Please choose one with "
+            f'--cohort, e.g. --cohort "{cohorts[0].name}".'
+        )
+    wanted = " ".join(name.split()).casefold()
+    matches = [c for c in cohorts if c.name.casefold() == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches and wanted == DEFAULT_COHORT_NAME.casefold():
+        return default_cohort(session, team_id, now)
+    if matches:
+        raise ImportRefused(
+            f"Workspace {team_id} has {len(matches)} cohorts called {name!r}; please rename one "
+            "in Slack (`/buddy cohort`) so they can be told apart."
+        )
+    raise ImportRefused(
+        f"Workspace {team_id} has no cohort called {name!r}. Its cohorts: {names}. "
+        "A facilitator sets one up by running `/buddy cohort setup <name>` in its channel."
+    )
+
+
+def import_modules(
+    sessions: sessionmaker[Session],
+    path: Path,
+    *,
+    now: datetime,
+    team: str | None = None,
+    cohort_name: str | None = None,
+    replace: bool = True,
+) -> ImportResult:
+    """Check the whole file, then write it in one transaction: every row, or nothing at all."""
+    rows, problems = read_module_csv(path)
+    with session_scope(sessions) as session:
+        team_id = choose_team(session, team)
+        cohort = choose_cohort(session, team_id, cohort_name, now)
+        existing = modules_of(session, cohort.id)
+        kept = [] if replace else existing
+        problems = [*problems, *check_rows(rows, kept)]
+        if problems:
+            raise ImportRefused(_refusal(path, problems))
+        drafts = sorted((row.draft for row in rows), key=lambda d: d.starts_on)
+        if replace:
+            replace_calendar(session, cohort.id, drafts)
+        else:
+            store_modules(session, cohort.id, drafts)
+        return ImportResult(
+            team_id=team_id,
+            cohort_name=cohort.name,
+            modules=drafts,
+            replaced=len(existing) if replace else 0,
+            kept=len(kept),
+        )
+
+
+def describe_result(result: ImportResult) -> str:
+    """What was imported, each fortnight with its weekdays, for the person at the terminal."""
+    count = _plural(len(result.modules), "module")
+    if result.replaced:
+        how = f", replacing its previous calendar of {_plural(result.replaced, 'module')}"
+    elif result.kept:
+        how = f", alongside the {_plural(result.kept, 'module')} it already had"
+    else:
+        how = ""
+    lines = [
+        f"Imported {count} into the {result.cohort_name} cohort (workspace {result.team_id}){how}:"
+    ]
+    width = max(len(d.code) for d in result.modules)
+    for draft in result.modules:
+        lines.append(
+            f"  {draft.code:<{width}}  {_span(draft.starts_on)}  {draft.title} "
+            f"(after {draft.insight_module})"
+        )
+    return "\n".join(lines)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportRefused(f"There is no file at {path}. Please check the path.") from None
+    except IsADirectoryError:
+        raise ImportRefused(f"{path} is a folder; please give the CSV file inside it.") from None
+    except OSError as error:
+        raise ImportRefused(f"Couldn't read {path}: {error.strerror or error}.") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRefused(
+            f"{path} is not UTF-8 text (the first odd character is on line {line}), so nothing "
+            "was imported. In Excel choose Save As → 'CSV UTF-8 (Comma delimited)'; in Google "
+            "Sheets, File → Download → CSV."
+        ) from None
+
+
+def _header(reader: _csv.Reader) -> Header:
+    """Where each column is; raise if the header row is missing or lacks a column."""
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        names = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in cells]
+        positions: dict[str, int] = {}
+        for index, name in enumerate(names):
+            if name in positions and name in COLUMNS:
+                raise ImportRefused(
+                    f"line {reader.line_num}: the header names the column {name} twice."
+                )
+            positions.setdefault(name, index)
+        missing = [c for c in COLUMNS if c not in positions]
+        if len(missing) == len(COLUMNS):
+            raise ImportRefused(
+                f"line {reader.line_num}: the first line should be the header row, {HEADER}. "
+                + README_HINT
+            )
+        if missing:
+            raise ImportRefused(
+                f"line {reader.line_num}: the header row has no {', '.join(missing)} column. "
+                f"It should be: {HEADER}. {README_HINT}"
+            )
+        return Header({c: positions[c] for c in COLUMNS}, len(cells))
+    raise ImportRefused(f"the file is empty. It should start with the header row {HEADER}.")
+
+
+def _row(cells: list[str], header: Header) -> tuple[list[str], ModuleDraft | None]:
+    width = header.width
+    if any(cell.strip() for cell in cells[width:]):
+        return [
+            f"this row has {len(cells)} values but the header has {width} columns. "
+            'A title with a comma in it needs double quotes: "Leading teaching, part 1".'
+        ], None
+    values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in header.positions.items()}
+    problems: list[str] = []
+    starts_on = _csv_date(values["starts_on"])
+    if isinstance(starts_on, str):
+        problems.append(starts_on)
+    draft = ModuleDraft.of(
+        values["code"],
+        values["title"],
+        values["insight_module"],
+        starts_on if isinstance(starts_on, date) else date.min,
+    )
+    field_problem = check_fields(draft)
+    if field_problem is not None:
+        problems.append(field_problem.message)
+    return problems, (None if problems else draft)
+
+
+def _csv_date(text: str) -> date | str:
+    """`2026-12-03` or day-first `3/12/2026`; a year is required, as a file outlives its year."""
+    if not text:
+        return "starts_on is empty; give the module's first day, like 2026-12-03 or 3/12/2026."
+    year = month = day = 0
+    if match := _ISO_DATE.match(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _UK_DATE.match(text):
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+    else:
+        return (
+            f"starts_on {text!r} is not a date I can read; write 2026-12-03 or 3/12/2026 "
+            "(day first, with the year)."
+        )
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return f"starts_on {text!r} is not a real date (dates here are day first: 3/12/2026)."
+
+
+def _refusal(path: Path, problems: Sequence[Problem]) -> str:
+    ordered = sorted(problems, key=lambda p: p.line)
+    shown = [str(p) for p in ordered[:MAX_REPORTED]]
+    if len(problems) > MAX_REPORTED:
+        shown.append(f"... and {len(problems) - MAX_REPORTED} more.")
+    return (
+        f"{path} was not imported, and nothing was changed:\n"
+        + "\n".join(f"  {p}" for p in shown)
+        + f"\nThe columns are {HEADER}. {README_HINT}"
+    )
+
+
+def _span(starts_on: date) -> str:
+    end = fortnight_end(starts_on)
+    return f"{format_day(starts_on)} {starts_on.year} to {format_day(end)} {end.year}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
