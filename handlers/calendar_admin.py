@@ -66,6 +66,16 @@ class Place:
 # Parsing: text → values or a refusal with a correct example.
 
 
+def unescape(text: str) -> str:
+    """Slack sends `&`, `<` and `>` in command text as entities; store what was typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def esc(text: str) -> str:
+    """Text someone typed, made safe to show in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def split_leading_date(text: str, today: date) -> tuple[date, str] | ParseError:
     """Read a date from the start of `text` (up to four words), returning it and the rest.
 
@@ -197,7 +207,7 @@ def module_line(module: Module, today: date, current: bool) -> str:
     marker = ":arrow_right: " if current else ""
     return (
         f"{marker}*{module.code}*  {fortnight_text(module.starts_on, today)}  "
-        f"{module.title}  _(after {module.insight_module})_"
+        f"{esc(module.title)}  _(after {esc(module.insight_module)})_"
     )
 
 
@@ -206,7 +216,7 @@ def build_module_list(cohort_name: str, modules: Sequence[Module], today: date) 
     title = f"Module calendar: {cohort_name}"
     if not modules:
         text = (
-            f"The {cohort_name} cohort has no module calendar yet. A facilitator can add "
+            f"The {esc(cohort_name)} cohort has no module calendar yet. A facilitator can add "
             f"modules one at a time (`{MODULE_ADD_EXAMPLE}`) or import a CSV file with "
             f"{IMPORT_HINT}."
         )
@@ -230,12 +240,13 @@ def build_break_list(cohort_name: str, breaks: Sequence[CohortBreak], today: dat
     title = f"Breaks: {cohort_name}"
     if not breaks:
         text = (
-            f"The {cohort_name} cohort has no breaks. A facilitator can add one: "
+            f"The {esc(cohort_name)} cohort has no breaks. A facilitator can add one: "
             f"`{BREAK_ADD_EXAMPLE}`."
         )
         return ephemeral(text, [header_block(title), section_block(text)])
     lines = [
-        f"{number}. *{b.name}*  {break_dates_text(b, today)}" for number, b in enumerate(breaks, 1)
+        f"{number}. *{esc(b.name)}*  {break_dates_text(b, today)}"
+        for number, b in enumerate(breaks, 1)
     ]
     blocks: list[dict[str, Any]] = [header_block(title)]
     blocks.extend(section_block(chunk) for chunk in _chunks(lines))
@@ -264,8 +275,8 @@ def calendar_problem_reply(problem: CalendarProblem, draft: ModuleDraft, place: 
     clash = problem.clash
     if problem.kind == "duplicate" and clash is not None:
         return problem_reply(
-            f"The {place.cohort.name} calendar already has module {draft.code} "
-            f"({clash.title}, {fortnight_text(clash.starts_on, today)}). "
+            f"The {esc(place.cohort.name)} calendar already has module {draft.code} "
+            f"({esc(clash.title)}, {fortnight_text(clash.starts_on, today)}). "
             "To change it, remove it first, then add it again.",
             f"/buddy module remove {draft.code}",
         )
@@ -278,7 +289,8 @@ def calendar_problem_reply(problem: CalendarProblem, draft: ModuleDraft, place: 
             f"Module {draft.code}'s fortnight ({fortnight_text(draft.starts_on, today)}) would "
             f"overlap {clash.code}'s ({fortnight_text(clash.starts_on, today)}): fortnights "
             "can't overlap.",
-            f"/buddy module add {draft.code} {typed} {draft.title} | {draft.insight_module}",
+            f"/buddy module add {draft.code} {typed} {esc(draft.title)} | "
+            f"{esc(draft.insight_module)}",
         )
     return problem_reply(problem.message, MODULE_ADD_EXAMPLE)
 
@@ -320,7 +332,7 @@ def _dispatch(
             session, deps.facilitators, request.team_id, request.user_id
         ):
             return refusal
-        return run(session, _place(session, request, deps), rest.strip())
+        return run(session, _place(session, request, deps), unescape(rest.strip()))
 
 
 def run_module(request: CommandRequest, deps: Deps) -> Reply:
@@ -354,9 +366,10 @@ def _module_add(session: Session, place: Place, args: str) -> Reply:
         return calendar_problem_reply(added, draft, place)
     today = place.today
     text = (
-        f":white_check_mark: Added module *{added.code} {added.title}* to the "
-        f"{place.cohort.name} calendar: the fortnight {fortnight_text(added.starts_on, today)}, "
-        f"after _{added.insight_module}_."
+        f":white_check_mark: Added module *{added.code} {esc(added.title)}* to the "
+        f"{esc(place.cohort.name)} calendar: the fortnight "
+        f"{fortnight_text(added.starts_on, today)}, "
+        f"after _{esc(added.insight_module)}_."
     )
     overlapping = [
         b
@@ -365,8 +378,8 @@ def _module_add(session: Session, place: Place, args: str) -> Reply:
     ]
     for found in overlapping:
         text += (
-            f"\nNote: the break *{found.name}* ({break_dates_text(found, today)}) falls in this "
-            "fortnight, and nothing is nudged then."
+            f"\nNote: the break *{esc(found.name)}* ({break_dates_text(found, today)}) falls "
+            "in this fortnight, and nothing is nudged then."
         )
     return ephemeral(text)
 
@@ -381,13 +394,13 @@ def _module_remove(session: Session, place: Place, args: str) -> Reply:
         known = f" Its modules: {', '.join(codes)}." if codes else " It has no modules yet."
         example = f"/buddy module remove {codes[0]}" if codes else MODULE_REMOVE_EXAMPLE
         return problem_reply(
-            f"The {place.cohort.name} calendar has no module {normalise_code(code)}.{known}",
+            f"The {esc(place.cohort.name)} calendar has no module {normalise_code(code)}.{known}",
             example,
         )
     return ephemeral(
-        f":wastebasket: Removed module *{removed.code} {removed.title}* "
-        f"({fortnight_text(removed.starts_on, place.today)}) from the {place.cohort.name} "
-        "calendar."
+        f":wastebasket: Removed module *{removed.code} {esc(removed.title)}* "
+        f"({fortnight_text(removed.starts_on, place.today)}) from the "
+        f"{esc(place.cohort.name)} calendar."
     )
 
 
@@ -423,9 +436,9 @@ def _break_add(session: Session, place: Place, args: str) -> Reply:
         n for n, b in enumerate(breaks_of(session, place.cohort.id), 1) if b.id == added.id
     )
     return ephemeral(
-        f":palm_tree: Added break {number}, *{added.name}*: "
+        f":palm_tree: Added break {number}, *{esc(added.name)}*: "
         f"{break_dates_text(added, place.today)} ({days}). Nothing is nudged in the "
-        f"{place.cohort.name} cohort then."
+        f"{esc(place.cohort.name)} cohort then."
     )
 
 
@@ -441,13 +454,13 @@ def _break_remove(session: Session, place: Place, args: str) -> Reply:
     if removed is None:
         known = f"there are {count}" if count else "there are no breaks yet"
         return problem_reply(
-            f"There is no break {int(text)} in the {place.cohort.name} cohort: {known}. "
+            f"There is no break {int(text)} in the {esc(place.cohort.name)} cohort: {known}. "
             "See them with `/buddy break list`.",
             BREAK_REMOVE_EXAMPLE if count else "/buddy break list",
         )
     return ephemeral(
-        f":wastebasket: Removed the break *{removed.name}* "
-        f"({break_dates_text(removed, place.today)}) from the {place.cohort.name} cohort."
+        f":wastebasket: Removed the break *{esc(removed.name)}* "
+        f"({break_dates_text(removed, place.today)}) from the {esc(place.cohort.name)} cohort."
     )
 
 

@@ -178,3 +178,15 @@ def test_help_lists_the_facilitator_commands(slack: SlackClientForTests) -> None
     text = slack.command("help").text
     assert "/buddy module add|list|remove" in text
     assert "/buddy break add|list|remove" in text
+
+
+def test_ampersands_are_stored_as_typed_and_shown_escaped(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    # Slack sends `&` in command text as `&amp;`.
+    result = slack.command(
+        "module add B2 3/12 Curriculum &amp; assessment | Insight B1 &lt;core&gt;",
+        user=FACILITATOR,
+    )
+    assert "*B2 Curriculum &amp; assessment*" in result.json()["text"]
+    assert stored(sessions)[0][2:] == ("Curriculum & assessment", "Insight B1 <core>")
