@@ -18,6 +18,7 @@ from handlers.blocks import (
     mrkdwn,
     plain,
     section_block,
+    truncate,
 )
 from models.problem_drafts import CONFIRM, REVIEW, DraftSnapshot
 from models.problem_template import (
@@ -54,9 +55,37 @@ ViewDict = dict[str, Any]
 MessageDict = dict[str, Any]
 
 
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+SECTION_CHUNK = 2900  # leaves room for a step's title above its first chunk
+
+
 def escape_mrkdwn(text: str) -> str:
     """Slack's three control characters, so typed text shows as typed and pings nobody."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(_ESCAPES.get(char, char) for char in text)
+
+
+def escaped_chunks(text: str, limit: int = SECTION_CHUNK) -> list[str]:
+    """Escaped text in pieces of at most `limit`, never splitting an escape, preferring spaces.
+
+    Escaping can make an answer up to five times longer (`&` is `&amp;`), so even a 1,500
+    character answer may need more than one 3,000-character section.
+    """
+    chunks: list[str] = []
+    current = ""
+    for char in text:
+        piece = _ESCAPES.get(char, char)
+        if len(current) + len(piece) > limit:
+            cut = current.rfind(" ", limit // 2)
+            if cut > 0:
+                chunks.append(current[:cut])
+                current = current[cut + 1 :]
+            else:
+                chunks.append(current)
+                current = ""
+        current += piece
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
 
 
 def wizard_metadata(draft_id: int, step: int) -> str:
@@ -169,11 +198,16 @@ def example_problems_text() -> str:
 
 
 def _answer_sections(draft: DraftSnapshot) -> list[dict[str, Any]]:
+    """Each answer under its title; a very long one runs on into a second section."""
     sections = []
     for step in STEPS:
         answer = draft.answers.get(step.key) or ""
-        shown = escape_mrkdwn(answer) if answer else "_Not written yet._"
-        sections.append(section_block(f"*{step.title}*\n{shown}"))
+        if not answer:
+            sections.append(section_block(f"*{step.title}*\n_Not written yet._"))
+            continue
+        first, *rest = escaped_chunks(answer)
+        sections.append(section_block(f"*{step.title}*\n{first}"))
+        sections += [section_block(chunk) for chunk in rest]
     return sections
 
 
@@ -330,9 +364,8 @@ def build_problem_card(draft: DraftSnapshot) -> MessageDict:
             block_id="problem_card",
         )
     )
-    summary = escape_mrkdwn(draft.answers.get("problem") or "")
-    text = f"{owner}'s problem: {summary}"
-    return {"text": text[:3000], "blocks": blocks}
+    summary = escape_mrkdwn(truncate(draft.answers.get("problem") or "", 150))
+    return {"text": f"{owner}'s problem: {summary}", "blocks": blocks}
 
 
 def build_withdrawn_card(owner_user_id: str) -> MessageDict:
