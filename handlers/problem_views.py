@@ -46,6 +46,8 @@ CRITERIA_BLOCK = "criteria"
 AREA_BLOCK = "framework_area"
 LINK_BLOCK = "artefact_link"
 
+UNREACHABLE = "unreachable"  # no answer from Slack at all, rather than an error code
+
 TITLE_LIMIT = 24
 OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
@@ -387,6 +389,8 @@ def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> Mes
             f"part of. Type `/invite @Buddy` in {channel} (or run `/buddy problem` from a "
             "channel I'm in), then press *Try again*."
         )
+    elif error == UNREACHABLE:
+        why = "I couldn't reach Slack just then. Please press *Try again* in a minute."
     elif error == "is_archived":
         why = f"{channel} has been archived. Run `/buddy problem` from another channel."
     else:

@@ -15,7 +15,6 @@ with *Try again* and *Open my draft*: the draft is kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +36,7 @@ from handlers.problem_views import (
     LINK_BLOCK,
     OPEN_DRAFT_ACTION,
     RETRY_ACTION,
+    UNREACHABLE,
     WITHDRAW_ACTION,
     build_confirm_view,
     build_notice_view,
@@ -138,20 +138,33 @@ def _action_problem_id(body: dict[str, Any]) -> int | None:
 
 
 def open_wizard(request: CommandRequest, deps: Deps, client: WebClient) -> Reply | None:
-    """Open the wizard on the caller's draft (new or resumed) straight after the ack."""
+    """`/buddy problem`: open the wizard straight after the ack, to post in this channel."""
+    caller = Caller(team_id=request.team_id, user_id=request.user_id)
+    if open_problem_wizard(deps, client, caller, request.channel_id, request.trigger_id):
+        return None
+    return ephemeral(
+        ":hourglass: Slack closed the window before I could open your draft. "
+        "Please run `/buddy problem` again: your draft is saved."
+    )
+
+
+def open_problem_wizard(
+    deps: Deps, client: WebClient, caller: Caller, channel_id: str, trigger_id: str | None
+) -> bool:
+    """Open the caller's draft (new or resumed) with a fresh trigger; False if Slack refused.
+
+    Anything with a trigger can start drafting (the later community-prep button, say).
+    """
     now = deps.clock.now()
     with deps.session() as session:
-        draft = start_or_resume(session, request.team_id, request.user_id, request.channel_id, now)
+        draft = start_or_resume(session, caller.team_id, caller.user_id, channel_id, now)
         view = _wizard_view(session, draft, now, _RESUMED if _has_answers(draft) else None)
     try:
-        client.views_open(trigger_id=request.trigger_id, view=view)
+        client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError:
         logger.exception("Could not open the problem wizard")
-        return ephemeral(
-            ":hourglass: Slack closed the window before I could open your draft. "
-            "Please run `/buddy problem` again: your draft is saved."
-        )
-    return None
+        return False
+    return True
 
 
 def _has_answers(draft: Problem) -> bool:
@@ -274,9 +287,13 @@ def publish(deps: Deps, client: WebClient, caller: Caller, draft_id: int) -> dic
         return {"text": str(refusal)}
     try:
         channel_id, ts = _send_card(client, target.channel_id, target.ts, card)
-    except SlackApiError as error:
-        code = str(error.response.get("error") or "unknown_error")
-        logger.warning("Could not post problem %s in %s: %s", draft_id, target.channel_id, code)
+    except (SlackApiError, OSError) as error:
+        if isinstance(error, SlackApiError):
+            code = str(error.response.get("error") or "unknown_error")
+            logger.warning("Could not post problem %s in %s: %s", draft_id, target.channel_id, code)
+        else:
+            code = UNREACHABLE
+            logger.exception("Could not reach Slack to post problem %s", draft_id)
         with deps.session() as session:
             post_failed(
                 owned_draft(session, draft_id, caller.team_id, caller.user_id), deps.clock.now()
@@ -503,11 +520,10 @@ def open_draft_after_ack(
 
 
 def register(app: App) -> None:
-    lazy_only: Callable[..., None] = ack_only
     app.view(CALLBACK_ID)(ack=ack_wizard_submission, lazy=[publish_after_submission])
     app.view_closed(CALLBACK_ID)(save_when_closed)
-    app.action(BACK_ACTION)(ack=lazy_only, lazy=[back_after_ack])
-    app.action(EDIT_ACTION)(ack=lazy_only, lazy=[edit_after_ack])
-    app.action(WITHDRAW_ACTION)(ack=lazy_only, lazy=[withdraw_after_ack])
-    app.action(RETRY_ACTION)(ack=lazy_only, lazy=[retry_after_ack])
-    app.action(OPEN_DRAFT_ACTION)(ack=lazy_only, lazy=[open_draft_after_ack])
+    app.action(BACK_ACTION)(ack=ack_only, lazy=[back_after_ack])
+    app.action(EDIT_ACTION)(ack=ack_only, lazy=[edit_after_ack])
+    app.action(WITHDRAW_ACTION)(ack=ack_only, lazy=[withdraw_after_ack])
+    app.action(RETRY_ACTION)(ack=ack_only, lazy=[retry_after_ack])
+    app.action(OPEN_DRAFT_ACTION)(ack=ack_only, lazy=[open_draft_after_ack])

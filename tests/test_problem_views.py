@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from handlers.problem_views import (
+    UNREACHABLE,
     build_confirm_view,
     build_notice_view,
     build_post_failed_message,
@@ -88,8 +89,10 @@ def test_every_message_keeps_within_limits() -> None:
     draft = long_draft()
     checked_message(build_problem_card(draft))
     checked_message(build_withdrawn_card(draft.owner_user_id))
-    for error in ("not_in_channel", "channel_not_found", "is_archived", "ratelimited"):
+    for error in ("not_in_channel", "channel_not_found", "is_archived", UNREACHABLE, "x" * 500):
         checked_message(build_post_failed_message(draft.id, "C1", error))
+    unreachable = build_post_failed_message(1, "C1", UNREACHABLE)
+    assert "couldn't reach Slack" in unreachable["blocks"][0]["text"]["text"]
     checked_message(build_posted_message("C1"))
 
 

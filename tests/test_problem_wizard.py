@@ -391,6 +391,24 @@ def test_the_owner_edits_the_card_and_the_same_message_is_updated(
     assert problem.status == POSTED
 
 
+def test_an_edit_whose_card_was_deleted_posts_a_fresh_card(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    post_alices_problem(slack, fake_slack)
+    problem_id = str(only_problem(sessions).id)
+    slack.block_action("problem_edit", problem_id, channel="C1")
+    view = view_of(fake_slack.calls_to("views.open")[-1])
+    for text in ANSWERS:
+        view = next_view(slack, view, text)
+    fake_slack.fail_next("chat.update", error="message_not_found")
+    slack.view_submission(view, review_values())
+    assert len(fake_slack.calls_to("chat.update")) == 1
+    reposted = fake_slack.calls_to("chat.postMessage")[-1]
+    assert reposted.params["channel"] == "C1"
+    problem = only_problem(sessions)
+    assert problem.message_ts == "1700000002.000100"  # the card's buttons now act on this one
+
+
 def test_someone_else_is_refused_politely_on_edit_and_withdraw(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
