@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.directory import cohort_of, ensure_participant
@@ -189,12 +190,21 @@ def _create_pair(
     pair = Pair(
         team_id=members[0].team_id, cohort_id=cohort.id, formed_by=formed_by, created_at=now
     )
-    session.add(pair)
-    session.flush()
-    session.add_all(
-        PairMember(pair_id=pair.id, participant_id=m.id, joined_at=now) for m in members
-    )
-    session.flush()
+    try:
+        # Two requests can race for the same buddy: the unique membership decides.
+        with session.begin_nested():
+            session.add(pair)
+            session.flush()
+            session.add_all(
+                PairMember(pair_id=pair.id, participant_id=m.id, joined_at=now) for m in members
+            )
+            session.flush()
+    except IntegrityError as error:
+        raise PairingError(
+            "One of you was paired with someone else a moment ago. Please check with "
+            "`/buddy status` and try again.",
+            "/buddy status",
+        ) from error
     return pair
 
 
