@@ -253,7 +253,6 @@ def _submit_step(
         return {"response_action": "clear"}
     if step == CONFIRM:
         confirm_post(draft, now)
-        return {"response_action": "clear"}
     return {"response_action": "clear"}
 
 
