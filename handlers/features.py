@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from handlers import calendar_admin, meetings, pairs, problems
+from handlers import calendar_admin, meeting_buttons, meetings, pairs, problems
 from handlers.command_types import Subcommand
 
-FEATURE_MODULES: tuple[ModuleType, ...] = (calendar_admin, problems, pairs, meetings)
+FEATURE_MODULES: tuple[ModuleType, ...] = (
+    calendar_admin,
+    problems,
+    pairs,
+    meetings,
+    meeting_buttons,
+)
 
 
 def all_subcommands() -> list[Subcommand]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scheduler.meeting_nudges import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
 
-PLANNERS: tuple[Planner, ...] = ()
+PLANNERS: tuple[Planner, ...] = (plan_meeting_nudges, plan_slot_nudges)

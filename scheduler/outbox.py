@@ -52,7 +52,7 @@ def record_due(session: Session, planned: Sequence[PlannedDelivery], now: dateti
             "participant_id": p.participant_id,
             "status": PENDING,
             "due_at": p.due_at,
-            "next_attempt_at": p.send_at(),
+            "next_attempt_at": p.decide_at(),
             "attempts": 0,
             "created_at": now,
         }

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from handlers.messages import OutgoingMessage
 from models.quiet_hours import DateSpan, hold_proactive
 
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
+__all__ = ["OutgoingMessage"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +67,8 @@ class PlannedDelivery:
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at
+
+    def decide_at(self) -> datetime:
+        """When a pass acts on it: sends it, or records it skipped if held past its usefulness."""
+        send_at = self.send_at()
+        return min(send_at, self.expires_at) if self.expires_at else send_at

@@ -82,7 +82,7 @@ class PassRunner:
         report = PassReport(at=now, dry_run=dry_run)
         with self.sessions() as session:
             planned = self.plan(session, now)
-            due = [p for p in planned.values() if p.send_at() <= now]
+            due = [p for p in planned.values() if p.decide_at() <= now]
             if dry_run:
                 self._dry_run(session, now, due, report)
                 return report

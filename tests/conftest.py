@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, delete
@@ -25,6 +25,9 @@ from models.db import make_engine, make_session_factory
 from models.registry import Base
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SIGNING_SECRET, SlackClientForTests
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 FACILITATOR = "UFACIL"
 # Tue 24 Nov 2026, 10:00 in London: the tests' "now" unless a test moves the clock.
@@ -124,17 +127,39 @@ class InlineExecutor(Executor):
         return future
 
 
+class SwappableApp:
+    """One server for the whole run; each test plugs its own app in (no per-test teardown)."""
+
+    def __init__(self) -> None:
+        self.app: WSGIApplication | None = None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        assert self.app is not None, "no app plugged in"
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def http_server() -> tuple[SwappableApp, str]:
+    """The production WSGI server (Waitress) on a free local port, for the whole run."""
+    holder = SwappableApp()
+    server = create_server(holder, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return holder, f"http://127.0.0.1:{server.effective_port}"
+
+
 @pytest.fixture
 def app_url(
-    settings: Settings, sessions: sessionmaker[Session], clock: SettableClock
+    http_server: tuple[SwappableApp, str],
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
 ) -> Iterator[str]:
-    """The real app, served over HTTP by the production server, on a free local port."""
+    """The real app, served over HTTP, with this test's settings, database and clock."""
+    holder, url = http_server
     app = create_app(settings, sessions=sessions, clock=clock, listener_executor=InlineExecutor())
-    server = create_server(create_wsgi_app(app, sessions), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    holder.app = create_wsgi_app(app, sessions)
+    yield url
+    holder.app = None
 
 
 @pytest.fixture
