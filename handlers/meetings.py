@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from handlers.blocks import section_block
 from handlers.command_types import CommandRequest, Subcommand
 from handlers.deps import Deps, deps_from
+from handlers.next_lines import module_and_prep_lines
 from handlers.pair_slack import (
     NOT_TOLD,
     caller_of,
@@ -86,7 +87,7 @@ def format_lines(
     return {m.original_date: [line] for m in meetings if not m.skipped}
 
 
-MEETING_LINE_PROVIDERS: tuple[MeetingLines, ...] = (format_lines,)
+MEETING_LINE_PROVIDERS: tuple[MeetingLines, ...] = (format_lines, module_and_prep_lines)
 
 
 def meeting_lines(
