@@ -142,8 +142,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_actions")),
     )
     with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_actions_due_date"), ["due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_actions_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_actions_review_at"), ["review_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_actions_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "uq_actions_open_number",
+            ["owner_id", "number"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
     op.create_table(
         "deliveries",
@@ -320,8 +329,15 @@ def downgrade() -> None:
 
     op.drop_table("deliveries")
     with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_actions_open_number",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
         batch_op.drop_index(batch_op.f("ix_actions_status"))
+        batch_op.drop_index(batch_op.f("ix_actions_review_at"))
         batch_op.drop_index(batch_op.f("ix_actions_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_actions_due_date"))
 
     op.drop_table("actions")
     op.drop_table("participants")
