@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from handlers import calendar_admin, meeting_buttons, meetings, pairs, problems
+from handlers import actions, calendar_admin, grow, meeting_buttons, meetings, pairs, problems
 from handlers.command_types import Subcommand
 
 FEATURE_MODULES: tuple[ModuleType, ...] = (
@@ -13,6 +13,8 @@ FEATURE_MODULES: tuple[ModuleType, ...] = (
     pairs,
     meetings,
     meeting_buttons,
+    actions,
+    grow,
 )
 
 

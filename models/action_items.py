@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.actions import DONE, DROPPED, OPEN, Action
+from models.deliveries import SENT, Delivery
 from models.grammar import ParseError, format_day, parse_date
 from models.occurrences import load_schedule_contexts, next_meetings
 from models.pairing import members_of, pair_of, zone_of
@@ -257,6 +258,13 @@ def close_by_number(
     session: Session, caller: Participant, number: int, status: str, now: datetime
 ) -> Action:
     """`/buddy done n`: the caller's own open action n becomes done (or dropped)."""
+    action = open_by_number(session, caller, number)
+    _close(action, status, now)
+    return action
+
+
+def open_by_number(session: Session, caller: Participant, number: int) -> Action:
+    """The caller's open action n; someone else's n, or none, is refused with the right words."""
     action = session.scalar(
         select(Action).where(
             Action.owner_id == caller.id, Action.number == number, Action.status == OPEN
@@ -264,7 +272,6 @@ def close_by_number(
     )
     if action is None:
         raise ActionError(_unknown_number(session, caller, number), "/buddy actions")
-    _close(action, status, now)
     return action
 
 
@@ -359,6 +366,7 @@ class ActionSnapshot:
     """An action as a message shows it, taken while the session is open."""
 
     id: int
+    owner_id: int
     number: int
     text: str
     due_date: date
@@ -372,6 +380,7 @@ class ActionSnapshot:
         created = action.created_at.astimezone(ZoneInfo(zone_of(owner))).date()
         return cls(
             id=action.id,
+            owner_id=action.owner_id,
             number=action.number,
             text=action.text,
             due_date=action.due_date,
@@ -380,3 +389,32 @@ class ActionSnapshot:
             owner_user_id=owner.slack_user_id,
             review_at=action.review_at,
         )
+
+
+# -- the chase messages already sent -------------------------------------------------------------
+
+CHASE_KIND = "action-chase"
+OVERDUE_KIND = "action-overdue"
+REVIEW_KIND = "action-review"
+
+
+def chase_key(kind: str, action_id: int, on: date) -> str:
+    """Unique for all time: a new due date gives a new chase (and a new overdue note)."""
+    label = "at" if kind == REVIEW_KIND else "due"
+    return f"{kind}:action={action_id}:{label}={on.isoformat()}"
+
+
+def sent_chase_messages(session: Session, action_id: int) -> list[tuple[str, str]]:
+    """Channel and ts of every chase and overdue note sent for the action, to update them."""
+    rows = session.execute(
+        select(Delivery.channel_id, Delivery.message_ts)
+        .where(
+            Delivery.kind.in_((CHASE_KIND, OVERDUE_KIND)),
+            Delivery.key.like(f"%:action={action_id}:due=%"),
+            Delivery.status == SENT,
+            Delivery.channel_id.is_not(None),
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    ).all()
+    return [(str(channel), str(ts)) for channel, ts in rows]

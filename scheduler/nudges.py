@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from scheduler.chases import plan_action_chases
 from scheduler.meeting_nudges import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
 
-PLANNERS: tuple[Planner, ...] = (plan_meeting_nudges, plan_slot_nudges)
+PLANNERS: tuple[Planner, ...] = (
+    plan_meeting_nudges,
+    plan_slot_nudges,
+    plan_action_chases,
+)
