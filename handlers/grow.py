@@ -55,7 +55,7 @@ SUBCOMMANDS: list[Subcommand] = [
         name="grow",
         usage="/buddy grow",
         summary="the GROW peer-coaching prompts for this meeting",
-        group="Actions",
+        group="Problems and coaching",
         run=run_grow,
     )
 ]
