@@ -130,7 +130,11 @@ def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
 
 def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
     """On the due date at 09:00: the owner is asked how it went, with three buttons."""
-    line = f"Action {action.number} is due today: {escape_mrkdwn(action.text)}"
+    # Worded for any day: a chase held by a break or an outage goes out later than its date.
+    line = (
+        f"Your action {action.number} is due on {format_day(action.due_date)}: "
+        f"{escape_mrkdwn(action.text)}"
+    )
     return OutgoingMessage(
         text=f":alarm_clock: {line}",
         blocks=[

@@ -1,0 +1,288 @@
+"""Chasing actions through the outbox: once, at 09:00 local, never in a break or once closed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from handlers.action_views import CHASE_BUTTONS, REVIEW_PROMPT
+from models.action_items import close_by_number, record_action, reschedule
+from models.actions import DONE
+from models.calendar import CohortBreak
+from models.clock import SettableClock
+from models.deliveries import SENT, SKIPPED, Delivery
+from models.directory import default_cohort, ensure_participant
+from scheduler.chases import plan_action_chases
+from scheduler.nudges import PLANNERS
+from scheduler.runner import PassRunner, build_runner
+from tests.conftest import DEFAULT_NOW
+from tests.fake_slack import FakeSlack
+from tests.slack_http import message_text
+from tests.test_actions_domain import make_pair, person
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
+DUE = date(2026, 12, 3)
+
+
+@pytest.fixture
+def runner(settings: Settings, sessions: sessionmaker[Session], clock: SettableClock) -> PassRunner:
+    return build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases])
+
+
+def run_at(runner: PassRunner, clock: SettableClock, moment: datetime) -> None:
+    clock.set(moment.astimezone(UTC))
+    runner.run_pass()
+
+
+def posts(fake: FakeSlack) -> list[dict[str, Any]]:
+    return [c.params for c in fake.calls_to("chat.postMessage")]
+
+
+def blocks_of(params: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def shown(params: dict[str, Any]) -> str:
+    return message_text({"text": params.get("text", ""), "blocks": blocks_of(params)})
+
+
+def button_ids(params: dict[str, Any]) -> list[str]:
+    return [
+        element["action_id"]
+        for block in blocks_of(params)
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def alices_action(session: Session, due: date = DUE, **kwargs: Any) -> int:
+    action = record_action(
+        session,
+        person(session, "UALICE"),
+        "Try retrieval starters with 9X",
+        due,
+        DEFAULT_NOW,
+        **kwargs,
+    )
+    session.commit()
+    return action.id
+
+
+def test_planners_are_on_the_clock() -> None:
+    assert plan_action_chases in PLANNERS
+
+
+def test_the_chase_goes_once_at_nine_on_the_due_date(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    action_id = alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 8, 59, tzinfo=LONDON))
+    assert posts(fake_slack) == []
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, 10, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 3, 15, 0, tzinfo=LONDON))
+    [chase] = posts(fake_slack)
+    assert chase["channel"] == "DUALICE"  # the owner's own DM
+    assert "Your action 1 is due on Thu 3 Dec: Try retrieval starters with 9X" in shown(chase)
+    assert button_ids(chase) == list(CHASE_BUTTONS)
+    session.expire_all()
+    delivery = session.scalars(select(Delivery)).one()
+    assert delivery.key == f"action-chase:action={action_id}:due=2026-12-03"
+    assert delivery.status == SENT and delivery.message_ts is not None
+
+
+def test_nine_oclock_is_the_owners_own_zone(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session, {"UALICE": "America/New_York", "UBOB": "Europe/London"})
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 8, 59, tzinfo=NEW_YORK))  # 13:59 in London
+    assert posts(fake_slack) == []
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=NEW_YORK))
+    assert len(posts(fake_slack)) == 1
+    assert clock.now() == datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+
+
+def test_no_chase_during_a_cohort_break(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    cohort = default_cohort(session, "T1", DEFAULT_NOW)
+    session.add(
+        CohortBreak(
+            cohort_id=cohort.id,
+            name="Staff training",
+            start_date=date(2026, 12, 2),
+            end_date=date(2026, 12, 4),
+        )
+    )
+    session.commit()
+    alices_action(session)
+    for day in (3, 4):
+        run_at(runner, clock, datetime(2026, 12, day, 9, 0, tzinfo=LONDON))
+        run_at(runner, clock, datetime(2026, 12, day, 15, 0, tzinfo=LONDON))
+    assert posts(fake_slack) == []
+    run_at(runner, clock, datetime(2026, 12, 5, 7, 29, tzinfo=LONDON))
+    assert posts(fake_slack) == []  # the break is over, but it is still quiet hours
+    run_at(runner, clock, datetime(2026, 12, 5, 7, 30, tzinfo=LONDON))
+    [chase] = posts(fake_slack)
+    assert "Your action 1 is due on Thu 3 Dec" in shown(chase)
+
+
+def test_three_days_overdue_the_pair_is_told_once(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 6, 8, 59, tzinfo=LONDON))
+    assert len(posts(fake_slack)) == 1
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 6, 12, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 8, 9, 0, tzinfo=LONDON))
+    chase, overdue = posts(fake_slack)
+    assert chase["channel"] == "DUALICE"
+    assert overdue["channel"] == "GUALICE-UBOB"  # the pair's group DM
+    text = shown(overdue)
+    assert "<@UALICE>'s action 1 was due on Thu 3 Dec and is still open" in text
+    assert "<@UBOB>" in text
+    assert "Hold their buddy to account over time" in text
+
+
+def test_the_pair_is_told_when_all_of_them_are_awake(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    """09:00 in London is 04:00 in New York: the note waits for Bob's 07:30."""
+    make_pair(session, {"UALICE": "Europe/London", "UBOB": "America/New_York"})
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))
+    assert len(posts(fake_slack)) == 1
+    run_at(runner, clock, datetime(2026, 12, 6, 7, 30, tzinfo=NEW_YORK))
+    assert posts(fake_slack)[-1]["channel"] == "GUALICE-UBOB"
+
+
+def test_a_closed_action_is_never_chased(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alices_action(session)
+    close_by_number(session, person(session, "UALICE"), 1, DONE, DEFAULT_NOW)
+    session.commit()
+    for moment in (
+        datetime(2026, 12, 3, 9, 0, tzinfo=LONDON),
+        datetime(2026, 12, 6, 9, 0, tzinfo=LONDON),
+    ):
+        run_at(runner, clock, moment)
+    assert posts(fake_slack) == []
+
+
+def test_closing_after_the_chase_stops_the_overdue_note(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    close_by_number(session, person(session, "UALICE"), 1, DONE, DEFAULT_NOW)
+    session.commit()
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))
+    assert len(posts(fake_slack)) == 1
+
+
+def test_a_pending_chase_is_skipped_once_its_action_is_closed(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    """Slack was down at 09:00: the chase waits in the outbox, then its action is closed."""
+    make_pair(session)
+    alices_action(session)
+    fake_slack.fail_next("conversations.open", status=500)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    session.expire_all()
+    assert session.scalars(select(Delivery.status)).all() == ["pending"]
+    close_by_number(session, person(session, "UALICE"), 1, DONE, DEFAULT_NOW)
+    session.commit()
+    run_at(runner, clock, datetime(2026, 12, 3, 10, 0, tzinfo=LONDON))
+    assert posts(fake_slack) == []
+    session.expire_all()
+    assert session.scalars(select(Delivery.status)).all() == [SKIPPED]
+
+
+def test_more_time_gives_a_new_chase_on_the_new_date(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    action_id = alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    reschedule(session, action_id, "UALICE", date(2026, 12, 10), clock.now())
+    session.commit()
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))  # not overdue any more
+    run_at(runner, clock, datetime(2026, 12, 10, 9, 0, tzinfo=LONDON))
+    first, second = posts(fake_slack)
+    assert first["channel"] == second["channel"] == "DUALICE"
+    session.expire_all()
+    keys = sorted(session.scalars(select(Delivery.key)))
+    assert keys == [
+        f"action-chase:action={action_id}:due=2026-12-03",
+        f"action-chase:action={action_id}:due=2026-12-10",
+    ]
+
+
+def test_the_ninety_day_review_asks_about_impact(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    action_id = alices_action(session, with_review=True)
+    close_by_number(session, person(session, "UALICE"), 1, DONE, DEFAULT_NOW)
+    session.commit()
+    review_day = date(2026, 11, 24) + timedelta(days=90)  # Mon 22 Feb 2027
+    run_at(runner, clock, datetime(2027, 2, 22, 8, 59, tzinfo=LONDON))
+    assert posts(fake_slack) == []
+    run_at(runner, clock, datetime(2027, 2, 22, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2027, 2, 23, 9, 0, tzinfo=LONDON))
+    [review] = posts(fake_slack)
+    assert review["channel"] == "DUALICE"
+    text = shown(review)
+    assert "90 days on: what impact has this had, and how do you know?" in text
+    assert REVIEW_PROMPT in text and "Try retrieval starters with 9X" in text
+    session.expire_all()
+    assert session.scalars(select(Delivery.key)).one() == (
+        f"action-review:action={action_id}:at={review_day.isoformat()}"
+    )
+
+
+def test_a_pass_reads_a_fixed_number_of_queries(session: Session, engine: Any) -> None:
+    make_pair(session)
+    make_pair(session, {"UCAROL": "Europe/London", "UDAN": "America/New_York"})
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def queries_for_pass() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            plan_action_chases(session, datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    alices_action(session)
+    one = queries_for_pass()
+    for user in ("UALICE", "UBOB", "UCAROL", "UDAN"):
+        owner = ensure_participant(session, "T1", user, DEFAULT_NOW)
+        for n in range(3):
+            record_action(session, owner, f"Step {n}", DUE, DEFAULT_NOW, with_review=True)
+    session.commit()
+    session.expire_all()
+    assert queries_for_pass() == one <= 4
