@@ -1,0 +1,271 @@
+"""Actions as Slack sends them: the commands, the chase buttons, "Add actions" after a check-in."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from handlers.action_views import (
+    CHASE_DONE,
+    CHASE_DROP,
+    CHASE_MORE_TIME,
+    MORE_TIME_BLOCK,
+    REVIEW_PROMPT,
+    due_block_id,
+    text_block_id,
+)
+from handlers.nudge_views import CHECKIN_ADD_ACTIONS
+from models.actions import DONE, DROPPED, OPEN, Action
+from models.clock import SettableClock
+from models.deliveries import Delivery
+from scheduler.chases import plan_action_chases
+from scheduler.runner import build_runner
+from tests.fake_slack import Call, FakeSlack
+from tests.slack_http import SlackClientForTests, message_text
+from tests.test_actions_domain import make_pair
+
+
+def answer(fake_slack: FakeSlack) -> str:
+    assert fake_slack.response_posts, "no answer was posted"
+    return message_text(fake_slack.response_posts[-1])
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def shown(call: Call) -> str:
+    return message_text(
+        {"text": call.params.get("text", ""), "blocks": _decoded(call.params.get("blocks")) or []}
+    )
+
+
+def has_buttons(call: Call) -> bool:
+    return any(b["type"] == "actions" for b in _decoded(call.params.get("blocks")) or [])
+
+
+def posts_to(fake_slack: FakeSlack, channel: str) -> list[str]:
+    return [
+        shown(c) for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == channel
+    ]
+
+
+def actions(sessions: sessionmaker[Session]) -> list[Action]:
+    with sessions() as session:
+        return list(session.scalars(select(Action).order_by(Action.id)))
+
+
+def paired(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return make_pair(session).id
+
+
+def send_chase(
+    settings: Settings, sessions: sessionmaker[Session], clock: SettableClock, fake: FakeSlack
+) -> Call:
+    """Run the clock at 09:00 on Thu 3 Dec, when Alice's action is chased."""
+    before = clock.now()
+    clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases]).run_pass()
+    clock.set(before)
+    [chase] = [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == "DUALICE"]
+    fake.clear()
+    return chase
+
+
+def test_record_and_list_actions(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    paired(sessions)
+    first = slack.command("action Try retrieval starters with 9X")
+    assert first.status == 200
+    assert "Recorded action 1: Try retrieval starters with 9X, due Thu 3 Dec" in first.text
+    second = slack.command("action Launch the feedback policy by 10/12 with review")
+    assert "Recorded action 2: Launch the feedback policy, due Thu 10 Dec" in second.text
+    assert REVIEW_PROMPT in second.text and "Mon 22 Feb 2027" in second.text
+    slack.command("action Read Rosenshine's principles by fri", user="UBOB")
+    [a1, a2, b1] = actions(sessions)
+    assert (a1.number, a2.number, b1.number) == (1, 2, 1)
+    assert a2.review_at == date(2027, 2, 22) and a1.source == "command"
+
+    listing = slack.command("actions", user="UBOB")
+    assert listing.json()["response_type"] == "ephemeral"
+    assert "1. Read Rosenshine's principles, due Fri 27 Nov" in listing.text.replace("*", "")
+    assert "<@UALICE>'s" in listing.text
+    assert "2. Launch the feedback policy, due Thu 10 Dec" in listing.text.replace("*", "")
+    assert [c.method for c in fake_slack.calls if c.method != "auth.test"] == []  # all in acks
+
+
+def test_bad_input_is_refused_with_a_correct_example(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    for text, expected in (
+        ("action", "Please say what the action is"),
+        ("action Plan INSET by 45/13", "I couldn't read `45/13` as a date"),
+        ("action Plan INSET by 2026-11-20", "Fri 20 Nov has already passed"),
+        ("action Plan INSET", "You're not in a buddy pair"),
+        ("done", "Please give the number"),
+        ("done two", "isn't an action number"),
+        ("done 3", "You have no open action 3"),
+    ):
+        result = slack.command(text, user="UCAROL")
+        assert result.status == 200
+        assert expected in result.text, (text, result.text)
+        assert "For example: `/buddy " in result.text
+    assert actions(sessions) == []
+
+
+def test_done_closes_tells_the_pair_and_redraws_an_earlier_chase(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    chase = send_chase(settings, sessions, clock, fake_slack)
+    assert has_buttons(chase)
+
+    refused = slack.command("done 1", user="UBOB")  # Alice's action 1, not Bob's
+    assert "<@UALICE>'s, and only its owner can close it" in refused.text
+    assert actions(sessions)[0].status == OPEN
+
+    result = slack.command("done 1")
+    assert result.body == ""  # acked at once; the pair and the chase are updated after
+    assert "Well done! Action 1 is done: Try retrieval starters with 9X" in answer(fake_slack)
+    assert actions(sessions)[0].status == DONE
+    [update] = fake_slack.calls_to("chat.update")
+    with sessions() as session:
+        sent = session.scalars(select(Delivery)).one()
+    assert (update.params["channel"], update.params["ts"]) == ("DUALICE", sent.message_ts)
+    assert "Done: action 1, Try retrieval starters with 9X" in shown(update)
+    assert not has_buttons(update)
+    assert any(
+        "<@UALICE> has done their action" in text for text in posts_to(fake_slack, "GUALICE-UBOB")
+    )
+    again = slack.command("done 1")
+    assert "You have no open action 1" in again.text
+
+
+def test_the_chase_buttons_done_and_drop(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    slack.command("action Observe Sam's lesson by 4/12")
+    first, second = actions(sessions)
+    message = {"ts": "1700000099.000100", "text": "chase", "blocks": []}
+
+    bob = slack.block_action(
+        CHASE_DROP, str(first.id), user="UBOB", channel="GUALICE-UBOB", message=message
+    )
+    assert bob.status == 200
+    assert "belongs to someone else" in answer(fake_slack)
+    assert fake_slack.calls_to("chat.update") == []
+    assert actions(sessions)[0].status == OPEN
+    fake_slack.clear()
+
+    slack.block_action(CHASE_DONE, str(first.id), channel="DUALICE", message=message)
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == ("DUALICE", "1700000099.000100")
+    assert "Done: action 1" in shown(update) and not has_buttons(update)
+    assert actions(sessions)[0].status == DONE
+    fake_slack.clear()
+
+    slack.block_action(CHASE_DROP, str(second.id), channel="DUALICE", message=message)
+    [update] = fake_slack.calls_to("chat.update")
+    assert "Dropped: action 2, Observe Sam's lesson" in shown(update)
+    assert actions(sessions)[1].status == DROPPED
+    assert any("has dropped their action" in t for t in posts_to(fake_slack, "GUALICE-UBOB"))
+
+
+def test_need_more_time_asks_for_a_new_date(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    [action] = actions(sessions)
+    message = {"ts": "1700000042.000100", "text": "chase", "blocks": []}
+    slack.block_action(CHASE_MORE_TIME, str(action.id), channel="DUALICE", message=message)
+    [opened] = fake_slack.calls_to("views.open")
+    view = _decoded(opened.params["view"])
+    picker = next(b for b in view["blocks"] if b.get("block_id") == MORE_TIME_BLOCK)
+    assert picker["element"]["type"] == "datepicker"
+    assert picker["element"]["initial_date"] == "2026-12-10"  # a week after it was due
+
+    def pick(day: str, user: str = "UALICE") -> Any:
+        values = {MORE_TIME_BLOCK: {MORE_TIME_BLOCK: {"type": "datepicker", "selected_date": day}}}
+        return slack.view_submission(view, values, user=user)
+
+    past = pick("2026-11-20")
+    assert past.json()["response_action"] == "errors"
+    assert "has already passed" in past.json()["errors"][MORE_TIME_BLOCK]
+    assert actions(sessions)[0].due_date == date(2026, 12, 3)
+
+    saved = pick("2026-12-17")
+    assert saved.status == 200 and saved.body == ""
+    assert actions(sessions)[0].due_date == date(2026, 12, 17)
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == ("DUALICE", "1700000042.000100")
+    assert "now has more time: due Thu 17 Dec" in shown(update) and not has_buttons(update)
+    assert any("needs more time" in t for t in posts_to(fake_slack, "GUALICE-UBOB"))
+    fake_slack.clear()
+
+    slack.block_action(CHASE_MORE_TIME, str(action.id), user="UBOB", channel="GUALICE-UBOB")
+    assert fake_slack.calls_to("views.open") == []
+    assert "belongs to someone else" in answer(fake_slack)
+
+
+def test_add_actions_after_a_check_in(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    pair_id = paired(sessions)
+    value = f"{pair_id}:2026-11-19"
+    slack.block_action(CHECKIN_ADD_ACTIONS, value, user="UCAROL", channel="GUALICE-UBOB")
+    assert fake_slack.calls_to("views.open") == []
+    assert "another buddy pair" in answer(fake_slack)
+
+    slack.block_action(CHECKIN_ADD_ACTIONS, value, channel="GUALICE-UBOB")
+    [opened] = fake_slack.calls_to("views.open")
+    view = _decoded(opened.params["view"])
+    assert "Will – What steps are you going to take?" in message_text(
+        {"text": "", "blocks": view["blocks"]}
+    )
+    assert view["private_metadata"] == value
+
+    def row(n: int, text: str | None, day: str | None) -> dict[str, Any]:
+        return {
+            text_block_id(n): {text_block_id(n): {"type": "plain_text_input", "value": text}},
+            due_block_id(n): {due_block_id(n): {"type": "datepicker", "selected_date": day}},
+        }
+
+    empty = slack.view_submission(view, {**row(1, None, None), **row(2, None, None)})
+    assert empty.json()["errors"] == {text_block_id(1): empty.json()["errors"][text_block_id(1)]}
+    assert "at least one action" in empty.json()["errors"][text_block_id(1)]
+    past = slack.view_submission(view, row(1, "Try starters", "2026-11-01"))
+    assert due_block_id(1) in past.json()["errors"]
+    stranger = slack.view_submission(view, row(1, "Try starters", "2026-12-03"), user="UCAROL")
+    assert "Only the members" in stranger.json()["errors"][text_block_id(1)]
+    assert actions(sessions) == []
+
+    values = {
+        **row(1, "Try retrieval starters with 9X", "2026-12-01"),
+        **row(2, "Share the quiz with the department", None),  # no date: the next meeting
+        **row(3, None, "2026-12-03"),
+    }
+    saved = slack.view_submission(view, values)
+    assert saved.status == 200 and saved.body == ""
+    recorded = actions(sessions)
+    assert [(a.number, a.text, a.due_date, a.source) for a in recorded] == [
+        (1, "Try retrieval starters with 9X", date(2026, 12, 1), "check_in"),
+        (2, "Share the quiz with the department", date(2026, 12, 3), "check_in"),
+    ]
+    [confirmation] = posts_to(fake_slack, "UALICE")
+    assert "Recorded your actions from the check-in" in confirmation
+    assert "Share the quiz with the department, due Thu 3 Dec" in confirmation.replace("*", "")
