@@ -97,7 +97,7 @@ def recorded_text(action: Action, today: date) -> str:
     )
 
 
-def closed_text(action: Action | ActionSnapshot, today: date) -> str:
+def closed_text(action: Action | ActionSnapshot) -> str:
     if action.status == DONE:
         return f":white_check_mark: Well done! Action {action.number} is done: " + escape_mrkdwn(
             action.text

@@ -146,12 +146,11 @@ def run_done(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
             caller = caller_of(session, request, deps)
             action = close_by_number(session, caller, number, DONE, now)
             snapshot = ActionSnapshot.of(action, caller)
-            today = local_today(caller, now)
     except ActionError as error:
         return refused(error)
     settle_chases(client, deps, snapshot)
     tell_buddies(client, deps, snapshot)
-    return ephemeral(closed_text(snapshot, today))
+    return ephemeral(closed_text(snapshot))
 
 
 # -- keeping chase messages truthful ------------------------------------------------------------
