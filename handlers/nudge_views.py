@@ -11,6 +11,7 @@ from handlers.blocks import actions_block, button, context_block, section_block
 from handlers.messages import OutgoingMessage
 from models.actions import Action
 from models.grammar import format_day, format_time
+from models.grow_prompts import GROW_WILL
 from models.meeting_context import PairContext
 from models.occurrences import Meeting
 from models.pairing import zone_of
@@ -20,7 +21,6 @@ PREP_DONE_ACTION = "prep_done"
 CHECKIN_OUTCOME_ACTIONS = {"checkin_met": "met", "checkin_moved": "moved", "checkin_solo": "solo"}
 CHECKIN_ADD_ACTIONS = "checkin_add_actions"
 OUTCOME_WORDS = {"met": "We met", "moved": "We moved it", "solo": "Solo practice this time"}
-GROW_WILL = "Will – What steps are you going to take?"
 PHONES_ADVICE = "Phones can act as a barrier to sharing effective examples, videos and slides."
 SAME_TIME_ADVICE = (
     "To form strong habits, we suggest that buddy pairs set recurring meetings at the same day "

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.actions import OPEN, Action
+from models.action_items import open_actions_by_owner
+from models.actions import Action
 from models.calendar import CohortBreak, Module
 from models.meetings import MeetingOutcome, PrepCompletion
 from models.module_calendar import module_for
@@ -118,14 +119,7 @@ def load_pair_contexts(
         )
     ):
         outcomes[outcome.pair_id][outcome.original_date] = outcome
-    actions: dict[int, list[Action]] = defaultdict(list)
-    member_ids = [m.id for group in members.values() for m in group]
-    for action in session.scalars(
-        select(Action)
-        .where(Action.owner_id.in_(member_ids), Action.status == OPEN)
-        .order_by(Action.number)
-    ):
-        actions[action.owner_id].append(action)
+    actions = open_actions_by_owner(session, [m.id for group in members.values() for m in group])
 
     return [
         PairContext(
