@@ -19,6 +19,7 @@ from handlers.next_lines import module_and_prep_lines
 from handlers.pair_slack import (
     NOT_TOLD,
     caller_of,
+    caller_today,
     local_today,
     tell_pair,
     user_dm_channel,
@@ -160,13 +161,8 @@ def _member_precheck(request: CommandRequest, deps: Deps) -> Reply | None:
     return None
 
 
-def _today(request: CommandRequest, deps: Deps) -> date:
-    with deps.session() as session:
-        return local_today(caller_of(session, request, deps), deps.clock.now())
-
-
 def precheck_move(request: CommandRequest, deps: Deps) -> Reply | None:
-    parsed = parse_move_args(request.args, _today(request, deps))
+    parsed = parse_move_args(request.args, caller_today(request, deps))
     if isinstance(parsed, ParseError):
         return refused(parsed)
     return _member_precheck(request, deps)
@@ -174,7 +170,7 @@ def precheck_move(request: CommandRequest, deps: Deps) -> Reply | None:
 
 def run_move(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
     now = deps.clock.now()
-    parsed = parse_move_args(request.args, _today(request, deps))
+    parsed = parse_move_args(request.args, caller_today(request, deps))
     if isinstance(parsed, ParseError):
         return refused(parsed)
     try:
@@ -212,7 +208,7 @@ def run_move(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
 
 
 def precheck_skip(request: CommandRequest, deps: Deps) -> Reply | None:
-    parsed = parse_skip_args(request.args, _today(request, deps))
+    parsed = parse_skip_args(request.args, caller_today(request, deps))
     if isinstance(parsed, ParseError):
         return refused(parsed)
     return _member_precheck(request, deps)
@@ -220,7 +216,7 @@ def precheck_skip(request: CommandRequest, deps: Deps) -> Reply | None:
 
 def run_skip(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
     now = deps.clock.now()
-    parsed = parse_skip_args(request.args, _today(request, deps))
+    parsed = parse_skip_args(request.args, caller_today(request, deps))
     if isinstance(parsed, ParseError):
         return refused(parsed)
     try:

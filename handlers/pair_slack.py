@@ -58,6 +58,12 @@ def local_today(participant: Participant, now: datetime) -> date:
     return now.astimezone(ZoneInfo(zone_of(participant))).date()
 
 
+def caller_today(request: CommandRequest, deps: Deps) -> date:
+    """The caller's today, for reading dates they typed (`thu`, `3/12`)."""
+    with deps.session() as session:
+        return local_today(caller_of(session, request, deps), deps.clock.now())
+
+
 def cohort_zone(session: Session, participant: Participant, now: datetime) -> str:
     return cohort_of(session, participant, now).timezone
 

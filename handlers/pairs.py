@@ -7,7 +7,7 @@ of the session block, so the session rolls back and nothing half-written is kept
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -20,6 +20,7 @@ from handlers.deps import Deps, deps_from
 from handlers.pair_slack import (
     NOT_TOLD,
     caller_of,
+    caller_today,
     fetch_profiles,
     local_today,
     tell_pair,
@@ -249,13 +250,8 @@ def _member_precheck(request: CommandRequest, deps: Deps) -> PairingError | None
     return None
 
 
-def _today(request: CommandRequest, deps: Deps) -> date:
-    with deps.session() as session:
-        return local_today(caller_of(session, request, deps), deps.clock.now())
-
-
 def precheck_slot(request: CommandRequest, deps: Deps) -> Reply | None:
-    parsed = parse_slot_args(request.args, _today(request, deps))
+    parsed = parse_slot_args(request.args, caller_today(request, deps))
     if isinstance(parsed, ParseError):
         return refused(parsed)
     problem = _member_precheck(request, deps)
@@ -266,7 +262,7 @@ def run_slot(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
     now = deps.clock.now()
     try:
         zone_from_slack: str | None = None
-        parsed = parse_slot_args(request.args, _today(request, deps))
+        parsed = parse_slot_args(request.args, caller_today(request, deps))
         if isinstance(parsed, ParseError):
             return refused(parsed)
         if parsed.zone is None:
