@@ -306,7 +306,7 @@ def _place(session: Session, request: CommandRequest, deps: Deps) -> Place:
 
 def _refusal(what: str, list_command: str) -> Reply:
     return problem_reply(
-        f"Sorry, only facilitators can change {what}. You can still see it with "
+        f"Sorry, only facilitators can change {what}. You can still look with "
         f"`{list_command}`, and a facilitator can make changes for you.",
         list_command,
     )

@@ -318,7 +318,17 @@ def choose_solo(body: dict[str, Any], context: Any, client: WebClient, respond: 
 
 
 def precheck_calendar(request: CommandRequest, deps: Deps) -> Reply | None:
-    return _member_precheck(request, deps)
+    with deps.session() as session:
+        caller = find_participant(session, request.team_id, request.user_id)
+        pair = pair_of(session, caller) if caller is not None else None
+        if pair is None or not has_slot(pair):
+            problem = (
+                "You're not in a buddy pair yet, so there is no calendar to send."
+                if pair is None
+                else "Your pair has no fortnightly slot yet, so there is no calendar to send."
+            )
+            return refused(PairingError(problem, PAIR_EXAMPLE if pair is None else SLOT_EXAMPLE))
+    return None
 
 
 def run_calendar(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:

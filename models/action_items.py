@@ -281,17 +281,15 @@ def _unknown_number(session: Session, caller: Participant, number: int) -> str:
         if any(a.number == number for a in actions):
             return (
                 f"Action {number} on your pair's list is <@{buddy.slack_user_id}>'s, and only "
-                "its owner can close it. Your own open actions are " + _numbers_phrase(listing.mine)
+                "its owner can close it. " + _numbers_phrase(listing.mine, "own ")
             )
-    return f"You have no open action {number}. Your open actions are " + _numbers_phrase(
-        listing.mine
-    )
+    return f"You have no open action {number}. " + _numbers_phrase(listing.mine)
 
 
-def _numbers_phrase(actions: Sequence[Action]) -> str:
+def _numbers_phrase(actions: Sequence[Action], own: str = "") -> str:
     if not actions:
-        return "none at the moment."
-    return ", ".join(str(a.number) for a in actions) + "."
+        return f"You have no {own}open actions at the moment."
+    return f"Your {own}open actions are " + ", ".join(str(a.number) for a in actions) + "."
 
 
 @dataclass(frozen=True)
