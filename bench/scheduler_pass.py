@@ -17,12 +17,11 @@ from sqlalchemy import event
 
 from bot.migrate import upgrade_to_head
 from bot.settings import Settings
-from models.calendar import Module
+from models.calendar.tables import Module
 from models.clock import SettableClock
 from models.db import make_engine, make_session_factory
-from models.directory import default_cohort
 from models.pairs import Pair, PairMember
-from models.people import Participant
+from models.people import Participant, default_cohort
 from scheduler.runner import build_runner
 from tests.fake_slack import FakeSlack
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listeners import register_listeners
 from bot.settings import Settings
-from handlers.deps import CONTEXT_KEY, Deps
+from handlers.slack.deps import CONTEXT_KEY, Deps
 from models.clock import Clock, SystemClock
 from models.db import make_engine, make_session_factory
 
 WEB_API_TIMEOUT_SECONDS = 10
+# Threads for the slow work that follows an ack (Web API calls, files).
+BACKGROUND_WORKERS = 8
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -46,6 +48,8 @@ def create_app(
         sessions=sessions,
         clock=clock or SystemClock(),
         facilitators=settings.facilitators,
+        background=listener_executor
+        or ThreadPoolExecutor(max_workers=BACKGROUND_WORKERS, thread_name_prefix="buddy-after-ack"),
     )
     app = App(
         client=make_web_client(settings),

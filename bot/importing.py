@@ -19,10 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import session_scope
-from models.directory import DEFAULT_COHORT_NAME, default_cohort
-from models.grammar import format_day
-from models.module_calendar import (
+from models.calendar.modules import (
     CalendarProblem,
     ModuleDraft,
     ModuleLike,
@@ -33,15 +30,14 @@ from models.module_calendar import (
     replace_calendar,
     store_modules,
 )
-from models.people import Cohort
+from models.db import session_scope
+from models.grammar import ParseError, format_day, parse_date_with_year
+from models.people import DEFAULT_COHORT_NAME, Cohort, default_cohort
 
 COLUMNS = ("code", "title", "insight_module", "starts_on")
 HEADER = ",".join(COLUMNS)
 README_HINT = 'See "Importing a module calendar" in README.md, and samples/modules.csv.'
 MAX_REPORTED = 50
-
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 class ImportRefused(Exception):
@@ -334,20 +330,15 @@ def _csv_date(text: str) -> date | str:
     """`2026-12-03` or day-first `3/12/2026`; a year is required, as a file outlives its year."""
     if not text:
         return "starts_on is empty; give the module's first day, like 2026-12-03 or 3/12/2026."
-    year = month = day = 0
-    if match := _ISO_DATE.match(text):
-        year, month, day = int(match[1]), int(match[2]), int(match[3])
-    elif match := _UK_DATE.match(text):
-        day, month, year = int(match[1]), int(match[2]), int(match[3])
-    else:
+    found = parse_date_with_year(text)
+    if found is None:
         return (
             f"starts_on {text!r} is not a date I can read; write 2026-12-03 or 3/12/2026 "
             "(day first, with the year)."
         )
-    try:
-        return date(year, month, day)
-    except ValueError:
+    if isinstance(found, ParseError):
         return f"starts_on {text!r} is not a real date (dates here are day first: 3/12/2026)."
+    return found
 
 
 def _refusal(path: Path, problems: Sequence[Problem]) -> str:

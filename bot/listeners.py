@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from slack_bolt import App
 
-from handlers import buddy_command, errors, features
-from handlers.buddy_command import Router
+from handlers import actions, calendar, grow, meetings, pairs, problems
+from handlers.slack import errors, router
+from handlers.slack.router import Router
+
+# Each feature has `SUBCOMMANDS` (its `/buddy` words) and `register(app)` (its buttons and modals).
+FEATURES: tuple[ModuleType, ...] = (calendar, problems, pairs, meetings, actions, grow)
 
 
 def build_router() -> Router:
-    return Router(features.all_subcommands())
+    return Router([sub for feature in FEATURES for sub in feature.SUBCOMMANDS])
 
 
 def register_listeners(app: App) -> None:
     errors.register(app)
-    buddy_command.register(app, build_router())
-    for module in features.FEATURE_MODULES:
-        module.register(app)
+    router.register(app, build_router())
+    for feature in FEATURES:
+        feature.register(app)

@@ -1,13 +1,27 @@
-"""Actions a buddy commits to, and the state the chasing follows."""
+"""Actions a participant commits to: recording, numbering, listing, closing and rescheduling.
+
+The chasing (scheduler/actions.py) follows the state kept here."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.deliveries import SENT, Delivery
+from models.grammar import ParseError, format_day, parse_date
+from models.meetings.schedule import load_schedule_contexts, next_meetings
+from models.pairs import Pair, members_of, pair_of, zone_of
+from models.people import Participant
+from models.refusals import Refusal
 
 OPEN = "open"
 DONE = "done"
@@ -41,3 +55,389 @@ class Action(Base):
     review_at: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+ACTION_EXAMPLE = "action Try retrieval starters with 9X by 3/12"
+ACTION_REVIEW_EXAMPLE = "action Launch the new feedback policy by 3/12 with review"
+DONE_EXAMPLE = "done 1"
+REVIEW_AFTER = timedelta(days=90)
+TEXT_LIMIT = 500
+SOURCE_COMMAND = "command"
+SOURCE_CHECK_IN = "check_in"
+SOURCE_COMMUNITY = "community"
+CLOSED_WORDS = {DONE: "done", DROPPED: "dropped"}
+# How many times a racing request retries for a free number before giving up.
+_NUMBER_ATTEMPTS = 5
+
+_WITH_REVIEW = re.compile(r"(?:^|\s)with\s+(?:a\s+)?review$", re.IGNORECASE)
+_BY = re.compile(r"(?:^|\s)by\s", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ActionArgs:
+    """`/buddy action <text> [by <date>] [with review]`, read but not yet checked."""
+
+    text: str
+    due: date | None
+    with_review: bool
+
+
+def parse_action_args(text: str, today: date) -> ActionArgs | ParseError:
+    """Take a trailing `by <date>` and `with review` (either order) off the action's text.
+
+    "Email parents by letter by 3/12" is read from the last `by` that gives a date; a `by`
+    followed by no date and no digits ("a book by Rosenshine") is part of the text.
+    """
+    rest = " ".join(text.split())
+    with_review = False
+    due: date | None = None
+    for _ in range(2):
+        if not with_review and (match := _WITH_REVIEW.search(rest)):
+            with_review = True
+            rest = rest[: match.start()].strip()
+        if due is None:
+            found = _trailing_date(rest, today)
+            if isinstance(found, ParseError):
+                return found
+            if found is not None:
+                due, rest = found
+    if not rest:
+        return ParseError("Please say what the action is, before any `by <date>`.", ACTION_EXAMPLE)
+    return ActionArgs(text=rest, due=due, with_review=with_review)
+
+
+def _trailing_date(text: str, today: date) -> tuple[date, str] | ParseError | None:
+    starts = [m.start() for m in _BY.finditer(text)]
+    for start in reversed(starts):
+        tail = text[start:].strip()[2:].strip()
+        found = parse_date(tail, today)
+        if not isinstance(found, ParseError):
+            return found, text[:start].strip()
+    if starts:
+        tail = text[starts[-1] :].strip()[2:].strip()
+        if any(ch.isdigit() for ch in tail) and len(tail.split()) <= 3:
+            return ParseError(
+                f"I couldn't read `{tail[:40]}` as a date. Dates are day first, after `by`.",
+                ACTION_EXAMPLE,
+            )
+    return None
+
+
+def parse_action_number(text: str) -> int | ParseError:
+    """`/buddy done 2` → 2."""
+    word = text.strip().lstrip("#")
+    if not word:
+        return ParseError("Please give the number of the action you've done.", DONE_EXAMPLE)
+    if not word.isdigit() or int(word) < 1:
+        return ParseError(
+            f"`{text.strip()[:20]}` isn't an action number. `/buddy actions` lists them.",
+            DONE_EXAMPLE,
+        )
+    return int(word)
+
+
+def local_today(participant: Participant, now: datetime) -> date:
+    """Today where the participant is: what their dates are read against."""
+    return now.astimezone(ZoneInfo(zone_of(participant))).date()
+
+
+def next_meeting_day(session: Session, pair: Pair, participant: Participant, now: datetime) -> date:
+    """The local date (in the participant's zone) of the pair's next meeting, if one is planned."""
+    context = load_schedule_contexts(session, [pair])[pair.id]
+    found = next_meetings(pair, context.changes, context.breaks, context.cohort_timezone, now, 1)
+    if not found:
+        raise LookupError("no next meeting")
+    return found[0].local_start(zone_of(participant)).date()
+
+
+def default_due_date(session: Session, owner: Participant, now: datetime) -> date:
+    """An action with no date is due at the pair's next meeting."""
+    pair = pair_of(session, owner)
+    try:
+        if pair is None:
+            raise LookupError("no pair")
+        return next_meeting_day(session, pair, owner, now)
+    except LookupError:
+        reason = (
+            "You're not in a buddy pair, so there's no next meeting to use as the due date."
+            if pair is None
+            else "Your pair has no next meeting planned to use as the due date."
+        )
+        raise Refusal(f"{reason} Please add `by <date>`.", ACTION_EXAMPLE) from None
+
+
+def check_due_date(due: date, today: date, example: str = ACTION_EXAMPLE) -> None:
+    if due < today:
+        raise Refusal(
+            f"{format_day(due, today)} has already passed. Please choose today or a later date.",
+            example,
+        )
+
+
+def check_text(text: str, example: str = ACTION_EXAMPLE) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise Refusal("Please say what the action is.", example)
+    if len(cleaned) > TEXT_LIMIT:
+        raise Refusal(
+            f"That action is {len(cleaned)} characters long; please keep it under "
+            f"{TEXT_LIMIT}, one clear step.",
+            example,
+        )
+    return cleaned
+
+
+def record_action(
+    session: Session,
+    owner: Participant,
+    text: str,
+    due: date | None,
+    now: datetime,
+    *,
+    with_review: bool = False,
+    source: str = SOURCE_COMMAND,
+) -> Action:
+    """A new open action for `owner`, numbered with the smallest number their open ones leave."""
+    cleaned = check_text(text)
+    today = local_today(owner, now)
+    if due is None:
+        due = default_due_date(session, owner, now)
+    check_due_date(due, today)
+    pair = pair_of(session, owner)
+    for _ in range(_NUMBER_ATTEMPTS):
+        action = Action(
+            owner_id=owner.id,
+            pair_id=pair.id if pair is not None else None,
+            number=_free_number(session, owner.id),
+            text=cleaned,
+            due_date=due,
+            status=OPEN,
+            source=source,
+            review_at=today + REVIEW_AFTER if with_review else None,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(action)
+                session.flush()
+        except IntegrityError:
+            continue  # another request took that number a moment ago
+        return action
+    raise Refusal(
+        "Several actions were being recorded for you at once. Please try again.", ACTION_EXAMPLE
+    )
+
+
+def _free_number(session: Session, owner_id: int) -> int:
+    taken = set(
+        session.scalars(
+            select(Action.number).where(Action.owner_id == owner_id, Action.status == OPEN)
+        )
+    )
+    number = 1
+    while number in taken:
+        number += 1
+    return number
+
+
+def open_actions_by_owner(
+    session: Session, participant_ids: Iterable[int]
+) -> dict[int, list[Action]]:
+    """Each participant's open actions, by number, in one query (for nudges and lists)."""
+    ids = list(dict.fromkeys(participant_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[Action]] = defaultdict(list)
+    for action in session.scalars(
+        select(Action)
+        .where(Action.owner_id.in_(ids), Action.status == OPEN)
+        .order_by(Action.owner_id, Action.number)
+    ):
+        found[action.owner_id].append(action)
+    return {participant_id: found.get(participant_id, []) for participant_id in ids}
+
+
+@dataclass(frozen=True)
+class ActionList:
+    """What `/buddy actions` shows: the caller's open actions, then each buddy's."""
+
+    mine: list[Action]
+    buddies: list[tuple[Participant, list[Action]]]
+    paired: bool
+
+
+def actions_for(session: Session, caller: Participant) -> ActionList:
+    pair = pair_of(session, caller)
+    buddies = [m for m in members_of(session, pair) if m.id != caller.id] if pair else []
+    found = open_actions_by_owner(session, [caller.id, *(b.id for b in buddies)])
+    return ActionList(
+        mine=found.get(caller.id, []),
+        buddies=[(b, found.get(b.id, [])) for b in buddies],
+        paired=pair is not None,
+    )
+
+
+def close_by_number(
+    session: Session, caller: Participant, number: int, status: str, now: datetime
+) -> Action:
+    """`/buddy done n`: the caller's own open action n becomes done (or dropped)."""
+    action = open_by_number(session, caller, number)
+    _close(action, status, now)
+    return action
+
+
+def open_by_number(session: Session, caller: Participant, number: int) -> Action:
+    """The caller's open action n; someone else's n, or none, is refused with the right words."""
+    action = session.scalar(
+        select(Action).where(
+            Action.owner_id == caller.id, Action.number == number, Action.status == OPEN
+        )
+    )
+    if action is None:
+        raise _unknown_number(session, caller, number)
+    return action
+
+
+def _unknown_number(session: Session, caller: Participant, number: int) -> Refusal:
+    listing = actions_for(session, caller)
+    for buddy, actions in listing.buddies:
+        if any(a.number == number for a in actions):
+            return Refusal(
+                f"Action {number} on your pair's list is {{0}}'s, and only its owner can close "
+                "it. " + _numbers_phrase(listing.mine, "own "),
+                "actions",
+                people=[buddy.slack_user_id],
+            )
+    return Refusal(f"You have no open action {number}. " + _numbers_phrase(listing.mine), "actions")
+
+
+def _numbers_phrase(actions: Sequence[Action], own: str = "") -> str:
+    if not actions:
+        return f"You have no {own}open actions at the moment."
+    return f"Your {own}open actions are " + ", ".join(str(a.number) for a in actions) + "."
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """What a button changed, with the action as it now stands."""
+
+    action: Action
+    owner: Participant
+    changed: bool  # False when it was already in that state (a double click)
+
+
+def owned_action(session: Session, action_id: int, user_id: str) -> tuple[Action, Participant]:
+    """The action behind a button, if the person pressing it owns it."""
+    action = session.get(Action, action_id)
+    if action is None:
+        raise Refusal("I can't find that action any more.", "actions")
+    owner = session.get(Participant, action.owner_id)
+    if owner is None or owner.slack_user_id != user_id:
+        raise Refusal(
+            "That action belongs to someone else, so only they can change it. Your buddy will "
+            "be glad of the encouragement, though.",
+            "actions",
+        )
+    return action, owner
+
+
+def close_by_id(
+    session: Session, action_id: int, user_id: str, status: str, now: datetime
+) -> ActionChange:
+    """Done or Drop from a chase: only the owner; a second click changes nothing."""
+    action, owner = owned_action(session, action_id, user_id)
+    if action.status != OPEN:
+        return ActionChange(action, owner, changed=False)
+    _close(action, status, now)
+    return ActionChange(action, owner, changed=True)
+
+
+def _close(action: Action, status: str, now: datetime) -> None:
+    if status not in (DONE, DROPPED):
+        raise ValueError(f"not a closing status: {status}")
+    action.status = status
+    action.closed_at = now
+
+
+def reschedule(
+    session: Session, action_id: int, user_id: str, new_due: date, now: datetime
+) -> ActionChange:
+    """Need more time: a new due date, today or later; the chase follows the new date."""
+    action, owner = owned_action(session, action_id, user_id)
+    if action.status != OPEN:
+        raise Refusal(
+            f"That action is already {CLOSED_WORDS.get(action.status, action.status)}, so it "
+            "needs no more time.",
+            "actions",
+        )
+    check_due_date(new_due, local_today(owner, now), "a date from today onwards")
+    changed = action.due_date != new_due
+    action.due_date = new_due
+    return ActionChange(action, owner, changed=changed)
+
+
+def is_member(session: Session, pair_id: int, user_id: str) -> Participant | None:
+    """The member of that (current) pair with this Slack id, if they are one."""
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.dissolved_at is not None:
+        return None
+    return next((m for m in members_of(session, pair) if m.slack_user_id == user_id), None)
+
+
+@dataclass(frozen=True)
+class ActionSnapshot:
+    """An action as a message shows it, taken while the session is open."""
+
+    id: int
+    owner_id: int
+    number: int
+    text: str
+    due_date: date
+    status: str
+    created_on: date
+    owner_user_id: str
+    review_at: date | None
+
+    @classmethod
+    def of(cls, action: Action, owner: Participant) -> ActionSnapshot:
+        created = action.created_at.astimezone(ZoneInfo(zone_of(owner))).date()
+        return cls(
+            id=action.id,
+            owner_id=action.owner_id,
+            number=action.number,
+            text=action.text,
+            due_date=action.due_date,
+            status=action.status,
+            created_on=created,
+            owner_user_id=owner.slack_user_id,
+            review_at=action.review_at,
+        )
+
+
+# -- the chase messages already sent -------------------------------------------------------------
+
+CHASE_KIND = "action-chase"
+OVERDUE_KIND = "action-overdue"
+REVIEW_KIND = "action-review"
+
+
+def chase_key(kind: str, action_id: int, on: date) -> str:
+    """Unique for all time: a new due date gives a new chase (and a new overdue note)."""
+    label = "at" if kind == REVIEW_KIND else "due"
+    return f"{kind}:action={action_id}:{label}={on.isoformat()}"
+
+
+def sent_chase_messages(session: Session, action_id: int) -> list[tuple[str, str]]:
+    """Channel and ts of every chase and overdue note sent for the action, to update them."""
+    rows = session.execute(
+        select(Delivery.channel_id, Delivery.message_ts)
+        .where(
+            Delivery.kind.in_((CHASE_KIND, OVERDUE_KIND)),
+            Delivery.key.like(f"%:action={action_id}:due=%"),
+            Delivery.status == SENT,
+            Delivery.channel_id.is_not(None),
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    ).all()
+    return [(str(channel), str(ts)) for channel, ts in rows]

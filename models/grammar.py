@@ -13,6 +13,8 @@ from datetime import date, time, timedelta
 from functools import cache
 from zoneinfo import available_timezones
 
+from models.refusals import Refusal
+
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (
     "January",
@@ -39,12 +41,9 @@ MENTION_EXAMPLE = "@Sam"
 ZONE_EXAMPLE = "Europe/London"
 
 
-@dataclass(frozen=True)
-class ParseError:
-    """What was wrong with some text a person typed, and a correct way to write it."""
-
-    message: str
-    example: str
+# What was wrong with some text a person typed, and a correct way to write it: returned, not
+# raised, by the readers below.
+ParseError = Refusal
 
 
 def parse_weekday(text: str) -> int | ParseError:
@@ -127,6 +126,20 @@ def parse_date(text: str, today: date) -> date | ParseError:
             format_day(found, today),
         )
     return found
+
+
+def parse_date_with_year(text: str) -> date | ParseError | None:
+    """`2026-12-03` or day-first `3/12/2026`: a date that names its year, as a file must.
+
+    None when `text` is not written either way (`3/12`, `3 Dec`); a ParseError when it is but
+    names no real date (`31/2/2027`).
+    """
+    phrase = _clean(text)
+    if match := _ISO.match(phrase):
+        return _make_date(int(match[1]), int(match[2]), int(match[3]))
+    if (match := _NUMERIC.match(phrase)) and match[3] is not None and len(match[3]) == 4:
+        return _make_date(int(match[3]), int(match[2]), int(match[1]))
+    return None
 
 
 def _calendar_date(phrase: str, today: date) -> date | ParseError:
@@ -303,13 +316,13 @@ class SkipArgs:
     reason: str | None
 
 
-PAIR_EXAMPLE = "/buddy pair @Sam"
-MATCH_EXAMPLE = "/buddy match @Sam @Alex"
-SLOT_EXAMPLE = "/buddy slot thu 16:00"
-BACKUP_EXAMPLE = "/buddy backup fri 8am"
-FORMAT_EXAMPLE = "/buddy format video https://zoom.us/j/123"
-MOVE_EXAMPLE = "/buddy move to 5/12 17:00"
-SKIP_EXAMPLE = "/buddy skip 3/12 parents' evening"
+PAIR_EXAMPLE = "pair @Sam"
+MATCH_EXAMPLE = "match @Sam @Alex"
+SLOT_EXAMPLE = "slot thu 16:00"
+BACKUP_EXAMPLE = "backup fri 8am"
+FORMAT_EXAMPLE = "format video https://zoom.us/j/123"
+MOVE_EXAMPLE = "move to 5/12 17:00"
+SKIP_EXAMPLE = "skip 3/12 parents' evening"
 
 
 def parse_people(text: str, fewest: int, most: int, example: str) -> list[str] | ParseError:
@@ -347,12 +360,12 @@ def parse_slot_args(text: str, today: date) -> SlotArgs | ParseError:
         if keyword.lower() == "from":
             found = parse_date(value, today)
             if isinstance(found, ParseError):
-                return ParseError(found.message, "/buddy slot thu 16:00 from 3/12")
+                return ParseError(found.message, "slot thu 16:00 from 3/12")
             from_date = found
         else:
             named = parse_zone(value)
             if isinstance(named, ParseError):
-                return ParseError(named.message, "/buddy slot thu 16:00 tz Europe/London")
+                return ParseError(named.message, "slot thu 16:00 tz Europe/London")
             zone = named
     day_and_time = _weekday_and_time(head, SLOT_EXAMPLE)
     if isinstance(day_and_time, ParseError):
@@ -392,9 +405,7 @@ def parse_format_args(text: str) -> FormatArgs | ParseError:
         if kind == "in" and rest.lower().startswith("person"):
             rest = rest[len("person") :].strip()
         elif kind == "in":
-            return ParseError(
-                "Please say `in-person` or `video`.", "/buddy format in-person the library"
-            )
+            return ParseError("Please say `in-person` or `video`.", "format in-person the library")
         return FormatArgs(IN_PERSON, rest or None)
     if kind == "video":
         match = _LINK.match(rest)
@@ -405,7 +416,7 @@ def parse_format_args(text: str) -> FormatArgs | ParseError:
         return FormatArgs(VIDEO, match[1])
     return ParseError(
         "Please say whether you meet `in-person` (and where) or by `video` (with the link).",
-        "/buddy format in-person the library",
+        "format in-person the library",
     )
 
 
@@ -423,7 +434,7 @@ def parse_move_args(text: str, today: date) -> MoveArgs | ParseError:
     if before:
         found = parse_date(before, today)
         if isinstance(found, ParseError):
-            return ParseError(found.message, "/buddy move 3/12 to 5/12")
+            return ParseError(found.message, "move 3/12 to 5/12")
         which = found
     target = _date_then_optional_time(after, today)
     if isinstance(target, ParseError):

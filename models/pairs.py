@@ -1,17 +1,19 @@
-"""Buddy pairs (two or three members), their slot, backup, format and per-meeting changes.
+"""Buddy pairs (two or three members), their slot, backup and format, and who may change them.
 
-A slot is stored as local weekday, wall-clock time and IANA zone, never as a UTC instant, so
-that fortnightly meetings keep their clock time across daylight-saving changes. A meeting is
-identified by the local date the slot scheduled it on (`original_date`), which stays stable when
-the meeting is moved.
+A slot is stored as local weekday, wall-clock time and IANA zone, never as a UTC instant, so that
+fortnightly meetings keep their clock time across daylight-saving changes. Each rule checks
+everything before it writes anything, so a refused change never leaves half a change.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -19,10 +21,28 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    delete,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.grammar import (
+    FORMAT_EXAMPLE,
+    IN_PERSON,
+    MATCH_EXAMPLE,
+    PAIR_EXAMPLE,
+    SLOT_EXAMPLE,
+    VIDEO,
+    format_day,
+    format_time,
+    format_weekday,
+)
+from models.meetings.schedule import first_slot_date, has_slot, local_instant
+from models.meetings.tables import MeetingChange
+from models.people import DEFAULT_COHORT_TIMEZONE, Participant, cohort_of, ensure_participant
+from models.refusals import Refusal
 
 
 class Pair(Base):
@@ -62,18 +82,305 @@ class PairMember(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class MeetingChange(Base):
-    """A move or skip of one scheduled meeting, keyed by the date the slot gave it."""
+LARGEST_GROUP = 3
 
-    __tablename__ = "meeting_changes"
-    __table_args__ = (UniqueConstraint("pair_id", "original_date"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
-    original_date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))  # "moved" | "skipped"
-    new_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    solo: Mapped[bool] = mapped_column(Boolean, default=False)
-    reason: Mapped[str | None] = mapped_column(Text)
-    changed_by: Mapped[str] = mapped_column(String(32))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+@dataclass(frozen=True)
+class Profile:
+    """What Slack's users.info says about a person, as far as pairing cares."""
+
+    user_id: str
+    timezone: str | None
+    is_bot: bool
+    deleted: bool = False
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def pair_of(session: Session, participant: Participant) -> Pair | None:
+    """The participant's current pair, if any."""
+    return session.scalar(
+        select(Pair)
+        .join(PairMember, PairMember.pair_id == Pair.id)
+        .where(PairMember.participant_id == participant.id, Pair.dissolved_at.is_(None))
+    )
+
+
+def members_by_pair(session: Session, pair_ids: Sequence[int]) -> dict[int, list[Participant]]:
+    """Members of many pairs in one query, each pair's in the order they joined."""
+    found: dict[int, list[Participant]] = defaultdict(list)
+    if not pair_ids:
+        return {}
+    rows = session.execute(
+        select(PairMember.pair_id, Participant)
+        .join(Participant, Participant.id == PairMember.participant_id)
+        .where(PairMember.pair_id.in_(list(pair_ids)))
+        .order_by(PairMember.pair_id, PairMember.joined_at, PairMember.id)
+    ).all()
+    for pair_id, participant in rows:
+        found[pair_id].append(participant)
+    return {pair_id: found.get(pair_id, []) for pair_id in pair_ids}
+
+
+def members_of(session: Session, pair: Pair) -> list[Participant]:
+    return members_by_pair(session, [pair.id])[pair.id]
+
+
+def zone_of(participant: Participant, fallback: str = DEFAULT_COHORT_TIMEZONE) -> str:
+    """The zone a participant sees times in: their Slack profile's, else the cohort's."""
+    return participant.timezone or fallback
+
+
+def remember_profiles(
+    session: Session, team_id: str, profiles: Sequence[Profile], now: datetime
+) -> dict[str, Participant]:
+    """Participants for these Slack users, with their zone and bot flag cached from Slack."""
+    found: dict[str, Participant] = {}
+    for profile in profiles:
+        participant = ensure_participant(session, team_id, profile.user_id, now)
+        if profile.timezone:
+            participant.timezone = profile.timezone
+        participant.is_bot = profile.is_bot
+        found[profile.user_id] = participant
+    session.flush()
+    return found
+
+
+def require_pair(session: Session, caller: Participant) -> Pair:
+    """The caller's pair; only its members change it."""
+    pair = pair_of(session, caller)
+    if pair is None:
+        raise Refusal(
+            "You're not in a buddy pair yet, so there is nothing of a pair's to change.",
+            PAIR_EXAMPLE,
+        )
+    return pair
+
+
+# -- forming and leaving ---------------------------------------------------------------------
+
+
+def _already_paired() -> Refusal:
+    return Refusal(
+        "You're already in a buddy pair. To change buddy, leave it first with `/buddy unpair`.",
+        "unpair",
+    )
+
+
+def check_can_pair(
+    session: Session, caller_user_id: str, buddy_user_ids: Sequence[str], caller: Participant | None
+) -> None:
+    """What `pair` refuses before anyone is looked up in Slack: yourself, or already paired."""
+    if caller_user_id in buddy_user_ids:
+        raise Refusal(
+            "You can't be your own buddy, however good the company. Please mention a colleague.",
+            PAIR_EXAMPLE,
+        )
+    if caller is not None and pair_of(session, caller) is not None:
+        raise _already_paired()
+
+
+def check_can_match(actor_is_facilitator: bool) -> None:
+    """Pairing other people is a facilitator's job."""
+    if not actor_is_facilitator:
+        raise Refusal(
+            "Only facilitators can pair other people. To pair yourself with a colleague, use "
+            "`/buddy pair`.",
+            PAIR_EXAMPLE,
+        )
+
+
+def _check_new_group(
+    session: Session,
+    members: Sequence[Participant],
+    profiles: dict[str, Profile],
+    example: str,
+    caller: Participant | None,
+) -> None:
+    if len(members) > LARGEST_GROUP:
+        raise Refusal("A trio is the largest buddy group.", example)
+    for member in members:
+        profile = profiles.get(member.slack_user_id)
+        if member.is_bot or (profile is not None and profile.is_bot):
+            raise Refusal(
+                "{0} is a bot, and bots make quiet buddies. Please choose a colleague.",
+                example,
+                people=[member.slack_user_id],
+            )
+        if profile is not None and profile.deleted:
+            raise Refusal(
+                "{0} is no longer active in this Slack.", example, people=[member.slack_user_id]
+            )
+    already = {
+        m.participant_id: m.pair_id
+        for m in session.scalars(
+            select(PairMember)
+            .join(Pair, Pair.id == PairMember.pair_id)
+            .where(
+                PairMember.participant_id.in_([m.id for m in members]),
+                Pair.dissolved_at.is_(None),
+            )
+        )
+    }
+    for member in members:
+        if member.id not in already:
+            continue
+        if caller is not None and member.id == caller.id:
+            raise _already_paired()
+        raise Refusal(
+            "{0} is already in a buddy pair. You could ask to join them as a trio (one of them "
+            "can `/buddy unpair`, then pair all three), or choose someone else.",
+            "pair @Sam @Alex",
+            people=[member.slack_user_id],
+        )
+
+
+def _create_pair(
+    session: Session, members: Sequence[Participant], formed_by: str, now: datetime
+) -> Pair:
+    cohort = cohort_of(session, members[0], now)
+    pair = Pair(
+        team_id=members[0].team_id, cohort_id=cohort.id, formed_by=formed_by, created_at=now
+    )
+    try:
+        # Two requests can race for the same buddy: the unique membership decides.
+        with session.begin_nested():
+            session.add(pair)
+            session.flush()
+            session.add_all(
+                PairMember(pair_id=pair.id, participant_id=m.id, joined_at=now) for m in members
+            )
+            session.flush()
+    except IntegrityError as error:
+        raise Refusal(
+            "One of you was paired with someone else a moment ago. Please check with "
+            "`/buddy status` and try again.",
+            "status",
+        ) from error
+    return pair
+
+
+def form_pair(
+    session: Session,
+    caller: Participant,
+    buddies: Sequence[Participant],
+    profiles: Sequence[Profile],
+    now: datetime,
+) -> Pair:
+    """`/buddy pair`: the caller and one or two buddies become a pair or trio."""
+    if not buddies:
+        raise Refusal("Please mention your buddy.", PAIR_EXAMPLE)
+    check_can_pair(session, caller.slack_user_id, [b.slack_user_id for b in buddies], caller)
+    members = [caller, *buddies]
+    _check_new_group(session, members, {p.user_id: p for p in profiles}, "pair @Sam @Alex", caller)
+    return _create_pair(session, members, caller.slack_user_id, now)
+
+
+def match_pair(
+    session: Session,
+    actor_user_id: str,
+    actor_is_facilitator: bool,
+    members: Sequence[Participant],
+    profiles: Sequence[Profile],
+    now: datetime,
+) -> Pair:
+    """`/buddy match`: a facilitator pairs (or trios) other participants."""
+    check_can_match(actor_is_facilitator)
+    if len(members) < 2:
+        raise Refusal("Please mention two or three people to pair.", MATCH_EXAMPLE)
+    _check_new_group(session, members, {p.user_id: p for p in profiles}, MATCH_EXAMPLE, None)
+    return _create_pair(session, members, actor_user_id, now)
+
+
+@dataclass(frozen=True)
+class Unpaired:
+    pair: Pair
+    leaver: Participant
+    remaining: list[Participant]
+    dissolved: bool  # a pair ends; a trio carries on as a pair
+
+
+def unpair(session: Session, caller: Participant, now: datetime) -> Unpaired:
+    """The caller leaves; a pair of two ends, a trio carries on as a pair."""
+    pair = require_pair(session, caller)
+    members = members_of(session, pair)
+    remaining = [m for m in members if m.id != caller.id]
+    dissolved = len(remaining) < 2
+    leaving_ids = [m.id for m in members] if dissolved else [caller.id]
+    session.execute(
+        delete(PairMember).where(
+            PairMember.pair_id == pair.id, PairMember.participant_id.in_(leaving_ids)
+        )
+    )
+    if dissolved:
+        pair.dissolved_at = now
+    # The old group DM includes whoever left: the next message opens a new one.
+    pair.group_channel_id = None
+    session.flush()
+    return Unpaired(pair=pair, leaver=caller, remaining=remaining, dissolved=dissolved)
+
+
+# -- slot, backup and format -----------------------------------------------------------------
+
+
+def set_slot(
+    session: Session,
+    caller: Participant,
+    weekday: int,
+    at: time,
+    zone: str,
+    from_date: date | None,
+    now: datetime,
+) -> Pair:
+    """The pair's fortnightly slot; the first meeting is on `from_date` or the next such day.
+
+    Changes recorded against the old slot's future meetings no longer mean anything: dropped.
+    """
+    pair = require_pair(session, caller)
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if from_date is not None and from_date < today:
+        raise Refusal(
+            f"{format_day(from_date, today)} has already passed. Please start from today or later.",
+            f"slot {format_weekday(weekday)[:3].lower()} {format_time(at)} from "
+            f"{format_day(first_slot_date(weekday, today))}",
+        )
+    first = first_slot_date(weekday, from_date or today)
+    if local_instant(first, at, zone) <= now:
+        first += timedelta(days=7)
+    session.execute(
+        delete(MeetingChange).where(
+            MeetingChange.pair_id == pair.id, MeetingChange.original_date >= today
+        )
+    )
+    pair.slot_weekday = weekday
+    pair.slot_time = at
+    pair.slot_timezone = zone
+    pair.slot_first_date = first
+    pair.slot_set_at = now
+    session.flush()
+    return pair
+
+
+def set_backup(session: Session, caller: Participant, weekday: int, at: time) -> Pair:
+    """The alternative slot, read in the main slot's zone, offered when a meeting is skipped."""
+    pair = require_pair(session, caller)
+    if not has_slot(pair):
+        raise Refusal(
+            "Please agree your main fortnightly slot first; the backup is its alternative.",
+            SLOT_EXAMPLE,
+        )
+    pair.backup_weekday = weekday
+    pair.backup_time = at
+    session.flush()
+    return pair
+
+
+def set_format(session: Session, caller: Participant, kind: str, detail: str | None) -> Pair:
+    if kind not in (IN_PERSON, VIDEO):
+        raise Refusal("Please say `in-person` or `video`.", FORMAT_EXAMPLE)
+    pair = require_pair(session, caller)
+    pair.format_kind = kind
+    pair.format_detail = detail
+    session.flush()
+    return pair

@@ -1,6 +1,18 @@
 """Imports every table module so `Base.metadata` is complete (Alembic, tests)."""
 
-from models import actions, calendar, deliveries, meetings, pairs, people, problems
+from models import actions, deliveries, pairs, people
 from models.base import Base
+from models.calendar import tables as calendar_tables
+from models.meetings import tables as meeting_tables
+from models.problems import tables as problem_tables
 
-__all__ = ["Base", "actions", "calendar", "deliveries", "meetings", "pairs", "people", "problems"]
+__all__ = [
+    "Base",
+    "actions",
+    "calendar_tables",
+    "deliveries",
+    "meeting_tables",
+    "pairs",
+    "people",
+    "problem_tables",
+]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scheduler.chases import plan_action_chases
-from scheduler.meeting_nudges import plan_meeting_nudges, plan_slot_nudges
+from scheduler.actions import plan_action_chases
+from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
 
 PLANNERS: tuple[Planner, ...] = (

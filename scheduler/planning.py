@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.messages import OutgoingMessage
+from handlers.slack.replies import OutgoingMessage
 from models.quiet_hours import DateSpan, hold_proactive
 
 __all__ = ["OutgoingMessage"]

@@ -164,4 +164,6 @@ def app_url(
 
 @pytest.fixture
 def slack(app_url: str, fake_slack: FakeSlack) -> SlackClientForTests:
-    return SlackClientForTests(app_url + "/slack/events", fake_slack.response_url())
+    return SlackClientForTests(
+        app_url + "/slack/events", fake_slack.response_url(), fake_slack.response_posts
+    )

@@ -65,10 +65,15 @@ def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) 
 class SlackClientForTests:
     """Plays Slack towards the app at `events_url`."""
 
-    def __init__(self, events_url: str, response_url: str) -> None:
+    def __init__(
+        self, events_url: str, response_url: str, response_posts: list[dict[str, Any]] | None = None
+    ) -> None:
         self.events_url = events_url
         self.response_url = response_url
         self._trigger = 0
+        # Where the fake Slack keeps what was posted to response URLs, to see what a request told.
+        self._response_posts = response_posts if response_posts is not None else []
+        self.last_told: list[dict[str, Any]] = []
 
     def post(
         self,
@@ -84,11 +89,22 @@ class SlackClientForTests:
         request = urllib.request.Request(
             self.events_url, data=body.encode(), headers=all_headers, method="POST"
         )
+        posted_before = len(self._response_posts)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return HttpResult(response.status, response.read().decode())
+                result = HttpResult(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
             return HttpResult(error.code, error.read().decode())
+        acked = result.json() if result.body.startswith("{") else {}
+        self.last_told = ([acked] if acked.get("text") else []) + self._response_posts[
+            posted_before:
+        ]
+        return result
+
+    def told(self) -> str:
+        """Everything the last request told its sender: the ack's answer, then any that followed."""
+        assert self.last_told, "the last request told its sender nothing"
+        return "\n".join(message_text(m) for m in self.last_told)
 
     def command(
         self,

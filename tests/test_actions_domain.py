@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models.action_items import (
+from models.actions import (
+    DONE,
+    DROPPED,
+    OPEN,
     ActionArgs,
-    ActionError,
+    Refusal,
     actions_for,
     close_by_id,
     close_by_number,
@@ -20,12 +23,10 @@ from models.action_items import (
     record_action,
     reschedule,
 )
-from models.actions import DONE, DROPPED, OPEN
 from models.clock import SettableClock
-from models.directory import default_cohort, ensure_participant
 from models.grammar import ParseError
 from models.pairs import Pair, PairMember
-from models.people import Participant
+from models.people import Participant, default_cohort, ensure_participant
 from tests.conftest import DEFAULT_NOW
 
 TODAY = date(2026, 11, 24)
@@ -108,11 +109,11 @@ def test_no_date_means_the_next_meeting_and_review_is_ninety_days_on(session: Se
 
 def test_no_date_without_a_meeting_asks_for_one(session: Session) -> None:
     loner = person(session, "UCAROL")
-    with pytest.raises(ActionError) as refused:
+    with pytest.raises(Refusal) as refused:
         record_action(session, loner, "Try starters", None, DEFAULT_NOW)
     assert "not in a buddy pair" in refused.value.message and "`by <date>`" in refused.value.message
     make_pair(session, {"UDAN": "Europe/London", "UERIN": "Europe/London"}, slot=False)
-    with pytest.raises(ActionError) as no_slot:
+    with pytest.raises(Refusal) as no_slot:
         record_action(session, person(session, "UDAN"), "Try", None, DEFAULT_NOW)
     assert "no next meeting" in no_slot.value.message
     # With a date, an action needs no pair.
@@ -121,11 +122,11 @@ def test_no_date_without_a_meeting_asks_for_one(session: Session) -> None:
 
 def test_refusals_say_what_was_wrong(session: Session) -> None:
     alice = person(session, "UALICE")
-    with pytest.raises(ActionError, match="already passed"):
+    with pytest.raises(Refusal, match="already passed"):
         record_action(session, alice, "Late", date(2026, 11, 23), DEFAULT_NOW)
-    with pytest.raises(ActionError, match="what the action is"):
+    with pytest.raises(Refusal, match="what the action is"):
         record_action(session, alice, "   ", date(2026, 12, 3), DEFAULT_NOW)
-    with pytest.raises(ActionError, match="no open action 4"):
+    with pytest.raises(Refusal, match="no open action 4"):
         close_by_number(session, alice, 4, DONE, DEFAULT_NOW)
 
 
@@ -133,10 +134,11 @@ def test_only_the_owner_closes_and_the_buddy_is_pointed_to_them(session: Session
     make_pair(session)
     alice, bob = person(session, "UALICE"), person(session, "UBOB")
     action = record_action(session, alice, "Try starters", date(2026, 12, 3), DEFAULT_NOW)
-    with pytest.raises(ActionError) as refused:
+    with pytest.raises(Refusal) as refused:
         close_by_number(session, bob, 1, DONE, DEFAULT_NOW)
-    assert "<@UALICE>'s" in refused.value.message and "only its owner" in refused.value.message
-    with pytest.raises(ActionError, match="belongs to someone else"):
+    assert refused.value.people == ("UALICE",)
+    assert "{0}'s" in refused.value.message and "only its owner" in refused.value.message
+    with pytest.raises(Refusal, match="belongs to someone else"):
         close_by_id(session, action.id, "UBOB", DROPPED, DEFAULT_NOW)
     change = close_by_id(session, action.id, "UALICE", DROPPED, DEFAULT_NOW)
     assert change.changed and action.status == DROPPED and action.closed_at == DEFAULT_NOW
@@ -147,9 +149,9 @@ def test_only_the_owner_closes_and_the_buddy_is_pointed_to_them(session: Session
 def test_more_time_needs_a_date_from_today(session: Session) -> None:
     alice = person(session, "UALICE")
     action = record_action(session, alice, "Try starters", date(2026, 12, 3), DEFAULT_NOW)
-    with pytest.raises(ActionError, match="already passed"):
+    with pytest.raises(Refusal, match="already passed"):
         reschedule(session, action.id, "UALICE", date(2026, 11, 20), DEFAULT_NOW)
-    with pytest.raises(ActionError, match="someone else"):
+    with pytest.raises(Refusal, match="someone else"):
         reschedule(session, action.id, "UBOB", date(2026, 12, 10), DEFAULT_NOW)
     assert reschedule(session, action.id, "UALICE", date(2026, 12, 10), DEFAULT_NOW).changed
     assert action.due_date == date(2026, 12, 10)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers.action_views import (
+from handlers.views.actions import (
     CHASE_DONE,
     CHASE_DROP,
     CHASE_MORE_TIME,
@@ -19,20 +19,15 @@ from handlers.action_views import (
     due_block_id,
     text_block_id,
 )
-from handlers.nudge_views import CHECKIN_ADD_ACTIONS
-from models.actions import DONE, DROPPED, OPEN, Action
+from handlers.views.meetings import CHECKIN_ADD_ACTIONS
+from models.actions import CHASE_KIND, DONE, DROPPED, OPEN, Action, chase_key
 from models.clock import SettableClock
-from models.deliveries import Delivery
-from scheduler.chases import plan_action_chases
+from models.deliveries import SENT, Delivery
+from scheduler.actions import plan_action_chases
 from scheduler.runner import build_runner
 from tests.fake_slack import Call, FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
 from tests.test_actions_domain import make_pair
-
-
-def answer(fake_slack: FakeSlack) -> str:
-    assert fake_slack.response_posts, "no answer was posted"
-    return message_text(fake_slack.response_posts[-1])
 
 
 def _decoded(value: Any) -> Any:
@@ -63,6 +58,26 @@ def actions(sessions: sessionmaker[Session]) -> list[Action]:
 def paired(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return make_pair(session).id
+
+
+def recorded_chase(sessions: sessionmaker[Session], action: Action, channel: str, ts: str) -> None:
+    """A chase the clock sent for `action` earlier, as the outbox records it."""
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    with sessions() as session:
+        session.add(
+            Delivery(
+                key=chase_key(CHASE_KIND, action.id, action.due_date),
+                kind=CHASE_KIND,
+                status=SENT,
+                due_at=now,
+                next_attempt_at=now,
+                channel_id=channel,
+                message_ts=ts,
+                created_at=now,
+                sent_at=now,
+            )
+        )
+        session.commit()
 
 
 def send_chase(
@@ -137,8 +152,8 @@ def test_done_closes_tells_the_pair_and_redraws_an_earlier_chase(
     assert actions(sessions)[0].status == OPEN
 
     result = slack.command("done 1")
-    assert result.body == ""  # acked at once; the pair and the chase are updated after
-    assert "Well done! Action 1 is done: Try retrieval starters with 9X" in answer(fake_slack)
+    # Answered in the ack itself; the pair and the chase are updated after it.
+    assert "Well done! Action 1 is done: Try retrieval starters with 9X" in result.text
     assert actions(sessions)[0].status == DONE
     [update] = fake_slack.calls_to("chat.update")
     with sessions() as session:
@@ -161,12 +176,13 @@ def test_the_chase_buttons_done_and_drop(
     slack.command("action Observe Sam's lesson by 4/12")
     first, second = actions(sessions)
     message = {"ts": "1700000099.000100", "text": "chase", "blocks": []}
+    recorded_chase(sessions, first, "DUALICE", "1700000099.000100")
 
     bob = slack.block_action(
         CHASE_DROP, str(first.id), user="UBOB", channel="GUALICE-UBOB", message=message
     )
     assert bob.status == 200
-    assert "belongs to someone else" in answer(fake_slack)
+    assert "belongs to someone else" in slack.told()
     assert fake_slack.calls_to("chat.update") == []
     assert actions(sessions)[0].status == OPEN
     fake_slack.clear()
@@ -178,6 +194,7 @@ def test_the_chase_buttons_done_and_drop(
     assert actions(sessions)[0].status == DONE
     fake_slack.clear()
 
+    recorded_chase(sessions, second, "DUALICE", "1700000098.000100")
     slack.block_action(CHASE_DROP, str(second.id), channel="DUALICE", message=message)
     [update] = fake_slack.calls_to("chat.update")
     assert "Dropped: action 2, Observe Sam's lesson" in shown(update)
@@ -192,6 +209,7 @@ def test_need_more_time_asks_for_a_new_date(
     slack.command("action Try retrieval starters with 9X")
     [action] = actions(sessions)
     message = {"ts": "1700000042.000100", "text": "chase", "blocks": []}
+    recorded_chase(sessions, action, "DUALICE", "1700000042.000100")
     slack.block_action(CHASE_MORE_TIME, str(action.id), channel="DUALICE", message=message)
     [opened] = fake_slack.calls_to("views.open")
     view = _decoded(opened.params["view"])
@@ -219,7 +237,7 @@ def test_need_more_time_asks_for_a_new_date(
 
     slack.block_action(CHASE_MORE_TIME, str(action.id), user="UBOB", channel="GUALICE-UBOB")
     assert fake_slack.calls_to("views.open") == []
-    assert "belongs to someone else" in answer(fake_slack)
+    assert "belongs to someone else" in slack.told()
 
 
 def test_add_actions_after_a_check_in(
@@ -229,7 +247,7 @@ def test_add_actions_after_a_check_in(
     value = f"{pair_id}:2026-11-19"
     slack.block_action(CHECKIN_ADD_ACTIONS, value, user="UCAROL", channel="GUALICE-UBOB")
     assert fake_slack.calls_to("views.open") == []
-    assert "another buddy pair" in answer(fake_slack)
+    assert "another buddy pair" in slack.told()
 
     slack.block_action(CHECKIN_ADD_ACTIONS, value, channel="GUALICE-UBOB")
     [opened] = fake_slack.calls_to("views.open")

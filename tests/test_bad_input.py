@@ -44,4 +44,5 @@ def test_nonsense_gets_a_friendly_answer_with_an_example(
     assert answer.strip(), f"/buddy {text} got no answer"
     assert "went wrong" not in answer
     assert "Traceback" not in answer
-    assert "/buddy" in answer, f"/buddy {text} showed no example: {answer}"
+    assert "I don't know" not in answer, f"/buddy {text} was not routed to its subcommand"
+    assert "For example: `/buddy " in answer, f"/buddy {text} showed no example: {answer}"

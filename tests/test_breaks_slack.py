@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.calendar import CohortBreak
+from models.calendar.tables import CohortBreak
 from tests.conftest import FACILITATOR
 from tests.slack_http import SlackClientForTests
 

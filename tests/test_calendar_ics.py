@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.calendar import CohortBreak
-from models.directory import find_participant
-from models.ics import pair_calendar
-from models.occurrences import MOVED, SKIPPED
+from models.calendar.tables import CohortBreak
+from models.meetings.ics import pair_calendar
+from models.meetings.schedule import MOVED, SKIPPED
 from models.pairs import MeetingChange, Pair
+from models.people import find_participant
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
-from tests.test_pairs_http import answer, only_pair, pair_up, set_slot
+from tests.test_pairs_http import only_pair, pair_up, set_slot
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -128,7 +128,7 @@ def test_calendar_command_sends_the_file_by_dm_once_opened(
 
     result = slack.command("calendar", user="UALICE")
     assert result.body == ""
-    assert "sent your calendar file to our direct messages" in answer(fake_slack)
+    assert "sent your calendar file to our direct messages" in slack.told()
     opened = fake_slack.calls_to("conversations.open")
     assert [c.params["users"] for c in opened] == ["UALICE"]
     [complete] = fake_slack.calls_to("files.completeUploadExternal")
@@ -156,4 +156,4 @@ def test_calendar_refusals_and_upload_failure(
     set_slot(slack, fake_slack)
     fake_slack.fail_next("files.getUploadURLExternal", error="not_allowed")
     slack.command("calendar", user="UALICE")
-    assert "couldn't send the calendar file just now" in answer(fake_slack)
+    assert "couldn't send the calendar file just now" in slack.told()

@@ -12,14 +12,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers.action_views import CHASE_BUTTONS, REVIEW_PROMPT
-from models.action_items import close_by_number, record_action, reschedule
-from models.actions import DONE
-from models.calendar import CohortBreak
+from handlers.views.actions import CHASE_BUTTONS, REVIEW_PROMPT
+from models.actions import DONE, close_by_number, record_action, reschedule
+from models.calendar.tables import CohortBreak
 from models.clock import SettableClock
 from models.deliveries import SENT, SKIPPED, Delivery
-from models.directory import default_cohort, ensure_participant
-from scheduler.chases import plan_action_chases
+from models.people import default_cohort, ensure_participant
+from scheduler.actions import plan_action_chases
 from scheduler.nudges import PLANNERS
 from scheduler.runner import PassRunner, build_runner
 from tests.conftest import DEFAULT_NOW

@@ -5,8 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.directory import default_cohort, ensure_participant, is_facilitator
-from models.people import Facilitator, Participant
+from models.people import (
+    Facilitator,
+    Participant,
+    default_cohort,
+    ensure_participant,
+    is_facilitator,
+)
 from tests.conftest import DEFAULT_NOW
 
 

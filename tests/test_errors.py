@@ -1,49 +1,62 @@
-"""When a listener breaks, the person gets one friendly line and the traceback goes to the log."""
+"""When a listener breaks, the person gets one friendly line and the traceback goes to the log:
+in the ack, after the ack, and from a button, through the one error path."""
 
 from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers import features
-from handlers.command_types import CommandRequest, Subcommand
-from handlers.deps import Deps
-from handlers.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
+from bot import listeners
+from handlers.slack.answers import Answer, Command, Press, on_button
+from handlers.slack.commands import Subcommand
+from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
 
 
-def _explode(request: CommandRequest, deps: Deps) -> Reply:
+def _explode(command: Command) -> Reply:
     raise RuntimeError("quick subcommand broke")
 
 
-def _explode_later(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
-    client.auth_test()  # reaches the fake Slack through SLACK_API_URL
-    raise RuntimeError("slow subcommand broke")
+def _explode_later(command: Command) -> Answer:
+    def later(client: WebClient) -> Reply:
+        client.auth_test()  # reaches the fake Slack through SLACK_API_URL
+        raise RuntimeError("slow subcommand broke")
+
+    return Answer(then=later)
 
 
-def _who_am_i(request: CommandRequest, deps: Deps, client: WebClient) -> Reply:
-    return ephemeral(f"You are talking to {client.auth_test()['user_id']}")
+def _who_am_i(command: Command) -> Answer:
+    return Answer(
+        then=lambda client: ephemeral(f"You are talking to {client.auth_test()['user_id']}")
+    )
 
 
-def _broken_button(ack: Ack, body: dict[str, Any]) -> None:
+def _broken_button(press: Press) -> Reply:
     raise RuntimeError("button broke")
 
 
+def _button_broken_later(press: Press) -> Answer:
+    def later(client: WebClient) -> None:
+        raise RuntimeError("button broke after the ack")
+
+    return Answer(then=later)
+
+
 def _register(app: App) -> None:
-    app.action("broken_button")(_broken_button)
+    on_button(app, "broken_button", _broken_button)
+    on_button(app, "broken_later", _button_broken_later)
 
 
 BROKEN = types.SimpleNamespace(
     SUBCOMMANDS=[
-        Subcommand("boom", "/buddy boom", "breaks", "Help", run=_explode),
-        Subcommand("later", "/buddy later", "breaks later", "Help", run_after_ack=_explode_later),
-        Subcommand("whoami", "/buddy whoami", "asks Slack", "Help", run_after_ack=_who_am_i),
+        Subcommand("boom", "/buddy boom", "breaks", "Help", handle=_explode),
+        Subcommand("later", "/buddy later", "breaks later", "Help", handle=_explode_later),
+        Subcommand("whoami", "/buddy whoami", "asks Slack", "Help", handle=_who_am_i),
     ],
     register=_register,
 )
@@ -51,7 +64,7 @@ BROKEN = types.SimpleNamespace(
 
 @pytest.fixture(autouse=True)
 def _broken_feature(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(features, "FEATURE_MODULES", (*features.FEATURE_MODULES, BROKEN))
+    monkeypatch.setattr(listeners, "FEATURES", (*listeners.FEATURES, BROKEN))
     yield
 
 
@@ -73,6 +86,7 @@ def test_a_broken_slow_subcommand_tells_the_user_through_the_response_url(
     assert fake_slack.calls_to("auth.test")
     assert fake_slack.response_posts[-1]["text"] == SOMETHING_WENT_WRONG
     assert "slow subcommand broke" in caplog.text
+    assert "Traceback" in caplog.text
 
 
 def test_slow_work_answers_after_the_ack_through_the_fake_slack(
@@ -85,12 +99,21 @@ def test_slow_work_answers_after_the_ack_through_the_fake_slack(
     assert fake_slack.calls_to("auth.test")[0].headers["authorization"] == "Bearer xoxb-test"
 
 
+@pytest.mark.parametrize(
+    ("action_id", "logged"),
+    [("broken_button", "button broke"), ("broken_later", "button broke after the ack")],
+)
 def test_a_broken_button_is_acknowledged_and_the_user_is_told(
-    slack: SlackClientForTests, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    action_id: str,
+    logged: str,
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    result = slack.block_action("broken_button", user="UBOB")
+    result = slack.block_action(action_id, user="UBOB")
     assert result.status == 200
-    [notice] = fake_slack.calls_to("chat.postMessage")
-    assert notice.params["channel"] == "UBOB"
-    assert notice.params["text"] == SOMETHING_WENT_WRONG
-    assert "button broke" in caplog.text
+    told = [post.get("text") for post in fake_slack.response_posts]
+    told += [c.params.get("text") for c in fake_slack.calls_to("chat.postMessage")]
+    assert SOMETHING_WENT_WRONG in told
+    assert logged in caplog.text
+    assert "Traceback" in caplog.text

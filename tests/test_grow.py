@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.grow import build_grow_blocks
-from models.grow_prompts import GROW_STEPS, GROW_TITLE, REFLECTION_LINES, REFLECTION_TITLE
+from handlers.views.grow import build_grow_blocks
+from models.grow import GROW_STEPS, GROW_TITLE, REFLECTION_LINES, REFLECTION_TITLE
 from tests.slack_http import SlackClientForTests, message_text
 
 SEED = Path(__file__).parents[2] / "shared" / "seeds" / "003_0e4cd910654bc63e.txt"

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
 from bot.importing import parse_module_csv
-from models.calendar import Module
-from models.directory import default_cohort
-from models.people import Cohort
+from models.calendar.tables import Module
+from models.people import Cohort, default_cohort
 from tests.conftest import DEFAULT_NOW
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from models.calendar import CohortBreak, Module
+from models.calendar.tables import CohortBreak, Module
 from models.clock import SettableClock
 from models.deliveries import SENT, SKIPPED, Delivery
-from models.directory import default_cohort, ensure_participant
-from models.meetings import MeetingOutcome
+from models.meetings.tables import MeetingOutcome
 from models.pairs import MeetingChange, Pair, PairMember
+from models.people import default_cohort, ensure_participant
 from scheduler.cli import main as scheduler_main
 from scheduler.runner import PassRunner, build_runner
 from tests.conftest import DEFAULT_NOW

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.pair_views import SKIP_BACKUP, SKIP_SOLO
-from models.calendar import CohortBreak
-from models.directory import default_cohort
+from handlers.views.meetings import SKIP_BACKUP, SKIP_SOLO
+from models.calendar.tables import CohortBreak
 from models.pairs import MeetingChange
+from models.people import default_cohort
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
-from tests.test_pairs_http import answer, only_pair, pair_up, posts_to, set_slot, web_api_calls
+from tests.test_pairs_http import only_pair, pair_up, posts_to, set_slot, web_api_calls
 
 GROUP_DM = "GUALICE-UBOB"
 
@@ -61,9 +61,8 @@ def test_move_the_next_meeting_tells_the_pair_and_shows_in_next(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slotted_pair(slack, fake_slack)
-    result = slack.command("move to 27/11 17:00", user="UBOB")
-    assert result.body == ""
-    assert "Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00." in answer(fake_slack)
+    slack.command("move to 27/11 17:00", user="UBOB")
+    assert "Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00." in slack.told()
     told = posts_to(fake_slack, GROUP_DM)[0]
     assert "<@UBOB> moved your meeting of Thu 26 Nov to Fri 27 Nov at 17:00" in told
     [moved] = changes(sessions)
@@ -78,10 +77,10 @@ def test_move_a_named_meeting_keeps_its_usual_time(
 ) -> None:
     slotted_pair(slack, fake_slack)
     slack.command("move 10/12 to 11 Dec", user="UALICE")
-    assert "your meeting of Thu 10 Dec is now on Fri 11 Dec at 16:00" in answer(fake_slack)
+    assert "your meeting of Thu 10 Dec is now on Fri 11 Dec at 16:00" in slack.told()
     # Moving it back where the slot put it forgets the change.
     slack.command("move 11/12 to thu 10 dec", user="UALICE")
-    assert "now on Thu 10 Dec at 16:00" in answer(fake_slack)
+    assert "now on Thu 10 Dec at 16:00" in slack.told()
     assert changes(sessions) == []
 
 
@@ -101,17 +100,15 @@ def test_move_refusals(
         assert fragment in result.text, (text, result.text)
         assert "For example: `/buddy move" in result.text
     slack.command("move to 2026-11-20", user="UALICE")
-    assert "Fri 20 Nov at 16:00 has already passed" in answer(fake_slack)
+    assert "Fri 20 Nov at 16:00 has already passed" in slack.told()
     slack.command("move to today 9am", user="UALICE")
-    assert "Tue 24 Nov at 09:00 has already passed" in answer(fake_slack)
+    assert "Tue 24 Nov at 09:00 has already passed" in slack.told()
     slack.command("move 3/12 to 5/12", user="UALICE")
-    assert "You don't have a meeting on Thu 3 Dec. Your next one is Thu 26 Nov." in answer(
-        fake_slack
-    )
+    assert "You don't have a meeting on Thu 3 Dec. Your next one is Thu 26 Nov." in slack.told()
     slack.command("move 26/11 to 10/12", user="UALICE")
-    assert "You already have a meeting on Thu 10 Dec at 16:00" in answer(fake_slack)
+    assert "You already have a meeting on Thu 10 Dec at 16:00" in slack.told()
     slack.command("move to thu", user="UALICE")
-    assert "already on Thu 26 Nov at 16:00" in answer(fake_slack)
+    assert "already on Thu 26 Nov at 16:00" in slack.told()
     with sessions() as session:
         cohort = default_cohort(session, "T1", DEFAULT_NOW)
         session.add(
@@ -124,9 +121,7 @@ def test_move_refusals(
         )
         session.commit()
     slack.command("move to 21/12", user="UALICE")
-    assert "falls in the cohort's break (Christmas, Sat 19 Dec to Sun 3 Jan 2027)" in answer(
-        fake_slack
-    )
+    assert "falls in the cohort's break (Christmas, Sat 19 Dec to Sun 3 Jan 2027)" in slack.told()
     assert changes(sessions) == []
     assert "not in a buddy pair" in slack.command("move to 5/12", user="UCAROL").text
 
@@ -149,9 +144,8 @@ def test_skip_offers_the_backup_slot_and_solo_practice(
     slotted_pair(slack, fake_slack)
     slack.command("backup fri 8am", user="UALICE")
     fake_slack.clear()
-    result = slack.command("skip 26/11 parents' evening", user="UBOB")
-    assert result.body == ""
-    assert "Skipped: the meeting on Thu 26 Nov" in answer(fake_slack)
+    slack.command("skip 26/11 parents' evening", user="UBOB")
+    assert "Skipped: the meeting on Thu 26 Nov" in slack.told()
     offer = posts_to(fake_slack, GROUP_DM)[0]
     assert "<@UBOB> can't make the meeting on Thu 26 Nov (parents' evening)." in offer
     assert "Your backup slot is Fri 27 Nov at 08:00 (Europe/London)" in offer
@@ -163,7 +157,7 @@ def test_skip_offers_the_backup_slot_and_solo_practice(
 
     value = button_value(fake_slack, SKIP_BACKUP)
     slack.block_action(SKIP_BACKUP, value, user="UCAROL", channel=GROUP_DM)
-    assert "Only the pair's own members" in answer(fake_slack)
+    assert "Only the pair's own members" in slack.told()
     slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)
     chosen = fake_slack.response_posts[-1]
     assert chosen["replace_original"] is True
@@ -199,15 +193,15 @@ def test_skip_refusals(
     assert "There is no 31 Feb" in bad.text
     assert "For example: `/buddy skip 3/12" in bad.text
     slack.command("skip 3/12", user="UALICE")
-    assert "You don't have a meeting on Thu 3 Dec" in answer(fake_slack)
+    assert "You don't have a meeting on Thu 3 Dec" in slack.told()
     slack.command("skip 26/11", user="UALICE")
     fake_slack.clear()
     slack.command("skip 26/11", user="UBOB")
-    assert "already skipped" in answer(fake_slack)
+    assert "already skipped" in slack.told()
     assert web_api_calls(fake_slack) == []  # nothing told to the pair twice
     assert len(changes(sessions)) == 1
     slack.block_action(SKIP_SOLO, "not-a-meeting", user="UALICE")
-    assert "That button has expired" in fake_slack.response_posts[-1]["text"]
+    assert "This button is out of date" in fake_slack.response_posts[-1]["text"]
 
 
 def test_a_pair_we_cannot_reach_still_gets_its_change_with_a_warning(
@@ -216,6 +210,6 @@ def test_a_pair_we_cannot_reach_still_gets_its_change_with_a_warning(
     slotted_pair(slack, fake_slack)
     fake_slack.fail_next("chat.postMessage", error="channel_not_found")
     slack.command("move to 27/11", user="UALICE")
-    text = answer(fake_slack)
+    text = slack.told()
     assert "Moved" in text and "please let your buddy know yourself" in text
     assert len(changes(sessions)) == 1

@@ -7,10 +7,15 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from models.breaks import BreakDraft, add_break, break_on, breaks_of, check_break, remove_break
-from models.calendar import Module
-from models.directory import default_cohort
-from models.module_calendar import (
+from models.calendar.breaks import (
+    BreakDraft,
+    add_break,
+    break_on,
+    breaks_of,
+    check_break,
+    remove_break,
+)
+from models.calendar.modules import (
     CalendarProblem,
     ModuleDraft,
     add_module,
@@ -24,7 +29,8 @@ from models.module_calendar import (
     remove_module,
     replace_calendar,
 )
-from models.people import Cohort
+from models.calendar.tables import Module
+from models.people import Cohort, default_cohort
 from tests.conftest import DEFAULT_NOW
 
 

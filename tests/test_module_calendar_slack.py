@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.calendar import Module
+from models.calendar.tables import Module
 from models.people import Cohort
 from tests.conftest import DEFAULT_NOW, FACILITATOR
 from tests.fake_slack import FakeSlack

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.actions import Action
-from models.calendar import Module
-from models.directory import default_cohort, find_participant
-from models.meetings import PrepCompletion
-from models.pairing import pair_of
+from models.calendar.tables import Module
+from models.meetings.tables import PrepCompletion
+from models.pairs import pair_of
+from models.people import default_cohort, find_participant
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models.calendar import CohortBreak
-from models.occurrences import (
+from models.calendar.tables import CohortBreak
+from models.meetings.schedule import (
     MOVED,
     SKIPPED,
     load_meetings,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from models.clock import SettableClock
 from models.deliveries import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Delivery
-from models.directory import ensure_participant
+from models.people import ensure_participant
 from scheduler import outbox
 from scheduler.planning import Holding, OutgoingMessage, PlannedDelivery, UserTarget
 from scheduler.runner import PassRunner, build_runner

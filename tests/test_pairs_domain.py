@@ -8,33 +8,31 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.directory import ensure_participant
-from models.occurrences import SKIPPED
-from models.pairing import (
-    PairingError,
-    SlackProfile,
-    backup_start_for,
+from models.meetings.changes import backup_start_for, move_meeting, practise_solo, skip_meeting
+from models.meetings.schedule import SKIPPED
+from models.pairs import (
+    MeetingChange,
+    Pair,
+    PairMember,
+    Profile,
+    Refusal,
     form_pair,
     match_pair,
     members_by_pair,
-    move_meeting,
     pair_of,
-    practise_solo,
     remember_profiles,
     set_backup,
     set_slot,
-    skip_meeting,
     unpair,
 )
-from models.pairs import MeetingChange, Pair, PairMember
-from models.people import Participant
+from models.people import Participant, ensure_participant
 from tests.conftest import DEFAULT_NOW
 
 LONDON = "Europe/London"
 
 
 def people(session: Session, *user_ids: str, bots: tuple[str, ...] = ()) -> list[Participant]:
-    profiles = [SlackProfile(u, LONDON, u in bots) for u in user_ids]
+    profiles = [Profile(u, LONDON, u in bots) for u in user_ids]
     found = remember_profiles(session, "T1", profiles, DEFAULT_NOW)
     return [found[u] for u in user_ids]
 
@@ -43,17 +41,17 @@ def test_pair_rules(session: Session) -> None:
     alice, bob, carol, dan, botty = people(
         session, "UALICE", "UBOB", "UCAROL", "UDAN", "UBOTTY", bots=("UBOTTY",)
     )
-    with pytest.raises(PairingError, match="your own buddy"):
+    with pytest.raises(Refusal, match="your own buddy"):
         form_pair(session, alice, [alice], [], DEFAULT_NOW)
-    with pytest.raises(PairingError, match="is a bot"):
+    with pytest.raises(Refusal, match="is a bot"):
         form_pair(session, alice, [botty], [], DEFAULT_NOW)
-    with pytest.raises(PairingError, match="trio is the largest"):
+    with pytest.raises(Refusal, match="trio is the largest"):
         form_pair(session, alice, [bob, carol, dan], [], DEFAULT_NOW)
     pair = form_pair(session, alice, [bob], [], DEFAULT_NOW)
-    with pytest.raises(PairingError, match="already in a buddy pair") as refused:
+    with pytest.raises(Refusal, match="already in a buddy pair") as refused:
         form_pair(session, carol, [bob], [], DEFAULT_NOW)
     assert "trio" in refused.value.message
-    with pytest.raises(PairingError, match="You're already in a buddy pair"):
+    with pytest.raises(Refusal, match="You're already in a buddy pair"):
         form_pair(session, alice, [carol], [], DEFAULT_NOW)
     assert pair_of(session, bob) == pair
     assert members_by_pair(session, [pair.id]) == {pair.id: [alice, bob]}
@@ -62,7 +60,7 @@ def test_pair_rules(session: Session) -> None:
 
 def test_match_is_refused_to_non_facilitators(session: Session) -> None:
     bob, carol = people(session, "UBOB", "UCAROL")
-    with pytest.raises(PairingError, match="Only facilitators"):
+    with pytest.raises(Refusal, match="Only facilitators"):
         match_pair(session, "UALICE", False, [bob, carol], [], DEFAULT_NOW)
     pair = match_pair(session, "UFACIL", True, [bob, carol], [], DEFAULT_NOW)
     assert pair.formed_by == "UFACIL"
@@ -87,7 +85,7 @@ def test_unpair_ends_a_pair_and_shrinks_a_trio(session: Session) -> None:
     ended = unpair(session, a, DEFAULT_NOW)
     assert ended.dissolved and trio.dissolved_at == DEFAULT_NOW
     assert pair_of(session, b) is None
-    with pytest.raises(PairingError, match="not in a buddy pair"):
+    with pytest.raises(Refusal, match="not in a buddy pair"):
         unpair(session, a, DEFAULT_NOW)
 
 
@@ -104,7 +102,7 @@ def test_slot_starts_at_the_next_such_day_and_drops_stale_changes(session: Sessi
     set_slot(session, b, 3, time(16), LONDON, date(2026, 12, 1), DEFAULT_NOW)
     assert pair.slot_first_date == date(2026, 12, 3)
     assert session.scalar(select(func.count()).select_from(MeetingChange)) == 0
-    with pytest.raises(PairingError, match="already passed"):
+    with pytest.raises(Refusal, match="already passed"):
         set_slot(session, b, 3, time(16), LONDON, date(2026, 11, 1), DEFAULT_NOW)
 
 
@@ -119,9 +117,9 @@ def test_only_members_change_meetings(session: Session) -> None:
         ),
         lambda: skip_meeting(session, outsider, None, None, LONDON, DEFAULT_NOW),
     ):
-        with pytest.raises(PairingError, match="not in a buddy pair"):
+        with pytest.raises(Refusal, match="not in a buddy pair"):
             change()
-    with pytest.raises(PairingError, match="Only the pair's own members"):
+    with pytest.raises(Refusal, match="Only the pair's own members"):
         practise_solo(session, outsider, pair.id, date(2026, 11, 26), DEFAULT_NOW)
 
 
@@ -129,7 +127,7 @@ def test_a_refused_move_writes_nothing(session: Session) -> None:
     a, b = people(session, "UA", "UB")
     form_pair(session, a, [b], [], DEFAULT_NOW)
     set_slot(session, a, 3, time(16), LONDON, None, DEFAULT_NOW)
-    with pytest.raises(PairingError, match="already passed"):
+    with pytest.raises(Refusal, match="already passed"):
         move_meeting(session, a, None, date(2026, 11, 23), None, LONDON, DEFAULT_NOW)
     assert session.scalar(select(func.count()).select_from(MeetingChange)) == 0
 

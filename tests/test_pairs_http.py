@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.pair_views import BUDDY_ROLES, FORMAT_ADVICE, UNPAIR_CANCEL, UNPAIR_CONFIRM
+from handlers.views.pairs import UNPAIR_CANCEL, UNPAIR_CONFIRM
+from models.guidance import BUDDY_ROLES, FORMAT_ADVICE
 from models.pairs import Pair, PairMember
 from models.people import Participant
 from tests.conftest import FACILITATOR
@@ -15,12 +16,6 @@ from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
 
 ROLE_LINES = BUDDY_ROLES.split("\n")
-
-
-def answer(fake_slack: FakeSlack) -> str:
-    """What a slow command finally told the caller (through response_url)."""
-    assert fake_slack.response_posts, "no answer was posted"
-    return message_text(fake_slack.response_posts[-1])
 
 
 def web_api_calls(fake_slack: FakeSlack) -> list[str]:
@@ -39,14 +34,13 @@ def posts_to(fake_slack: FakeSlack, channel: str) -> list[str]:
 def pair_up(slack: SlackClientForTests, fake_slack: FakeSlack, text: str = "<@UBOB|bob>") -> None:
     result = slack.command(f"pair {text}", user="UALICE")
     assert result.status == 200
-    assert result.body == "", result.text  # acked at once, answered after
-    assert "now buddies" in answer(fake_slack)
+    assert "now buddies" in slack.told()
     fake_slack.clear()
 
 
 def set_slot(slack: SlackClientForTests, fake_slack: FakeSlack, text: str = "thu 16:00") -> None:
     slack.command(f"slot {text}", user="UALICE")
-    assert "Your fortnightly slot is" in answer(fake_slack), answer(fake_slack)
+    assert "Your fortnightly slot is" in slack.told(), slack.told()
     fake_slack.clear()
 
 
@@ -72,7 +66,7 @@ def test_pair_tells_both_in_their_group_dm_with_the_four_roles(
 ) -> None:
     result = slack.command("pair <@UBOB|bob>", user="UALICE")
     assert result.status == 200 and result.body == ""
-    assert "You and <@UBOB> are now buddies" in answer(fake_slack)
+    assert "You and <@UBOB> are now buddies" in slack.told()
     opened = fake_slack.calls_to("conversations.open")
     assert [c.params["users"] for c in opened] == ["UALICE,UBOB"]
     told = posts_to(fake_slack, "GUALICE-UBOB")
@@ -91,7 +85,7 @@ def test_pair_accepts_a_bare_mention_and_makes_a_trio(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slack.command("pair <@UBOB> <@UCAROL|carol>", user="UALICE")
-    assert "You and <@UBOB> and <@UCAROL> are now buddies" in answer(fake_slack)
+    assert "You and <@UBOB> and <@UCAROL> are now buddies" in slack.told()
     assert fake_slack.calls_to("conversations.open")[0].params["users"] == "UALICE,UBOB,UCAROL"
     assert "made you a trio" in posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
     with sessions() as session:
@@ -112,8 +106,8 @@ def test_pairing_with_a_bot_is_refused_and_nothing_is_written(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slack.command("pair <@UBOTTY|botty>", user="UALICE")
-    assert "<@UBOTTY> is a bot" in answer(fake_slack)
-    assert "For example: `/buddy pair" in answer(fake_slack)
+    assert "<@UBOTTY> is a bot" in slack.told()
+    assert "For example: `/buddy pair" in slack.told()
     assert pair_count(sessions) == 0
     assert fake_slack.calls_to("chat.postMessage") == []
 
@@ -123,7 +117,7 @@ def test_pairing_with_someone_already_paired_suggests_a_trio_or_unpair(
 ) -> None:
     pair_up(slack, fake_slack)
     slack.command("pair <@UBOB|bob>", user="UCAROL")
-    text = answer(fake_slack)
+    text = slack.told()
     assert "<@UBOB> is already in a buddy pair" in text
     assert "trio" in text and "unpair" in text
     assert pair_count(sessions) == 1
@@ -152,7 +146,7 @@ def test_plain_text_names_and_unknown_people_are_refused(
     assert "For example: `/buddy pair @Sam`" in result.text
     assert "Please mention who you mean" in slack.command("pair", user="UALICE").text
     slack.command("pair <@UNOBODY|ghost>", user="UALICE")
-    assert "couldn't find <@UNOBODY>" in answer(fake_slack)
+    assert "couldn't find <@UNOBODY>" in slack.told()
     assert pair_count(sessions) == 0
 
 
@@ -160,13 +154,13 @@ def test_match_is_for_facilitators_and_tells_the_pair(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     refused = slack.command("match <@UBOB> <@UCAROL>", user="UALICE")
-    assert "only facilitators can pair other people" in refused.text
+    assert "Only facilitators can pair other people" in refused.text
     assert "`/buddy pair`" in refused.text
     assert web_api_calls(fake_slack) == []
 
     result = slack.command("match <@UBOB|bob> <@UCAROL|carol>", user=FACILITATOR)
     assert result.body == ""
-    assert "<@UBOB> and <@UCAROL> are now a buddy pair" in answer(fake_slack)
+    assert "<@UBOB> and <@UCAROL> are now a buddy pair" in slack.told()
     told = posts_to(fake_slack, "GUBOB-UCAROL")
     assert f"<@{FACILITATOR}> has made you a buddy pair" in told[0]
     assert ROLE_LINES[3] in told[0]
@@ -182,10 +176,10 @@ def test_match_is_for_facilitators_and_tells_the_pair(
 def test_match_refusals(slack: SlackClientForTests, fake_slack: FakeSlack) -> None:
     assert "mention 2 people" in slack.command("match <@UBOB>", user=FACILITATOR).text
     slack.command("match <@UBOB> <@UBOTTY>", user=FACILITATOR)
-    assert "is a bot" in answer(fake_slack)
+    assert "is a bot" in slack.told()
     pair_up(slack, fake_slack)
     slack.command("match <@UBOB> <@UCAROL>", user=FACILITATOR)
-    assert "<@UBOB> is already in a buddy pair" in answer(fake_slack)
+    assert "<@UBOB> is already in a buddy pair" in slack.told()
 
 
 def unpair_button_value(result_json: dict[str, Any]) -> str:
@@ -207,7 +201,7 @@ def test_unpair_asks_first_then_tells_the_buddy(
     value = unpair_button_value(asked.json())
 
     slack.block_action(UNPAIR_CONFIRM, value, user="UALICE")
-    assert "You've left the buddy pair. I've let <@UBOB> know." in answer(fake_slack)
+    assert "You've left the buddy pair. I've let <@UBOB> know." in slack.told()
     assert fake_slack.response_posts[-1]["replace_original"] is True
     assert "<@UALICE> has left your buddy pair" in posts_to(fake_slack, "UBOB")[0]
     assert pair_count(sessions) == 0
@@ -216,7 +210,7 @@ def test_unpair_asks_first_then_tells_the_buddy(
     pair_up(slack, fake_slack, "<@UCAROL|carol>")
     # A stale button from the old pair changes nothing.
     slack.block_action(UNPAIR_CONFIRM, value, user="UALICE")
-    assert "no longer in that buddy pair" in answer(fake_slack)
+    assert "no longer in that buddy pair" in slack.told()
     assert pair_count(sessions) == 1
 
 
@@ -226,7 +220,7 @@ def test_unpair_cancel_changes_nothing(
     pair_up(slack, fake_slack)
     value = unpair_button_value(slack.command("unpair", user="UALICE").json())
     slack.block_action(UNPAIR_CANCEL, value, user="UALICE")
-    assert "still in your buddy pair" in answer(fake_slack)
+    assert "still in your buddy pair" in slack.told()
     assert pair_count(sessions) == 1
 
 
@@ -236,7 +230,7 @@ def test_leaving_a_trio_leaves_a_pair_with_a_new_group_dm(
     pair_up(slack, fake_slack, "<@UBOB> <@UCAROL>")
     value = unpair_button_value(slack.command("unpair", user="UCAROL").json())
     slack.block_action(UNPAIR_CONFIRM, value, user="UCAROL")
-    assert "I've let <@UALICE> and <@UBOB> know" in answer(fake_slack)
+    assert "I've let <@UALICE> and <@UBOB> know" in slack.told()
     assert "You two carry on as a pair" in posts_to(fake_slack, "UALICE")[0]
     pair = only_pair(sessions)
     assert pair.group_channel_id is None
@@ -253,7 +247,7 @@ def test_slot_sets_the_fortnight_and_each_buddy_sees_their_own_time(
     pair_up(slack, fake_slack)
     result = slack.command("slot thu 16:00", user="UALICE")
     assert result.body == ""
-    text = answer(fake_slack)
+    text = slack.told()
     assert "every other Thursday at 16:00 (Europe/London)" in text
     assert "First meeting: Thu 26 Nov at 16:00" in text
     told = posts_to(fake_slack, "GUALICE-UBOB")[0]
@@ -274,7 +268,7 @@ def test_slot_from_a_date_and_in_a_named_zone(
 ) -> None:
     pair_up(slack, fake_slack)
     slack.command("slot Tuesday 4.30pm from 3/12 tz America/New_York", user="UALICE")
-    text = answer(fake_slack)
+    text = slack.told()
     assert "every other Tuesday at 16:30 (America/New_York)" in text
     assert "First meeting: Tue 8 Dec at 21:30" in text  # Alice sees it in London time
     assert only_pair(sessions).slot_timezone == "America/New_York"
@@ -299,7 +293,7 @@ def test_slot_refusals(
         assert fragment in result.text, (text, result.text)
         assert "For example: `/buddy slot thu 16:00" in result.text
     slack.command("slot thu 16:00 from 2026-11-01", user="UALICE")
-    assert "Sun 1 Nov has already passed" in answer(fake_slack)
+    assert "Sun 1 Nov has already passed" in slack.told()
     assert only_pair(sessions).slot_weekday is None
 
 
@@ -308,11 +302,11 @@ def test_backup_needs_a_slot_and_is_told_to_the_pair(
 ) -> None:
     pair_up(slack, fake_slack)
     slack.command("backup fri 8am", user="UBOB")
-    assert "agree your main fortnightly slot first" in answer(fake_slack)
+    assert "agree your main fortnightly slot first" in slack.told()
     assert "day of the week and a time" in slack.command("backup fri", user="UBOB").text
     set_slot(slack, fake_slack)
     slack.command("backup fri 8am", user="UBOB")
-    assert "Your backup slot is Friday at 08:00 (Europe/London)" in answer(fake_slack)
+    assert "Your backup slot is Friday at 08:00 (Europe/London)" in slack.told()
     assert "<@UBOB> set your backup slot" in posts_to(fake_slack, "GUALICE-UBOB")[0]
     assert only_pair(sessions).backup_weekday == 4
     assert "not in a buddy pair" in slack.command("backup fri 8am", user="UCAROL").text
@@ -323,13 +317,13 @@ def test_format_shows_the_seeds_advice(
 ) -> None:
     pair_up(slack, fake_slack)
     slack.command("format video <https://zoom.us/j/123>", user="UALICE")
-    text = answer(fake_slack)
+    text = slack.told()
     assert "You'll meet video: https://zoom.us/j/123" in text
     assert FORMAT_ADVICE in text
     assert "Phones can act as a barrier to sharing effective examples, videos and slides." in text
     assert only_pair(sessions).format_detail == "https://zoom.us/j/123"
     slack.command("format in-person the school library", user="UBOB")
-    assert "You'll meet in person: the school library" in answer(fake_slack)
+    assert "You'll meet in person: the school library" in slack.told()
     for bad in ("format phone", "format video", "format"):
         result = slack.command(bad, user="UALICE")
         assert ":warning:" in result.text and "For example" in result.text, bad
@@ -350,7 +344,7 @@ def test_status_for_someone_unpaired_and_for_a_pair(
     slack.command("format video <https://meet.example/x>", user="UALICE")
     slack.command("backup fri 8am", user="UALICE")
     full = slack.command("status", user="UALICE")
-    assert full.body and fake_slack.response_posts[-1] != full.json()  # answered in the ack
+    assert full.body  # answered in the ack
     assert "every other Thursday at 16:00 (Europe/London)" in full.text
     assert "*Backup:* Friday at 08:00" in full.text
     assert "*Format:* video: https://meet.example/x" in full.text

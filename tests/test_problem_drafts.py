@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.directory import ensure_participant
-from models.problem_drafts import (
+from models.people import ensure_participant
+from models.problems.drafts import (
     CONFIRM,
     POSTING,
     REVIEW,
     NotYourProblem,
+    OutOfStep,
     ProblemGone,
     awaiting_publish,
+    check_step,
     confirm_post,
     framework_areas_for,
     go_back,
@@ -25,6 +27,8 @@ from models.problem_drafts import (
     owned_draft,
     post_failed,
     publish_target,
+    resume,
+    retry_post,
     save_on_close,
     snapshot,
     start_edit,
@@ -32,8 +36,9 @@ from models.problem_drafts import (
     submit_review,
     withdraw,
 )
-from models.problem_template import STEPS, framework_areas
-from models.problems import DRAFT, POSTED, WITHDRAWN, Problem
+from models.problems.tables import DRAFT, POSTED, WITHDRAWN, Problem
+from models.problems.template import STEPS, framework_areas
+from models.refusals import Refusal
 from tests.conftest import DEFAULT_NOW
 
 NOW = DEFAULT_NOW
@@ -86,14 +91,62 @@ def test_back_keeps_half_an_answer_and_never_goes_below_the_first_step(session: 
     draft = start_or_resume(session, "T1", "UALICE", "C1", NOW)
     assert go_back(draft, 0, "Half", NOW) == 0
     assert draft.problem == "Half"
+    draft = filled_draft(session, user="UBOB")
+    submit_review(draft, ["specific"], "Teaching", None, AREAS, NOW)
     assert go_back(draft, CONFIRM, None, NOW) == REVIEW
     assert go_back(draft, REVIEW, None, NOW) == REVIEW - 1
 
 
 def test_closing_keeps_the_typed_answer_and_the_step(session: Session) -> None:
     draft = start_or_resume(session, "T1", "UALICE", "C1", NOW)
+    next_step(draft, 0, STEPS[0].example, NOW)
+    next_step(draft, 1, STEPS[1].example, NOW)
     save_on_close(draft, 2, "  Some context  ", NOW)
     assert (draft.step, draft.context) == (2, "Some context")
+
+
+def test_the_draft_not_the_modal_says_which_step_it_is_at(session: Session) -> None:
+    """A step claimed by an old or forged modal is refused and changes nothing."""
+    draft = start_or_resume(session, "T1", "UALICE", "C1", NOW)
+    for claimed in (1, 3):
+        with pytest.raises(OutOfStep):
+            next_step(draft, claimed, STEPS[claimed].example, NOW)
+    with pytest.raises(OutOfStep):
+        go_back(draft, 2, "Typed on another page", NOW)
+    with pytest.raises(OutOfStep):
+        save_on_close(draft, 2, "Typed on another page", NOW)
+    with pytest.raises(OutOfStep):
+        submit_review(draft, ALL, "Teaching", None, AREAS, NOW)
+    with pytest.raises(OutOfStep):
+        keep_review_inputs(draft, ALL, "Teaching", None, NOW)
+    with pytest.raises(OutOfStep):
+        confirm_post(draft, NOW)  # "post anyway" for a draft that was never asked
+    assert (draft.step, draft.evidence, draft.context) == (0, None, None)
+    assert check_step(draft, 0) == 0
+    assert not awaiting_publish(draft)
+
+
+def test_only_a_reviewed_complete_draft_is_tried_again(session: Session) -> None:
+    empty = start_or_resume(session, "T1", "UBOB", "C1", NOW)
+    with pytest.raises(Refusal):
+        retry_post(empty, AREAS, NOW)
+    assert empty.step == 0
+    draft = filled_draft(session)
+    with pytest.raises(Refusal):  # at its review, but no framework area chosen yet
+        retry_post(draft, AREAS, NOW)
+    submit_review(draft, ALL, "Teaching", None, AREAS, NOW)
+    post_failed(draft, NOW)
+    retry_post(draft, AREAS, NOW)
+    assert awaiting_publish(draft)
+
+
+def test_a_draft_reopened_mid_post_resumes_at_its_review(session: Session) -> None:
+    draft = filled_draft(session)
+    submit_review(draft, ["specific"], "Teaching", None, AREAS, NOW)
+    assert resume(draft, NOW) == REVIEW
+    draft.problem = None  # should a POSTING draft ever lose an answer, it is not posted
+    draft.step = POSTING
+    assert not awaiting_publish(draft)
 
 
 def test_only_the_owner_reaches_a_draft(session: Session) -> None:

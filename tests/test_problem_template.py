@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.problem_views import criteria_text, example_problems_text
-from models.problem_template import (
+from handlers.views.problems import criteria_text, example_problems_text
+from models.problems.template import (
     ARTEFACT_ADVICE,
     CRITERIA,
     CRITERIA_INTRO,

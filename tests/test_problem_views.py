@@ -13,7 +13,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from handlers.problem_views import (
+from handlers.slack.text import escape
+from handlers.views.problems import (
     UNREACHABLE,
     build_confirm_view,
     build_notice_view,
@@ -23,13 +24,12 @@ from handlers.problem_views import (
     build_review_view,
     build_step_view,
     build_withdrawn_card,
-    escape_mrkdwn,
     escaped_chunks,
     parse_wizard_metadata,
     wizard_metadata,
 )
-from models.problem_drafts import DraftSnapshot
-from models.problem_template import (
+from models.problems.drafts import DraftSnapshot
+from models.problems.template import (
     ANSWER_MAX_CHARS,
     CRITERIA,
     LINK_MAX_CHARS,
@@ -112,7 +112,7 @@ def test_escaped_chunks_prefer_spaces_and_never_split_an_escape() -> None:
     chunks = escaped_chunks(words, 100)
     assert all(len(c) <= 100 for c in chunks)
     assert all(c.endswith("&amp;") for c in chunks)
-    assert " ".join(chunks) == escape_mrkdwn(words)
+    assert " ".join(chunks) == escape(words)
     assert escaped_chunks("") == [""]
     assert escaped_chunks("&" * 30, 10) == ["&amp;&amp;"] * 15
 
@@ -131,4 +131,4 @@ def test_the_metadata_round_trips_and_rejects_junk() -> None:
 
 
 def test_escaping_covers_slacks_control_characters() -> None:
-    assert escape_mrkdwn("<!here> & <@U1>") == "&lt;!here&gt; &amp; &lt;@U1&gt;"
+    assert escape("<!here> & <@U1>") == "&lt;!here&gt; &amp; &lt;@U1&gt;"

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.directory import default_cohort
-from models.problem_drafts import REVIEW
-from models.problem_template import CRITERIA, EXAMPLE_PROBLEMS, STEPS
-from models.problems import DRAFT, POSTED, WITHDRAWN, Problem
+from handlers.views.problems import wizard_metadata
+from models.people import default_cohort
+from models.problems.drafts import CONFIRM, REVIEW
+from models.problems.tables import DRAFT, POSTED, WITHDRAWN, Problem
+from models.problems.template import CRITERIA, EXAMPLE_PROBLEMS, STEPS
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import Call, FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
@@ -88,10 +89,12 @@ def next_view(
     return dict(reply["view"], id=view["id"], hash="hash-2")
 
 
-def to_review(slack: SlackClientForTests, fake_slack: FakeSlack) -> dict[str, Any]:
-    view = open_wizard(slack, fake_slack)
+def to_review(
+    slack: SlackClientForTests, fake_slack: FakeSlack, user: str = "UALICE"
+) -> dict[str, Any]:
+    view = open_wizard(slack, fake_slack, user=user)
     for text in ANSWERS:
-        view = next_view(slack, view, text)
+        view = next_view(slack, view, text, user=user)
     return view
 
 
@@ -230,7 +233,9 @@ def test_someone_else_cannot_submit_or_step_back_through_a_draft(
     assert reply["response_action"] == "update"
     assert "belongs to someone else" in text_of(reply["view"])
     slack.block_action("problem_back", user="UBOB", view={**view, "state": {"values": {}}})
-    assert "belongs to someone else" in text_of(view_of(fake_slack.calls_to("views.update")[-1]))
+    # Bob is told, privately; Alice's open modal is left as it was.
+    assert "belongs to someone else" in fake_slack.response_posts[-1]["text"]
+    assert fake_slack.calls_to("views.update") == []
     draft = only_problem(sessions)
     assert (draft.step, draft.problem) == (0, None)
 
@@ -467,3 +472,111 @@ def test_the_cohorts_own_framework_areas_are_offered(
 
 def test_problem_is_listed_in_help(slack: SlackClientForTests) -> None:
     assert "/buddy problem" in slack.command("help").text
+
+
+def test_a_new_draft_submitted_as_a_later_step_posts_nothing(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """The draft's row says which step it is at; a step the modal claims is only checked."""
+    view = open_wizard(slack, fake_slack)
+    draft_id = only_problem(sessions).id
+    for claimed, values in ((CONFIRM, {}), (REVIEW, review_values()), (2, answer(ANSWERS[2]))):
+        forged = {**view, "private_metadata": wizard_metadata(draft_id, claimed)}
+        reply = slack.view_submission(forged, values).json()
+        assert reply["response_action"] == "update"
+        shown = reply["view"]
+        assert "out of date, so nothing was changed" in text_of(shown)
+        assert shown["title"]["text"] == "Your problem: 1 of 5"  # where the draft really is
+        assert json.loads(shown["private_metadata"]) == {"draft": draft_id, "step": 0}
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert fake_slack.calls_to("chat.update") == []
+    draft = only_problem(sessions)
+    assert (draft.status, draft.step) == (DRAFT, 0)
+    assert (draft.problem, draft.context, draft.criteria) == (None, None, None)
+    # Nor does a forged Try again on the DM post it.
+    slack.block_action("problem_retry", str(draft_id), channel="DALICE")
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert "isn't finished" in fake_slack.response_posts[-1]["text"]
+    # Nor "Save and close" from a page the draft is not at.
+    slack.interaction(
+        {
+            "type": "view_closed",
+            "user": {"id": "UALICE", "team_id": "T1"},
+            "view": {
+                **view,
+                "private_metadata": wizard_metadata(draft_id, 2),
+                "state": {"values": answer("Typed on another page")},
+            },
+            "is_cleared": False,
+        }
+    )
+    assert only_problem(sessions).context is None
+
+
+def test_an_old_modal_is_shown_where_the_draft_is_and_changes_nothing(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    first = open_wizard(slack, fake_slack)
+    second = open_wizard(slack, fake_slack)  # the same draft, in a second modal
+    next_view(slack, second, ANSWERS[0])
+    reply = slack.view_submission(first, answer("An older answer typed in the first modal")).json()
+    assert reply["response_action"] == "update"
+    assert reply["view"]["title"]["text"] == "Your problem: 2 of 5"
+    assert only_problem(sessions).problem == ANSWERS[0]
+    slack.block_action("problem_back", view={**first, "state": {"values": answer("Old")}})
+    shown = view_of(fake_slack.calls_to("views.update")[-1])
+    assert shown["title"]["text"] == "Your problem: 2 of 5"
+    draft = only_problem(sessions)
+    assert (draft.step, draft.problem) == (1, ANSWERS[0])
+
+
+def post_problem(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session], user: str
+) -> tuple[int, str]:
+    """Post `user`'s problem in C1; its id and the ts of its card."""
+    review = to_review(slack, fake_slack, user=user)
+    reply = slack.view_submission(review, review_values(), user=user).json()
+    assert reply == {"response_action": "clear"}
+    with sessions() as session:
+        problem = session.scalars(
+            select(Problem).where(Problem.status == POSTED).order_by(Problem.id.desc())
+        ).first()
+        assert problem is not None and problem.message_ts is not None
+        return problem.id, problem.message_ts
+
+
+def test_a_button_pressed_on_someone_elses_card_changes_only_the_pressers_card(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """A card is changed only at the channel and ts kept on its row, never at the message named."""
+    alice_id, alice_ts = post_problem(slack, fake_slack, sessions, "UALICE")
+    bob_id, bob_ts = post_problem(slack, fake_slack, sessions, "UBOB")
+    assert alice_ts != bob_ts
+    on_alices_card = {"ts": alice_ts, "text": "", "blocks": []}
+    # Bob edits his own problem from a press that names Alice's card: his card is updated.
+    slack.block_action(
+        "problem_edit", str(bob_id), user="UBOB", channel="C1", message=on_alices_card
+    )
+    view = view_of(fake_slack.calls_to("views.open")[-1])
+    assert view["title"]["text"] == "Edit problem: 1 of 5"
+    for text in ANSWERS:
+        view = next_view(slack, view, text, user="UBOB")
+    slack.view_submission(view, review_values(), user="UBOB")
+    # Bob withdraws his own problem, again from a press that names Alice's card.
+    slack.block_action(
+        "problem_withdraw", str(bob_id), user="UBOB", channel="C1", message=on_alices_card
+    )
+    # Bob's forged presses on Alice's problem are refused.
+    slack.block_action(
+        "problem_withdraw", str(alice_id), user="UBOB", channel="C1", message=on_alices_card
+    )
+    slack.block_action("problem_edit", str(alice_id), user="UBOB", channel="C1")
+    assert "only <@UALICE> can edit" in fake_slack.response_posts[-1]["text"]
+    updates = [(c.params["channel"], c.params["ts"]) for c in fake_slack.calls_to("chat.update")]
+    assert updates == [("C1", bob_ts), ("C1", bob_ts)]
+    with sessions() as session:
+        alices = session.get(Problem, alice_id)
+        bobs = session.get(Problem, bob_id)
+        assert alices is not None and bobs is not None
+        assert (alices.status, alices.message_ts, alices.problem) == (POSTED, alice_ts, ANSWERS[0])
+        assert (bobs.status, bobs.message_ts) == (WITHDRAWN, bob_ts)

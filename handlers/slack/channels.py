@@ -1,0 +1,120 @@
+"""Where Buddy talks: a pair's group DM and a person's own DM, opened once and kept; and people's
+profiles from users.info.
+
+conversations.open is rate-limited (Tier 3), so each channel id is kept in the database after the
+first open. Telling people is best effort: a failure is logged and reported, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from handlers.slack.deps import Deps
+from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from models.pairs import Pair, Profile, members_of
+from models.people import Participant
+from models.refusals import Refusal
+
+logger = logging.getLogger(__name__)
+
+NOT_TOLD = (
+    "\n:warning: I couldn't post to your pair's conversation just now, so please let your buddy "
+    "know yourself."
+)
+
+
+def fetch_profiles(client: WebClient, user_ids: Sequence[str]) -> list[Profile]:
+    """Each person's zone and bot flag from users.info; someone Slack doesn't know is refused."""
+    profiles = []
+    for user_id in user_ids:
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            if error.response.get("error") in ("user_not_found", "users_not_found"):
+                raise Refusal(
+                    "I couldn't find {0} in this Slack workspace.", "pair @Sam", people=[user_id]
+                ) from error
+            raise
+        profiles.append(
+            Profile(
+                user_id=user_id,
+                timezone=user.get("tz") or None,
+                is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+                deleted=bool(user.get("deleted")),
+            )
+        )
+    return profiles
+
+
+def open_conversation(client: WebClient, user_ids: Sequence[str]) -> str:
+    return str(client.conversations_open(users=",".join(user_ids))["channel"]["id"])
+
+
+def pair_channel(client: WebClient, session: Session, pair: Pair) -> str:
+    """The pair's group DM, opened on first use and kept on the pair."""
+    if not pair.group_channel_id:
+        members = [m.slack_user_id for m in members_of(session, pair)]
+        pair.group_channel_id = open_conversation(client, members)
+        session.flush()
+    return pair.group_channel_id
+
+
+def user_dm_channel(client: WebClient, session: Session, participant: Participant) -> str:
+    """The person's DM with Buddy, opened once: files need a real channel id."""
+    if not participant.dm_channel_id:
+        participant.dm_channel_id = open_conversation(client, [participant.slack_user_id])
+        session.flush()
+    return participant.dm_channel_id
+
+
+def tell_pair(
+    client: WebClient, deps: Deps, pair_id: int, text: str, blocks: list[dict[str, Any]]
+) -> bool:
+    """Post to the pair's group DM; False (and logged) when Slack could not be reached."""
+    try:
+        with deps.session() as session:
+            pair = session.get(Pair, pair_id)
+            if pair is None:
+                return False
+            channel = pair_channel(client, session, pair)
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError:
+        logger.exception("Could not post to pair %s", pair_id)
+        return False
+    return True
+
+
+def tell_people(client: WebClient, user_ids: Sequence[str], text: str) -> bool:
+    """Post to each person's DM by user id (no conversations.open needed for plain messages)."""
+    ok = True
+    for user_id in user_ids:
+        try:
+            client.chat_postMessage(channel=user_id, text=text)
+        except SlackApiError:
+            logger.exception("Could not tell %s", user_id)
+            ok = False
+    return ok
+
+
+def tell_pair_later(
+    deps: Deps, pair_id: int, message: OutgoingMessage
+) -> Callable[[WebClient], Reply | None]:
+    """Slow work for after the ack: tell the pair; the caller hears back only if that failed."""
+
+    def tell(client: WebClient) -> Reply | None:
+        if tell_pair(client, deps, pair_id, message.text, message.blocks):
+            return None
+        return ephemeral(NOT_TOLD.strip())
+
+    return tell
+
+
+def told_or_not(answer: str, told: bool) -> str:
+    """The caller's answer, with a note when their pair could not be told."""
+    return answer if told else answer + NOT_TOLD

@@ -1,0 +1,52 @@
+"""The shape of what Buddy says: an answer to a command or button, or a message it posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.slack.text import command, mention
+from models.refusals import Refusal
+
+Reply = dict[str, Any]
+
+SOMETHING_WENT_WRONG = (
+    ":face_with_head_bandage: Sorry, something went wrong on Buddy's side and nothing was "
+    "changed. Please try again in a minute."
+)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message Buddy posts on its own initiative: fallback text plus Block Kit blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
+    """An answer only the caller sees; `text` doubles as the notification fallback."""
+    reply: Reply = {"response_type": "ephemeral", "text": text}
+    if blocks:
+        reply["blocks"] = blocks
+    return reply
+
+
+def problem_text(message: str, example: str | None = None) -> str:
+    """A refusal that says what was wrong and, where there is one, the command that would work."""
+    text = f":warning: {message}"
+    if example:
+        text += f"\nFor example: `{command(example)}`"
+    return text
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """A domain refusal in Slack's words: its people as mentions, its example as a command."""
+    message = refusal.message
+    if refusal.people:
+        message = message.format(*(mention(p) for p in refusal.people))
+    return problem_text(message, refusal.example)
+
+
+def refused(refusal: Refusal) -> Reply:
+    return ephemeral(refusal_text(refusal))

@@ -1,0 +1,291 @@
+"""Block Kit for actions: the list, the chases and their updates, and the two small modals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    datepicker,
+    header_block,
+    modal,
+    plain,
+    section_block,
+)
+from handlers.slack.replies import OutgoingMessage
+from handlers.slack.text import escape
+from models.actions import DONE, DROPPED, OPEN, Action, ActionList, ActionSnapshot
+from models.grammar import format_day
+from models.grow import GROW_WILL
+from models.guidance import ACCOUNT_ROLE
+
+CHASE_DONE = "action_chase_done"
+CHASE_MORE_TIME = "action_chase_more_time"
+CHASE_DROP = "action_chase_drop"
+CHASE_BUTTONS = (CHASE_DONE, CHASE_MORE_TIME, CHASE_DROP)
+MORE_TIME_CALLBACK = "action_more_time"
+MORE_TIME_BLOCK = "new_due"
+CHECKIN_ACTIONS_CALLBACK = "checkin_actions"
+CHECKIN_ROWS = 3
+REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
+TITLE_LIMIT = 24
+INPUT_MAX = 500
+MAX_LISTED = 20
+
+
+def text_block_id(row: int) -> str:
+    return f"action_text_{row}"
+
+
+def due_block_id(row: int) -> str:
+    return f"action_due_{row}"
+
+
+def _line(action: Action | ActionSnapshot, today: date | None) -> str:
+    overdue = " :warning: overdue" if today is not None and action.due_date < today else ""
+    review = " (with a 90-day review)" if action.review_at is not None else ""
+    return (
+        f"*{action.number}.* {escape(action.text)}, due "
+        f"{format_day(action.due_date, today)}{overdue}{review}"
+    )
+
+
+def _numbered(actions: Sequence[Action], today: date) -> str:
+    lines = [_line(a, today) for a in actions[:MAX_LISTED]]
+    if len(actions) > MAX_LISTED:
+        lines.append(f"…and {len(actions) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def build_actions_list(listing: ActionList, today: date) -> tuple[str, list[dict[str, Any]]]:
+    """`/buddy actions`: the caller's open actions, then each buddy's, numbered."""
+    blocks: list[dict[str, Any]] = [header_block("Open actions")]
+    if listing.mine:
+        blocks.append(section_block("*Yours*\n" + _numbered(listing.mine, today)))
+        blocks.append(context_block("Done one? `/buddy done 1` (use its number)."))
+    else:
+        blocks.append(
+            section_block(
+                "*Yours*\nNone open. Record one with "
+                "`/buddy action Try retrieval starters with 9X by 3/12`."
+            )
+        )
+    for buddy, actions in listing.buddies:
+        who = f"<@{buddy.slack_user_id}>'s"
+        body = _numbered(actions, today) if actions else "None open."
+        blocks.append(section_block(f"*{who}*\n{body}"))
+    if not listing.paired:
+        blocks.append(context_block("When you pair up, your buddy's actions show here too."))
+    count = len(listing.mine)
+    text = f"You have {count} open action{'s' if count != 1 else ''}."
+    return text, blocks
+
+
+def recorded_text(action: Action, today: date) -> str:
+    """The answer to `/buddy action`: what was recorded, echoing the date with its weekday."""
+    review = ""
+    if action.review_at is not None:
+        review = f" On {format_day(action.review_at, today)} I'll ask you: _{REVIEW_PROMPT}_"
+    return (
+        f":memo: Recorded action {action.number}: {escape(action.text)}, due "
+        f"{format_day(action.due_date, today)}. I'll check in with you that morning.{review}"
+    )
+
+
+def closed_text(action: Action | ActionSnapshot) -> str:
+    if action.status == DONE:
+        return f":white_check_mark: Well done! Action {action.number} is done: " + escape(
+            action.text
+        )
+    return f":wastebasket: Dropped action {action.number}: {escape(action.text)}"
+
+
+def tell_buddy_text(action: ActionSnapshot) -> str:
+    """What the pair's conversation is told when an owner closes or reschedules an action."""
+    who = f"<@{action.owner_user_id}>"
+    task = escape(action.text)
+    if action.status == DONE:
+        return f":white_check_mark: {who} has done their action: {task}"
+    if action.status == DROPPED:
+        return f":wastebasket: {who} has dropped their action: {task}"
+    return f":calendar: {who} needs more time: {task} is now due {format_day(action.due_date)}."
+
+
+def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
+    value = str(action.id)
+    return actions_block(
+        [
+            button("Done", CHASE_DONE, value, style="primary"),
+            button("Need more time", CHASE_MORE_TIME, value),
+            button("Drop", CHASE_DROP, value, style="danger"),
+        ],
+        block_id="action_chase",
+    )
+
+
+def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
+    """On the due date at 09:00: the owner is asked how it went, with three buttons."""
+    # Worded for any day: a chase held by a break or an outage goes out later than its date.
+    line = (
+        f"Your action {action.number} is due on {format_day(action.due_date)}: "
+        f"{escape(action.text)}"
+    )
+    return OutgoingMessage(
+        text=f":alarm_clock: {line}",
+        blocks=[
+            section_block(f":alarm_clock: *{line}*"),
+            context_block(
+                f"You set it on {format_day(action.created_on)}. How did it go? If it needs "
+                "longer, that's fine: pick a new date."
+            ),
+            _chase_buttons(action),
+        ],
+    )
+
+
+def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str]) -> OutgoingMessage:
+    """Three days overdue: the pair is told, so the buddy can hold the owner to account."""
+    who = f"<@{action.owner_user_id}>"
+    buddies = " and ".join(f"<@{b}>" for b in buddy_user_ids) or "Buddy"
+    line = (
+        f"{who}'s action {action.number} was due on {format_day(action.due_date)} and is still "
+        f"open: {escape(action.text)}"
+    )
+    return OutgoingMessage(
+        text=f":hourglass_flowing_sand: {line}",
+        blocks=[
+            section_block(f":hourglass_flowing_sand: {line}"),
+            context_block(
+                f"{buddies}: a friendly word could help. The buddy's fourth role: _{ACCOUNT_ROLE}_"
+            ),
+            _chase_buttons(action),
+        ],
+    )
+
+
+def build_review_message(action: ActionSnapshot) -> OutgoingMessage:
+    """90 days after the action was set: seed 002's impact question, for the owner."""
+    return OutgoingMessage(
+        text=f":seedling: {REVIEW_PROMPT} ({action.text})",
+        blocks=[
+            section_block(f":seedling: *{REVIEW_PROMPT}*"),
+            section_block(
+                f"Your action, set on {format_day(action.created_on)}: {escape(action.text)}"
+            ),
+            context_block("It's worth talking over with your buddy at your next meeting."),
+        ],
+    )
+
+
+def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
+    """A chase after its action was closed or given more time: what happened, no buttons."""
+    if action.status == OPEN:
+        line = (
+            f":calendar: Action {action.number} now has more time: due "
+            f"{format_day(action.due_date, today)}. {escape(action.text)}"
+        )
+    elif action.status == DONE:
+        line = f":white_check_mark: Done: action {action.number}, {escape(action.text)}"
+    else:
+        line = f":wastebasket: Dropped: action {action.number}, {escape(action.text)}"
+    return OutgoingMessage(text=line, blocks=[section_block(line)])
+
+
+def more_time_metadata(action_id: int, channel: str | None, ts: str | None) -> str:
+    """Which action, and which chase message to update once the new date is saved."""
+    return json.dumps({"action": action_id, "channel": channel, "ts": ts})
+
+
+def parse_more_time_metadata(text: str | None) -> tuple[int, str | None, str | None] | None:
+    try:
+        data = json.loads(text or "")
+        return int(data["action"]), data.get("channel"), data.get("ts")
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str) -> dict[str, Any]:
+    """Need more time: one datepicker for the new due date."""
+    return modal(
+        MORE_TIME_CALLBACK,
+        "Need more time",
+        [
+            section_block(
+                f"*Action {action.number}:* {escape(action.text)}\n"
+                f"Due {format_day(action.due_date)}."
+            ),
+            {
+                "type": "input",
+                "block_id": MORE_TIME_BLOCK,
+                "label": plain("New due date", 2000),
+                "element": datepicker(MORE_TIME_BLOCK, suggested),
+            },
+        ],
+        submit="Save",
+        close="Cancel",
+        metadata=metadata,
+    )
+
+
+def build_checkin_actions_modal(metadata: str, suggested: date | None) -> dict[str, Any]:
+    """GROW's Will after a meeting: up to three actions, each with its due date."""
+    blocks: list[dict[str, Any]] = [
+        section_block(
+            f"*{GROW_WILL}*\nWrite each step you agreed as an action for yourself, so your "
+            "buddy can hold you to it. One is enough."
+        )
+    ]
+    if suggested is None:
+        blocks.append(context_block("Please give each action a date."))
+    else:
+        blocks.append(
+            context_block(f"A date left as it is means your next meeting, {format_day(suggested)}.")
+        )
+    for row in range(1, CHECKIN_ROWS + 1):
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": text_block_id(row),
+                "optional": row > 1,
+                "label": plain(f"Action {row}", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": text_block_id(row),
+                    "max_length": INPUT_MAX,
+                    "placeholder": plain("e.g. Try retrieval starters with 9X", 150),
+                },
+            }
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": due_block_id(row),
+                "optional": True,
+                "label": plain("Due by", 2000),
+                "element": datepicker(due_block_id(row), suggested),
+            }
+        )
+    return modal(
+        CHECKIN_ACTIONS_CALLBACK,
+        "Add actions",
+        blocks,
+        submit="Save actions",
+        close="Cancel",
+        metadata=metadata,
+    )
+
+
+def checkin_confirmation(actions: Sequence[ActionSnapshot], today: date) -> str:
+    """The owner's DM once the check-in's actions are recorded."""
+    lines = [_line(a, today) for a in actions]
+    word = "action" if len(actions) == 1 else "actions"
+    return (
+        f":memo: Recorded your {word} from the check-in:\n"
+        + "\n".join(lines)
+        + "\nI'll check in with you on each due date. `/buddy actions` lists them."
+    )

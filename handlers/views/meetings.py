@@ -1,0 +1,301 @@
+"""Block Kit for meetings: `/buddy next`, the skip offer, the clock's nudges and their updates.
+
+Times are shown in the reader's own zone; a message several buddies read shows each their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.replies import OutgoingMessage
+from handlers.slack.text import escape, mention, mentions
+from models.actions import Action
+from models.grammar import VIDEO, format_day, format_time
+from models.grow import GROW_WILL
+from models.guidance import FORMAT_ADVICE, HABIT_NOTE, SOLO_PRACTICE_NOTE
+from models.meetings.context import PairContext
+from models.meetings.schedule import Meeting
+from models.pairs import Pair, zone_of
+from models.people import Participant
+
+PREP_DONE_ACTION = "prep_done"
+CHECKIN_OUTCOME_ACTIONS = {"checkin_met": "met", "checkin_moved": "moved", "checkin_solo": "solo"}
+CHECKIN_ADD_ACTIONS = "checkin_add_actions"
+OUTCOME_WORDS = {"met": "We met", "moved": "We moved it", "solo": "Solo practice this time"}
+SKIP_BACKUP = "buddy_skip_backup"
+SKIP_SOLO = "buddy_skip_solo"
+MAX_ACTIONS_SHOWN = 5
+
+
+def meeting_value(meeting: Meeting) -> str:
+    """What a nudge's buttons carry: the pair and the meeting's identity."""
+    return f"{meeting.pair_id}:{meeting.original_date.isoformat()}"
+
+
+def when_line(context: PairContext, moment: datetime) -> str:
+    """The moment in each member's own zone: one line when they share a zone."""
+    by_zone: dict[str, list[Participant]] = {}
+    for member in context.members:
+        by_zone.setdefault(zone_of(member, context.slot_zone), []).append(member)
+    if len(by_zone) <= 1:
+        zone = next(iter(by_zone), context.slot_zone)
+        return when(moment, zone)
+    parts = [
+        f"{when(moment, zone)} for " + mentions([m.slack_user_id for m in members])
+        for zone, members in by_zone.items()
+    ]
+    return "; ".join(parts)
+
+
+def format_description(pair: Pair) -> str:
+    if pair.format_kind is None:
+        return "not agreed yet"
+    if pair.format_kind == VIDEO:
+        return f"video: {escape(pair.format_detail or '')}"
+    return "in person" + (f": {escape(pair.format_detail)}" if pair.format_detail else "")
+
+
+def format_line(context: PairContext) -> str:
+    if context.pair.format_kind is None:
+        return (
+            "You haven't agreed how you meet yet: `/buddy format in-person <place>` or "
+            f"`/buddy format video <link>`. {FORMAT_ADVICE}"
+        )
+    return f"How: {format_description(context.pair)}"
+
+
+def _actions_lines(context: PairContext) -> list[str]:
+    lines: list[str] = []
+    for member in context.members:
+        actions: Sequence[Action] = context.open_actions.get(member.id, [])
+        if not actions:
+            continue
+        shown = [f"  {a.number}. {a.text} (due {format_day(a.due_date)})" for a in actions]
+        if len(shown) > MAX_ACTIONS_SHOWN:
+            shown = [*shown[:MAX_ACTIONS_SHOWN], f"  …and {len(shown) - MAX_ACTIONS_SHOWN} more"]
+        lines.append(f"<@{member.slack_user_id}>'s open actions:\n" + "\n".join(shown))
+    return lines
+
+
+def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessage:
+    """Two days before: when and how, the module, its insight module, and who has prepared."""
+    module = context.module_for(meeting)
+    blocks: list[dict[str, Any]] = [
+        section_block(
+            f":spiral_calendar_pad: *Your buddy meeting: {when_line(context, meeting.start)}*\n"
+            + format_line(context)
+        )
+    ]
+    text = f"Your buddy meeting is on {when_line(context, meeting.start)}."
+    if module is not None:
+        blocks.append(
+            section_block(
+                f"*Application module {module.code}: {module.title}*\n"
+                f"Complete insight module {module.insight_module} first, so you both come "
+                "with a shared understanding of the content."
+            )
+        )
+        blocks.append(context_block(_prep_status(context, meeting, module.insight_module)))
+        blocks.append(
+            actions_block(
+                [
+                    button(
+                        f"I've completed {module.insight_module}",
+                        PREP_DONE_ACTION,
+                        meeting_value(meeting),
+                        style="primary",
+                    )
+                ],
+                block_id="prep",
+            )
+        )
+        text += f" Complete insight module {module.insight_module} first."
+    actions = _actions_lines(context)
+    if actions:
+        blocks.append(section_block("\n".join(actions)))
+    return OutgoingMessage(text=text, blocks=blocks)
+
+
+def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> str:
+    parts = []
+    for member in context.members:
+        done = context.is_prepared(meeting, member)
+        mark = ":white_check_mark:" if done else ":hourglass_flowing_sand:"
+        state = f"has completed {insight}" if done else "not yet"
+        parts.append(f"{mark} <@{member.slack_user_id}> {state}")
+    return "   ".join(parts)
+
+
+def build_reminder_message(context: PairContext, meeting: Meeting) -> OutgoingMessage:
+    """Fifteen minutes before, with the link or the place."""
+    starts = when_line(context, meeting.start)
+    text = f":alarm_clock: Your buddy meeting starts in 15 minutes ({starts}). " + format_line(
+        context
+    )
+    return OutgoingMessage(text=text, blocks=[section_block(text)])
+
+
+def build_checkin_message(
+    context: PairContext, meeting: Meeting, *, follow_up: bool = False
+) -> OutgoingMessage:
+    """After the meeting: did it happen? Then GROW's Will: what steps will you take?"""
+    day = when_line(context, meeting.start)
+    question = (
+        f"Just checking in again: did your buddy meeting on {day} happen?"
+        if follow_up
+        else f"How did your buddy meeting on {day} go?"
+    )
+    return OutgoingMessage(text=question, blocks=checkin_blocks(question, meeting, None))
+
+
+def checkin_blocks(
+    question: str, meeting: Meeting | None, answered: tuple[str, str] | None, value: str = ""
+) -> list[dict[str, Any]]:
+    """The check-in, before an answer (three buttons) or after it (who said what)."""
+    value = meeting_value(meeting) if meeting is not None else value
+    blocks: list[dict[str, Any]] = [section_block(question)]
+    if answered is None:
+        blocks.append(
+            actions_block(
+                [
+                    button(OUTCOME_WORDS[outcome], action_id, value)
+                    for action_id, outcome in CHECKIN_OUTCOME_ACTIONS.items()
+                ],
+                block_id="checkin",
+            )
+        )
+    else:
+        user_id, outcome = answered
+        blocks.append(context_block(f":white_check_mark: <@{user_id}>: {OUTCOME_WORDS[outcome]}"))
+        if outcome == "moved":
+            blocks.append(context_block("Set the new date with `/buddy move to 5/12 17:00`."))
+    blocks.append(
+        section_block(
+            f"*{GROW_WILL}*\nRecord the actions you agreed, so your buddy can hold you to them.",
+            accessory=button("Add actions", CHECKIN_ADD_ACTIONS, value),
+        )
+    )
+    return blocks
+
+
+def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
+    names = " and ".join(f"<@{m.slack_user_id}>" for m in members)
+    text = (
+        f":wave: {names}: you haven't agreed your fortnightly slot yet. {HABIT_NOTE} "
+        "When you have a day and time, one of you can run `/buddy slot thu 16:00`."
+    )
+    return OutgoingMessage(text=text, blocks=[section_block(text)])
+
+
+def when(start: datetime, zone: str, today: date | None = None) -> str:
+    """`Thu 3 Dec at 16:00`, in `zone`."""
+    local = start.astimezone(ZoneInfo(zone))
+    return f"{format_day(local.date(), today)} at {format_time(local.time())}"
+
+
+def when_for_all(
+    start: datetime, slot_zone: str, members: Sequence[Participant], today: date | None = None
+) -> str:
+    """The slot's local time, plus each member's own where their zone differs."""
+    text = f"{when(start, slot_zone, today)} ({slot_zone})"
+    others = [
+        f"{when(start, zone_of(m, slot_zone), today)} for {mention(m.slack_user_id)}"
+        for m in members
+        if zone_of(m, slot_zone) != slot_zone
+        and when(start, zone_of(m, slot_zone)) != when(start, slot_zone)
+    ]
+    return text + ("; " + "; ".join(others) if others else "")
+
+
+def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
+    text = f"*{when(meeting.start, zone, today)}*"
+    if meeting.skipped:
+        return f"~{when(meeting.start, zone, today)}~ skipped" + (
+            " (solo practice)" if meeting.solo else ""
+        )
+    if meeting.moved:
+        text += f" (moved from {format_day(meeting.original_date, today)})"
+    return text
+
+
+def build_next_blocks(
+    context: PairContext, meetings: Sequence[Meeting], zone: str, today: date
+) -> list[dict[str, Any]]:
+    """`/buddy next`: each meeting with how the pair meets, its module and both buddies' prep;
+    everyone's open actions under the first."""
+    if not meetings:
+        return [section_block("No meetings coming up.")]
+    blocks = [section_block("*Your next meetings*")]
+    first_ahead = next((m for m in meetings if not m.skipped), None)
+    for meeting in meetings:
+        lines = [meeting_heading(meeting, zone, today)]
+        if not meeting.skipped:
+            if context.pair.format_kind is not None:
+                lines.append(f"How: {format_description(context.pair)}")
+            lines.extend(_module_lines(context, meeting))
+        if meeting is first_ahead:
+            lines.extend(_open_action_lines(context))
+        blocks.append(section_block("\n".join(lines)))
+    blocks.append(context_block(f"Times shown in {zone}. Change one: `/buddy move to 5/12 17:00`"))
+    return blocks
+
+
+def build_skip_offer(
+    pair: Pair,
+    meeting: Meeting,
+    skipped_by: Participant,
+    members: Sequence[Participant],
+    backup_start: datetime | None,
+    reason: str | None,
+    today: date,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Told to the pair after a skip: meet at the backup slot instead, or practise solo."""
+    day = format_day(meeting.local_start().date(), today)
+    text = f"{mention(skipped_by.slack_user_id)} can't make the meeting on {day}"
+    text += f" ({reason})." if reason else "."
+    value = f"{pair.id}:{meeting.original_date.isoformat()}"
+    buttons = []
+    if backup_start is not None:
+        text += (
+            f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, members, today)}."
+        )
+        buttons.append(button("Meet at the backup slot", SKIP_BACKUP, value, style="primary"))
+    else:
+        text += "\nYou have no backup slot free before the next meeting (`/buddy backup fri 8am`)."
+    buttons.append(button("Solo practice this time", SKIP_SOLO, value))
+    blocks = [
+        section_block(text),
+        context_block(SOLO_PRACTICE_NOTE),
+        actions_block(buttons, block_id="skip_offer"),
+    ]
+    return text, blocks
+
+
+def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
+    module = context.module_for(meeting)
+    if module is None:
+        return []
+    prep = ", ".join(
+        mention(m.slack_user_id)
+        + (" has completed it" if context.is_prepared(meeting, m) else " not yet")
+        for m in context.members
+    )
+    return [
+        f"Module {escape(module.code)}: {escape(module.title)}",
+        f"Complete insight module {escape(module.insight_module)} first: {prep}",
+    ]
+
+
+def _open_action_lines(context: PairContext) -> list[str]:
+    lines = []
+    for member in context.members:
+        for action in context.open_actions.get(member.id, []):
+            lines.append(
+                f"Action {action.number} ({mention(member.slack_user_id)}): {escape(action.text)}, "
+                f"due {format_day(action.due_date)}"
+            )
+    return lines

@@ -1,0 +1,129 @@
+"""Block Kit and wording for pairs: pure functions of what to show.
+
+Times are shown in the reader's own zone; a message several buddies read shows each their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.text import mentions
+from handlers.views.meetings import format_description, when
+from models.grammar import format_time, format_weekday
+from models.guidance import BUDDY_ROLES, HABIT_NOTE
+from models.meetings.schedule import Meeting, local_instant
+from models.pairs import Pair, zone_of
+from models.people import Participant
+
+UNPAIR_CONFIRM = "buddy_unpair_confirm"
+UNPAIR_CANCEL = "buddy_unpair_cancel"
+
+
+def slot_description(pair: Pair, viewer_zone: str | None = None) -> str:
+    """`every other Thursday at 16:00 (Europe/London)`, with the viewer's time if different."""
+    if pair.slot_weekday is None or pair.slot_time is None or pair.slot_timezone is None:
+        return "not agreed yet"
+    text = (
+        f"every other {format_weekday(pair.slot_weekday)} at {format_time(pair.slot_time)}"
+        f" ({pair.slot_timezone})"
+    )
+    if pair.slot_first_date is not None and viewer_zone and viewer_zone != pair.slot_timezone:
+        start = local_instant(pair.slot_first_date, pair.slot_time, pair.slot_timezone)
+        local = start.astimezone(ZoneInfo(viewer_zone))
+        text += f", which is {format_weekday(local.weekday())} {format_time(local.time())} for you"
+    return text
+
+
+def backup_description(pair: Pair) -> str:
+    if pair.backup_weekday is None or pair.backup_time is None:
+        return "none yet"
+    return (
+        f"{format_weekday(pair.backup_weekday)} at {format_time(pair.backup_time)}"
+        f" ({pair.slot_timezone})"
+    )
+
+
+# -- pairing -----------------------------------------------------------------------------------
+
+
+def build_paired_message(
+    members: Sequence[Participant], formed_by: str, by_facilitator: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    """The first message to a new pair: who, why, and the buddy's four roles from seed 000."""
+    kind = "trio" if len(members) == 3 else "buddy pair"
+    who = f"<@{formed_by}> has" if by_facilitator else f"<@{formed_by}> and you have"
+    intro = (
+        f":wave: {mentions([m.slack_user_id for m in members])}: {who} made you a {kind}. Welcome!"
+    )
+    blocks = [
+        section_block(intro),
+        section_block("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
+        section_block(
+            "*Next:* agree a fortnightly slot. " + HABIT_NOTE + "\nFor example: "
+            "`/buddy slot thu 16:00`, then `/buddy backup fri 8am` and "
+            "`/buddy format video <link>`."
+        ),
+    ]
+    return intro, blocks
+
+
+def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[dict[str, Any]]:
+    return [
+        section_block(
+            f"Leave your buddy pair with {mentions([b.slack_user_id for b in buddies])}? They "
+            "will be told, and your fortnightly meetings stop."
+        ),
+        actions_block(
+            [
+                button("Yes, leave the pair", UNPAIR_CONFIRM, str(pair.id), style="danger"),
+                button("No, stay", UNPAIR_CANCEL, str(pair.id)),
+            ],
+            block_id="unpair_confirm",
+        ),
+    ]
+
+
+# -- status and next -----------------------------------------------------------------------------
+
+
+def build_status_blocks(
+    pair: Pair | None,
+    caller: Participant,
+    members: Sequence[Participant],
+    cohort_name: str,
+    next_meeting: Meeting | None,
+    today: date,
+) -> list[dict[str, Any]]:
+    zone = zone_of(caller)
+    if pair is None:
+        return [
+            section_block(
+                "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
+            ),
+            context_block(f"Cohort: {cohort_name} · Your time zone: {zone}"),
+        ]
+    buddies = [m for m in members if m.id != caller.id]
+    lines = [
+        f"*Your buddy:* {mentions([b.slack_user_id for b in buddies])}",
+        f"*Slot:* {slot_description(pair, zone)}",
+        f"*Backup:* {backup_description(pair)}",
+        f"*Format:* {format_description(pair)}",
+    ]
+    if next_meeting is not None:
+        lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}")
+    blocks = [section_block("\n".join(lines))]
+    missing = []
+    if pair.slot_weekday is None:
+        missing.append("`/buddy slot thu 16:00`")
+    if pair.backup_weekday is None and pair.slot_weekday is not None:
+        missing.append("`/buddy backup fri 8am`")
+    if pair.format_kind is None:
+        missing.append("`/buddy format in-person the library`")
+    if missing:
+        blocks.append(section_block("Still to agree: " + ", ".join(missing)))
+    blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {zone}"))
+    return blocks

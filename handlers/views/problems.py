@@ -1,0 +1,390 @@
+"""Block Kit for problem drafting: the wizard's steps, the review, the card, and the notices.
+
+Pure functions of a `DraftSnapshot`; each keeps within Slack's limits (modal title, submit and
+close at most 24 characters, 1,500 characters an answer, well under 100 blocks a modal and 50 a
+message). What the participant typed is escaped, so an answer can never ping a channel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    divider_block,
+    modal,
+    mrkdwn,
+    plain,
+    section_block,
+    truncate,
+)
+from handlers.slack.text import escape, escaped_chunks
+from models.problems.drafts import CONFIRM, REVIEW, DraftSnapshot
+from models.problems.template import (
+    ANSWER_MAX_CHARS,
+    ARTEFACT_ADVICE,
+    CRITERIA,
+    CRITERIA_INTRO,
+    EXAMPLE_PROBLEMS,
+    LINK_MAX_CHARS,
+    NO,
+    STEPS,
+    SUITABLE_HEADING,
+    YES,
+    Criterion,
+)
+
+CALLBACK_ID = "problem_wizard"
+BACK_ACTION = "problem_back"
+EDIT_ACTION = "problem_edit"
+WITHDRAW_ACTION = "problem_withdraw"
+RETRY_ACTION = "problem_retry"
+OPEN_DRAFT_ACTION = "problem_open_draft"
+ANSWER_BLOCK = "answer"
+CRITERIA_BLOCK = "criteria"
+AREA_BLOCK = "framework_area"
+LINK_BLOCK = "artefact_link"
+
+UNREACHABLE = "unreachable"  # no answer from Slack at all, rather than an error code
+
+TITLE_LIMIT = 24
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+TOTAL_STEPS = len(STEPS) + 1  # the four questions and the review
+
+ViewDict = dict[str, Any]
+MessageDict = dict[str, Any]
+
+
+def wizard_metadata(draft_id: int, step: int) -> str:
+    """What the modal carries between submissions: which draft, and which step it shows.
+
+    The step is only compared with the draft's own; the draft's row decides where it is.
+    """
+    return json.dumps({"draft": draft_id, "step": step})
+
+
+def parse_wizard_metadata(text: str | None) -> tuple[int, int] | None:
+    try:
+        data = json.loads(text or "")
+        return int(data["draft"]), int(data["step"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _modal(
+    title: str,
+    blocks: list[dict[str, Any]],
+    *,
+    metadata: str = "",
+    submit: str | None = None,
+    close: str = "Close",
+    notify_on_close: bool = False,
+) -> ViewDict:
+    return modal(
+        CALLBACK_ID,
+        title,
+        blocks,
+        submit=submit,
+        close=close,
+        metadata=metadata,
+        notify_on_close=notify_on_close,
+    )
+
+
+def _wizard_title(draft: DraftSnapshot, number: int) -> str:
+    return f"{'Edit' if draft.editing else 'Your'} problem: {number} of {TOTAL_STEPS}"
+
+
+def _back_button() -> dict[str, Any]:
+    return actions_block([button("Back", BACK_ACTION)], block_id="wizard_back")
+
+
+def build_step_view(draft: DraftSnapshot, step: int, notice: str | None = None) -> ViewDict:
+    """One question, the seed's worked example, and the owner's answer so far."""
+    template = STEPS[step]
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ANSWER_BLOCK,
+        "multiline": True,
+        "max_length": ANSWER_MAX_CHARS,
+        "placeholder": plain("A sentence or two is plenty.", 150),
+    }
+    answer = draft.answers.get(template.key)
+    if answer:
+        element["initial_value"] = answer[:ANSWER_MAX_CHARS]
+    blocks: list[dict[str, Any]] = []
+    if notice:
+        blocks.append(section_block(notice))
+    blocks += [
+        section_block(f"*{step + 1}. {template.title}:* {template.question}"),
+        context_block(f"*Example:* {template.example}"),
+        {
+            "type": "input",
+            "block_id": ANSWER_BLOCK,
+            "label": plain(template.title, 2000),
+            "element": element,
+            "hint": plain(f"Up to {ANSWER_MAX_CHARS:,} characters.", 2000),
+        },
+    ]
+    if step > 0:
+        blocks.append(_back_button())
+    blocks.append(
+        context_block(
+            f"Step {step + 1} of {TOTAL_STEPS}. Your draft is saved as you go, and only you can "
+            "see it until you post it."
+        )
+    )
+    return _modal(
+        _wizard_title(draft, step + 1),
+        blocks,
+        metadata=wizard_metadata(draft.id, step),
+        submit="Next",
+        close="Save and close",
+        notify_on_close=True,
+    )
+
+
+def criteria_text() -> str:
+    lines = [CRITERIA_INTRO]
+    lines += [f"• *{c.name}* – {c.definition}" for c in CRITERIA]
+    return "\n".join(lines)
+
+
+def example_problems_text() -> str:
+    """The seed's table of example problems, one problem and its verdicts a line."""
+    lines = ["*Example problems:*"]
+    for number, example in enumerate(EXAMPLE_PROBLEMS, start=1):
+        marks = "   ".join(
+            f"{c.name} {mark}" for c, mark in zip(CRITERIA, example.marks(), strict=True)
+        )
+        verdict = "Yes" if example.suitable else "No"
+        lines.append(f"{number}. {example.text}\n        {marks}   {SUITABLE_HEADING} *{verdict}*")
+    return "\n".join(lines)
+
+
+def _answer_sections(draft: DraftSnapshot) -> list[dict[str, Any]]:
+    """Each answer under its title; a very long one runs on into a second section."""
+    sections = []
+    for step in STEPS:
+        answer = draft.answers.get(step.key) or ""
+        if not answer:
+            sections.append(section_block(f"*{step.title}*\n_Not written yet._"))
+            continue
+        first, *rest = escaped_chunks(answer)
+        sections.append(section_block(f"*{step.title}*\n{first}"))
+        sections += [section_block(chunk) for chunk in rest]
+    return sections
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value[:OPTION_VALUE_LIMIT]}
+
+
+def build_review_view(
+    draft: DraftSnapshot, areas: list[str], notice: str | None = None
+) -> ViewDict:
+    """The whole draft, the three criteria with the seed's examples, the area and the artefact."""
+    where = "update your card" if draft.editing else f"post it in <#{draft.channel_id}>"
+    blocks: list[dict[str, Any]] = []
+    if notice:
+        blocks.append(section_block(notice))
+    blocks.append(
+        section_block(
+            "*Here is your problem.* Check it against the three criteria below, then "
+            f"{where}. Use *Back* to change an answer."
+        )
+    )
+    blocks += _answer_sections(draft)
+    blocks += [divider_block(), section_block(criteria_text())]
+    blocks.append(section_block(example_problems_text()))
+    blocks.append(divider_block())
+
+    criteria_options = [{"text": mrkdwn(f"*{c.name}*"), "value": c.key} for c in CRITERIA]
+    criteria_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": CRITERIA_BLOCK,
+        "options": criteria_options,
+    }
+    ticked = [o for o in criteria_options if o["value"] in draft.criteria]
+    if ticked:
+        criteria_element["initial_options"] = ticked
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": CRITERIA_BLOCK,
+            "optional": True,
+            "label": plain("Which criteria do you believe your problem meets?", 2000),
+            "element": criteria_element,
+        }
+    )
+
+    area_options = [_option(area, area) for area in areas]
+    area_element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": AREA_BLOCK,
+        "placeholder": plain("Choose an area", 150),
+        "options": area_options,
+    }
+    chosen = [o for o in area_options if o["value"] == draft.framework_area]
+    if chosen:
+        area_element["initial_option"] = chosen[0]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": AREA_BLOCK,
+            "label": plain("The NPQ framework area it links to", 2000),
+            "element": area_element,
+        }
+    )
+
+    link_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": LINK_BLOCK,
+        "max_length": LINK_MAX_CHARS,
+        "placeholder": plain("https://…", 150),
+    }
+    if draft.artefact_link:
+        link_element["initial_value"] = draft.artefact_link[:LINK_MAX_CHARS]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": LINK_BLOCK,
+            "optional": True,
+            "label": plain("A link to an artefact (optional)", 2000),
+            "element": link_element,
+            "hint": plain(ARTEFACT_ADVICE, 2000),
+        }
+    )
+    blocks.append(_back_button())
+    return _modal(
+        _wizard_title(draft, TOTAL_STEPS),
+        blocks,
+        metadata=wizard_metadata(draft.id, REVIEW),
+        submit="Update the card" if draft.editing else "Post to channel",
+        close="Save and close",
+        notify_on_close=True,
+    )
+
+
+def build_confirm_view(draft: DraftSnapshot, unmet: list[Criterion]) -> ViewDict:
+    """Say which criteria are unticked and why they matter; the owner may still post."""
+    names = " and ".join(f"*{c.name}*" for c in unmet)
+    blocks: list[dict[str, Any]] = [
+        section_block(f"You haven't ticked {names}. Here is what the guidance means, and why:")
+    ]
+    blocks += [section_block(f"*{c.name}* – {c.definition}\n{c.why_it_matters}") for c in unmet]
+    blocks.append(
+        section_block(
+            "You can go *Back* and sharpen it, or post it as it is: your group can help you "
+            "shape it too."
+        )
+    )
+    blocks.append(_back_button())
+    return _modal(
+        "Post anyway?",
+        blocks,
+        metadata=wizard_metadata(draft.id, CONFIRM),
+        submit="Update anyway" if draft.editing else "Post anyway",
+        close="Save and close",
+    )
+
+
+def build_notice_view(title: str, text: str) -> ViewDict:
+    """A modal with a message and nothing to submit (a refusal, or a draft that has gone)."""
+    return _modal(title, [section_block(text)])
+
+
+def _criteria_summary(ticked: tuple[str, ...]) -> str:
+    return "  ".join(f"{YES if c.key in ticked else NO} {c.name}" for c in CRITERIA)
+
+
+def build_problem_card(draft: DraftSnapshot) -> MessageDict:
+    """The posted problem: the four answers, the owner's own check, the area, and the buttons."""
+    owner = f"<@{draft.owner_user_id}>"
+    blocks: list[dict[str, Any]] = [
+        section_block(f":jigsaw: *A problem for our community session*, from {owner}")
+    ]
+    blocks += _answer_sections(draft)
+    details = [
+        f"*NPQ framework area:* {escape(draft.framework_area or 'Not chosen')}",
+        f"*The owner's check:* {_criteria_summary(draft.criteria)}",
+    ]
+    if draft.artefact_link:
+        details.append(f"*Artefact:* <{draft.artefact_link}>")
+    blocks.append(context_block("\n".join(details)))
+    withdraw = button("Withdraw", WITHDRAW_ACTION, str(draft.card_id), style="danger")
+    withdraw["confirm"] = {
+        "title": plain("Withdraw this problem?", 100),
+        "text": plain(
+            "It will be taken down from the channel for everyone. Only its owner can do this.",
+            300,
+        ),
+        "confirm": plain("Withdraw", 30),
+        "deny": plain("Keep it", 30),
+        "style": "danger",
+    }
+    blocks.append(
+        actions_block(
+            [button("Edit", EDIT_ACTION, str(draft.card_id)), withdraw],
+            block_id="problem_card",
+        )
+    )
+    summary = escape(truncate(draft.answers.get("problem") or "", 150))
+    return {"text": f"{owner}'s problem: {summary}", "blocks": blocks}
+
+
+def build_withdrawn_card(owner_user_id: str) -> MessageDict:
+    text = f":wastebasket: <@{owner_user_id}> withdrew this problem."
+    return {"text": text, "blocks": [context_block(text)]}
+
+
+def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> MessageDict:
+    """A DM to the owner when the card could not go out: how to fix it; the draft is kept."""
+    channel = f"<#{channel_id}>"
+    if error == "not_in_channel":
+        why = (
+            f"I'm not a member of {channel} yet. Type `/invite @Buddy` in {channel}, "
+            "then press *Try again*."
+        )
+    elif error == "channel_not_found":
+        why = (
+            f"I can't see {channel}: it may be a private channel or a direct message I'm not "
+            f"part of. Type `/invite @Buddy` in {channel} (or run `/buddy problem` from a "
+            "channel I'm in), then press *Try again*."
+        )
+    elif error == UNREACHABLE:
+        why = "I couldn't reach Slack just then. Please press *Try again* in a minute."
+    elif error == "is_archived":
+        why = f"{channel} has been archived. Run `/buddy problem` from another channel."
+    else:
+        why = f"Slack said `{escape(error)}`. Please press *Try again* in a minute."
+    text = f":warning: I couldn't post your problem in {channel}."
+    blocks = [
+        section_block(f"{text} {why}\nYour draft is saved, so nothing is lost."),
+        actions_block(
+            [
+                button("Try again", RETRY_ACTION, str(draft_id), style="primary"),
+                button("Open my draft", OPEN_DRAFT_ACTION, str(draft_id)),
+            ],
+            block_id="problem_post_failed",
+        ),
+    ]
+    return {"text": text, "blocks": blocks}
+
+
+def build_posted_message(channel_id: str) -> MessageDict:
+    text = f":white_check_mark: Your problem is now in <#{channel_id}>."
+    return {"text": text, "blocks": [section_block(text)]}
+
+
+def view_for_step(
+    draft: DraftSnapshot, step: int, areas: list[str], notice: str | None = None
+) -> ViewDict:
+    """The wizard at `step`: a question, or the review (which needs the cohort's areas)."""
+    if step < REVIEW:
+        return build_step_view(draft, step, notice)
+    return build_review_view(draft, areas, notice)

@@ -1,0 +1,1 @@
+"""A cohort's module calendar and its breaks (holidays, half terms: nothing is nudged then)."""

@@ -1,0 +1,1 @@
+"""Problems for community sessions: the seed's template, private drafts, posted cards."""

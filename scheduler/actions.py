@@ -1,0 +1,231 @@
+"""Chasing actions: the due-date DM to the owner, the pair told three days overdue, and the
+90-day review prompt. Each is planned from the actions' current state, so a closed or
+rescheduled action simply stops planning its old keys (and the outbox skips any still pending).
+
+A pass reads only actions due (or up for review) near now, in a fixed four queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from handlers.slack.replies import OutgoingMessage
+from handlers.views.actions import build_chase_message, build_overdue_message, build_review_message
+from models.actions import (
+    CHASE_KIND,
+    DONE,
+    OPEN,
+    OVERDUE_KIND,
+    REVIEW_KIND,
+    Action,
+    ActionSnapshot,
+    chase_key,
+)
+from models.calendar.tables import CohortBreak
+from models.meetings.schedule import local_instant
+from models.pairs import members_by_pair, zone_of
+from models.people import DEFAULT_COHORT_TIMEZONE, Cohort, Participant
+from models.quiet_hours import DateSpan
+from scheduler.planning import Holding, PairTarget, PlannedDelivery, UserTarget
+
+CHASE_AT = time(9, 0)
+OVERDUE_AFTER = timedelta(days=3)
+# A chase that could not go for this long (Slack or the clock down) is skipped, not sent late.
+LOOKBACK = timedelta(days=7)
+# How far back a pass looks: long enough that a chase held by a summer break still goes after it.
+WINDOW = timedelta(weeks=8)
+
+CHASE = CHASE_KIND
+OVERDUE = OVERDUE_KIND
+REVIEW = REVIEW_KIND
+
+
+@dataclass(frozen=True)
+class OwnerSetting:
+    """Where and when an action's owner is: their zone and their cohort's breaks."""
+
+    zone: str
+    spans: tuple[DateSpan, ...]
+    spans_zone: str
+
+    def holding(self, zones: tuple[str, ...] | None = None) -> Holding:
+        return Holding(
+            zones=zones or (self.zone,),
+            fallback_zone=self.zone,
+            spans=self.spans,
+            spans_zone=self.spans_zone,
+        )
+
+
+def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+    """Every chase, overdue note and review that actions near `now` call for."""
+    first = (now - WINDOW).date()
+    last = (now + timedelta(days=2)).date()
+    rows = session.execute(
+        select(Action, Participant)
+        .join(Participant, Participant.id == Action.owner_id)
+        .where(
+            or_(
+                and_(
+                    Action.status == OPEN,
+                    Action.due_date.between(first - OVERDUE_AFTER, last),
+                ),
+                and_(
+                    Action.status.in_((OPEN, DONE)),
+                    Action.review_at.between(first, last),
+                ),
+            )
+        )
+        .order_by(Action.id)
+    ).all()
+    if not rows:
+        return []
+    owners = [owner for _, owner in rows]
+    settings = _owner_settings(session, owners)
+    pair_ids = sorted({a.pair_id for a, _ in rows if a.pair_id is not None and a.status == OPEN})
+    members = members_by_pair(session, pair_ids)
+
+    planned: list[PlannedDelivery] = []
+    for action, owner in rows:
+        setting = settings[owner.id]
+        snapshot = ActionSnapshot.of(action, owner)
+        if action.status == OPEN:
+            planned.extend(_due_chase(action, owner, snapshot, setting))
+            group = members.get(action.pair_id, []) if action.pair_id is not None else []
+            planned.extend(_overdue(action, owner, snapshot, setting, group))
+        if action.review_at is not None:
+            planned.extend(_review(action, owner, snapshot, setting))
+    return [p for p in planned if p.expires_at is None or p.send_at() + LOOKBACK > now]
+
+
+def _owner_settings(session: Session, owners: Sequence[Participant]) -> dict[int, OwnerSetting]:
+    """Each owner's zone and cohort breaks, in two queries whatever the number of owners."""
+    cohort_ids = {o.cohort_id for o in owners if o.cohort_id is not None}
+    teams = {o.team_id for o in owners}
+    cohorts = list(
+        session.scalars(
+            select(Cohort).where(
+                or_(
+                    Cohort.id.in_(cohort_ids),
+                    and_(Cohort.team_id.in_(teams), Cohort.channel_id.is_(None)),
+                )
+            )
+        )
+    )
+    by_id = {c.id: c for c in cohorts}
+    default_by_team = {c.team_id: c for c in cohorts if c.channel_id is None}
+    breaks: dict[int, list[DateSpan]] = defaultdict(list)
+    for cohort_break in session.scalars(
+        select(CohortBreak).where(CohortBreak.cohort_id.in_(list(by_id)))
+    ):
+        breaks[cohort_break.cohort_id].append(
+            DateSpan(cohort_break.start_date, cohort_break.end_date)
+        )
+    found: dict[int, OwnerSetting] = {}
+    for owner in owners:
+        cohort = by_id.get(owner.cohort_id) if owner.cohort_id is not None else None
+        cohort = cohort or default_by_team.get(owner.team_id)
+        cohort_zone = cohort.timezone if cohort is not None else DEFAULT_COHORT_TIMEZONE
+        found[owner.id] = OwnerSetting(
+            zone=zone_of(owner),
+            spans=tuple(breaks[cohort.id]) if cohort is not None else (),
+            spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
+        )
+    return found
+
+
+def _expiring(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    target: PairTarget | UserTarget,
+    render: Callable[[], OutgoingMessage],
+    describe: str,
+    holding: Holding,
+    action: Action,
+) -> PlannedDelivery:
+    held = holding.hold(due_at)
+    return PlannedDelivery(
+        key=key,
+        kind=kind,
+        due_at=due_at,
+        target=target,
+        render=render,
+        describe=describe,
+        holding=holding,
+        expires_at=held + LOOKBACK,
+        pair_id=action.pair_id,
+        participant_id=action.owner_id,
+    )
+
+
+def _due_chase(
+    action: Action, owner: Participant, snapshot: ActionSnapshot, setting: OwnerSetting
+) -> list[PlannedDelivery]:
+    due_at = local_instant(action.due_date, CHASE_AT, setting.zone)
+    if due_at <= action.created_at:
+        return []  # set after 09:00 on its own due date: no need to chase it at once
+    return [
+        _expiring(
+            chase_key(CHASE, action.id, action.due_date),
+            CHASE,
+            due_at,
+            UserTarget(owner.id, owner.slack_user_id),
+            partial(build_chase_message, snapshot),
+            f"{owner.slack_user_id} (action {action.id})",
+            setting.holding(),
+            action,
+        )
+    ]
+
+
+def _overdue(
+    action: Action,
+    owner: Participant,
+    snapshot: ActionSnapshot,
+    setting: OwnerSetting,
+    group: Sequence[Participant],
+) -> list[PlannedDelivery]:
+    if len(group) < 2 or all(m.id != owner.id for m in group):
+        return []  # no pair any more, or the owner left it: nobody to tell
+    buddies = tuple(m.slack_user_id for m in group if m.id != owner.id)
+    zones = tuple(dict.fromkeys(zone_of(m, setting.zone) for m in group))
+    due_at = local_instant(action.due_date + OVERDUE_AFTER, CHASE_AT, setting.zone)
+    assert action.pair_id is not None
+    return [
+        _expiring(
+            chase_key(OVERDUE, action.id, action.due_date),
+            OVERDUE,
+            due_at,
+            PairTarget(action.pair_id, tuple(m.slack_user_id for m in group)),
+            partial(build_overdue_message, snapshot, buddies),
+            f"pair {action.pair_id} (action {action.id} of {owner.slack_user_id})",
+            setting.holding(zones),
+            action,
+        )
+    ]
+
+
+def _review(
+    action: Action, owner: Participant, snapshot: ActionSnapshot, setting: OwnerSetting
+) -> list[PlannedDelivery]:
+    assert action.review_at is not None
+    return [
+        _expiring(
+            chase_key(REVIEW, action.id, action.review_at),
+            REVIEW,
+            local_instant(action.review_at, CHASE_AT, setting.zone),
+            UserTarget(owner.id, owner.slack_user_id),
+            partial(build_review_message, snapshot),
+            f"{owner.slack_user_id} (review of action {action.id})",
+            setting.holding(),
+            action,
+        )
+    ]

@@ -1,0 +1,159 @@
+"""The nudges around each meeting: prep two days before, a reminder 15 minutes before, a
+check-in an hour after it ends and one follow-up; and the weekly ask to agree a slot.
+
+Each planner reads the pairs' current state, so a moved, skipped or answered meeting simply stops
+planning its old nudges (and the outbox records any such pending one as skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.views.meetings import (
+    build_checkin_message,
+    build_prep_message,
+    build_reminder_message,
+    build_slot_nudge_message,
+)
+from models.meetings.context import PairContext, load_pair_contexts
+from models.meetings.schedule import MEETING_LENGTH, Meeting
+from models.pairs import Pair, members_by_pair
+from scheduler.planning import Holding, PairTarget, PlannedDelivery
+
+PREP_BEFORE = timedelta(days=2)
+REMINDER_BEFORE = timedelta(minutes=15)
+CHECKIN_AFTER_END = timedelta(hours=1)
+CHECKIN_FOLLOW_UP_AFTER = timedelta(days=2)
+# How far back a pass looks: a nudge missed during an outage this long goes out late.
+LOOKBACK = timedelta(days=7)
+SLOT_NUDGE_FIRST = timedelta(days=3)
+SLOT_NUDGE_EVERY = timedelta(days=7)
+SLOT_NUDGE_TIMES = 3
+
+
+def pair_target(context: PairContext) -> PairTarget:
+    return PairTarget(context.pair.id, tuple(m.slack_user_id for m in context.members))
+
+
+def pair_holding(context: PairContext) -> Holding:
+    return Holding(
+        zones=context.member_zones,
+        fallback_zone=context.slot_zone,
+        spans=context.break_spans,
+        spans_zone=context.cohort.timezone,
+    )
+
+
+def describe(context: PairContext) -> str:
+    return f"pair {context.pair.id} (" + ", ".join(m.slack_user_id for m in context.members) + ")"
+
+
+def meeting_key(kind: str, meeting: Meeting) -> str:
+    return f"{kind}:pair={meeting.pair_id}:meeting={meeting.original_date.isoformat()}" + (
+        f":at={meeting.start.strftime('%Y%m%dT%H%MZ')}"
+    )
+
+
+def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+    """Prep, reminder, check-in and follow-up for every meeting near `now`."""
+    start = now - LOOKBACK - CHECKIN_FOLLOW_UP_AFTER - MEETING_LENGTH - CHECKIN_AFTER_END
+    end = now + PREP_BEFORE + timedelta(days=1)
+    planned: list[PlannedDelivery] = []
+    for context in load_pair_contexts(session, start, end):
+        if len(context.members) < 2:
+            continue
+        for meeting in context.meetings:
+            if meeting.skipped or context.after_cohort_end(meeting):
+                continue
+            planned.extend(_for_meeting(context, meeting))
+    return planned
+
+
+def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery]:
+    target, holding, who = pair_target(context), pair_holding(context), describe(context)
+    ends = meeting.start + MEETING_LENGTH
+    checkin_due = ends + CHECKIN_AFTER_END
+    planned = [
+        PlannedDelivery(
+            key=meeting_key("prep", meeting),
+            kind="prep",
+            due_at=meeting.start - PREP_BEFORE,
+            target=target,
+            render=partial(build_prep_message, context, meeting),
+            describe=who,
+            holding=holding,
+            expires_at=meeting.start,
+            pair_id=context.pair.id,
+        ),
+        PlannedDelivery(
+            key=meeting_key("reminder", meeting),
+            kind="reminder",
+            due_at=meeting.start - REMINDER_BEFORE,
+            target=target,
+            render=partial(build_reminder_message, context, meeting),
+            describe=who,
+            expires_at=meeting.start,
+            pair_id=context.pair.id,
+        ),
+    ]
+    if meeting.original_date in context.outcomes:
+        return planned
+    for kind, due, follow_up in (
+        ("checkin", checkin_due, False),
+        ("checkin-again", checkin_due + CHECKIN_FOLLOW_UP_AFTER, True),
+    ):
+        planned.append(
+            PlannedDelivery(
+                key=meeting_key(kind, meeting),
+                kind=kind,
+                due_at=due,
+                target=target,
+                render=partial(build_checkin_message, context, meeting, follow_up=follow_up),
+                describe=who,
+                holding=holding,
+                # Asking about a meeting more than a week ago (after a long break) is noise.
+                expires_at=meeting.start + LOOKBACK,
+                pair_id=context.pair.id,
+            )
+        )
+    return planned
+
+
+def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+    """A pair with no slot three days after pairing is asked to agree one, weekly, three times."""
+    window = SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * SLOT_NUDGE_TIMES + LOOKBACK
+    pairs = list(
+        session.scalars(
+            select(Pair).where(
+                Pair.dissolved_at.is_(None),
+                Pair.slot_weekday.is_(None),
+                Pair.created_at >= now - window,
+            )
+        )
+    )
+    members = members_by_pair(session, [p.id for p in pairs])
+    planned: list[PlannedDelivery] = []
+    for pair in pairs:
+        group = members.get(pair.id, [])
+        if len(group) < 2:
+            continue
+        zones = tuple(dict.fromkeys(m.timezone or "Europe/London" for m in group))
+        for n in range(SLOT_NUDGE_TIMES):
+            planned.append(
+                PlannedDelivery(
+                    key=f"slot-nudge:pair={pair.id}:n={n + 1}",
+                    kind="slot-nudge",
+                    due_at=pair.created_at + SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * n,
+                    target=PairTarget(pair.id, tuple(m.slack_user_id for m in group)),
+                    render=partial(build_slot_nudge_message, group),
+                    describe=f"pair {pair.id}",
+                    holding=Holding(zones=zones, fallback_zone=zones[0]),
+                    pair_id=pair.id,
+                )
+            )
+    return planned
