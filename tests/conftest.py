@@ -23,6 +23,7 @@ from bot.web import create_wsgi_app
 from models.clock import SettableClock
 from models.db import make_engine, make_session_factory
 from models.registry import Base
+from tests.block_kit import check_message, check_web_api_call
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SIGNING_SECRET, SlackClientForTests
 
@@ -102,6 +103,11 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake.add_user("UBOTTY", is_bot=True)
     yield fake
     fake.stop()
+    # Everything Buddy sent in the test, checked as Slack would check it.
+    for call in fake.calls:
+        check_web_api_call(call.method, call.params)
+    for posted in fake.response_posts:
+        check_message(posted)
 
 
 @pytest.fixture

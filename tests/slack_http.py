@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from tests.block_kit import check_message, check_view
+
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T1"
 
@@ -96,6 +98,10 @@ class SlackClientForTests:
         except urllib.error.HTTPError as error:
             return HttpResult(error.code, error.read().decode())
         acked = result.json() if result.body.startswith("{") else {}
+        if "text" in acked or "blocks" in acked:
+            check_message(acked)  # a command's answer in the ack, as Slack would check it
+        elif acked.get("response_action") in ("update", "push"):
+            check_view(acked["view"])
         self.last_told = ([acked] if acked.get("text") else []) + self._response_posts[
             posted_before:
         ]

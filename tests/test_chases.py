@@ -19,7 +19,6 @@ from models.clock import SettableClock
 from models.deliveries import SENT, SKIPPED, Delivery
 from models.people import default_cohort, ensure_participant
 from scheduler.actions import plan_action_chases
-from scheduler.nudges import PLANNERS
 from scheduler.runner import PassRunner, build_runner
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
@@ -76,8 +75,24 @@ def alices_action(session: Session, due: date = DUE, **kwargs: Any) -> int:
     return action.id
 
 
-def test_planners_are_on_the_clock() -> None:
-    assert plan_action_chases in PLANNERS
+def test_the_clock_process_chases_actions(
+    session: Session,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    """The runner the clock process builds (every planner, none named) sends the chase."""
+    make_pair(session)
+    alices_action(session)
+    run_at(
+        build_runner(settings, clock, sessions=sessions),
+        clock,
+        datetime(2026, 12, 3, 9, 0, tzinfo=LONDON),
+    )
+    assert any(
+        p["channel"] == "DUALICE" and "Your action 1 is due" in shown(p) for p in posts(fake_slack)
+    )
 
 
 def test_the_chase_goes_once_at_nine_on_the_due_date(

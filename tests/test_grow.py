@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from handlers.views.grow import build_grow_blocks
 from models.grow import GROW_STEPS, GROW_TITLE, REFLECTION_LINES, REFLECTION_TITLE
+from tests.seeds import SEED_003, seed_text
 from tests.slack_http import SlackClientForTests, message_text
-
-SEED = Path(__file__).parents[2] / "shared" / "seeds" / "003_0e4cd910654bc63e.txt"
 
 
 def _seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"seed 003 is not at {SEED} (the shared seeds are not checked out here)")
-    return SEED.read_text(encoding="utf-8")
+    return seed_text(SEED_003)
 
 
 def _seed_steps() -> list[tuple[str, list[str], list[str]]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from handlers.views.problems import criteria_text, example_problems_text
@@ -22,17 +20,12 @@ from models.problems.template import (
     framework_areas,
     unmet_criteria,
 )
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-SEED_000 = SEEDS / "000_a69df7d230be28ba.txt"
-SEED_001 = SEEDS / "001_21b9880ce65ffb97.txt"
+from tests.seeds import SEED_000, SEED_001, seed_text
 
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED_000.exists():
-        pytest.skip(f"the seed documents are not here ({SEEDS}), so there is nothing to compare")
-    return SEED_000.read_text(encoding="utf-8")
+    return seed_text(SEED_000)
 
 
 def _flat(text: str) -> str:
@@ -64,9 +57,7 @@ def test_artefact_advice_is_the_seeds(seed: str) -> None:
 
 def test_the_pdf_extraction_agrees_where_it_kept_the_words() -> None:
     """Seed 001 wraps lines where the PDF did; with spaces evened out, the words are the same."""
-    if not SEED_001.exists():
-        pytest.skip(f"seed 001 is not here ({SEEDS})")
-    pdf = _flat(SEED_001.read_text(encoding="utf-8"))
+    pdf = _flat(seed_text(SEED_001))
     for step in STEPS:
         assert _flat(step.example) in pdf
     for criterion in CRITERIA:
