@@ -117,7 +117,7 @@ def _serve(env: Mapping[str, str], port: int) -> int:
     settings = load_settings(env, mode="http")
     sessions = make_session_factory(make_engine(settings.database_url))
     app = create_app(settings, sessions=sessions)
-    serve(create_wsgi_app(app, sessions), port)
+    serve(create_wsgi_app(app, sessions, signing_secret=settings.signing_secret), port)
     return 0
 
 
