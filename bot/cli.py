@@ -122,11 +122,10 @@ def _serve(env: Mapping[str, str], port: int) -> int:
 
 
 def _socket(env: Mapping[str, str]) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.app import create_app
+    from bot.socket_mode import CheckedSocketModeHandler
 
     settings = load_settings(env, mode="socket")
     app = create_app(settings)
-    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    CheckedSocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0

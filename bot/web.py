@@ -2,7 +2,8 @@
 
 Every request to /slack/events has its signature checked here, on the raw bytes and before Bolt
 parses anything: a request nobody signed gets 401 whatever its headers or body hold, and reaches
-neither a listener nor the error handler. Bolt's own verification stays on behind this.
+neither a listener nor the error handler. A signed body that Buddy's listeners could not trust
+(bot/shapes.py) gets 400 and one log line. Bolt's own verification stays on behind this.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.shapes import problem_with
 from bot.signatures import RequestSignatures
 from handlers.errors import SIGNATURE_VERIFIED
 
@@ -60,7 +62,7 @@ def create_wsgi_app(
 def handle_slack_request(
     app: App, signatures: RequestSignatures, environ: WSGIEnvironment
 ) -> BoltResponse:
-    """Verify, then hand over to Bolt; a request nobody signed goes no further."""
+    """Verify, read and check the shape, then hand over to Bolt; refuse at the first failure."""
     raw = _read_body(environ)
     if raw is None:
         return BoltResponse(status=413, body={"error": "request too large"})
@@ -72,12 +74,19 @@ def handle_slack_request(
             environ.get("REMOTE_ADDR", "an unknown address"),
         )
         return BoltResponse(status=401, body={"error": "invalid request"})
-    request = BoltRequest(
-        body=raw.decode("utf-8"),
-        query=environ.get("QUERY_STRING", ""),
-        headers=dict(headers),
-        context={SIGNATURE_VERIFIED: True},
-    )
+    try:
+        request = BoltRequest(
+            body=raw.decode("utf-8"),
+            query=environ.get("QUERY_STRING", ""),
+            headers=dict(headers),
+            context={SIGNATURE_VERIFIED: True},
+        )
+        problem = problem_with(request.body)
+    except Exception as error:
+        problem = f"the body could not be read ({type(error).__name__})"
+    if problem is not None:
+        logger.warning("Refused a signed request that Buddy cannot read: %s", problem)
+        return BoltResponse(status=400, body={"error": "malformed request"})
     return app.dispatch(request)
 
 

@@ -1,8 +1,9 @@
-"""Requests Slack did not sign: refused with 401, and nobody hears of them."""
+"""Requests Slack did not sign, or signed but malformed: refused, and nobody hears of them."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -142,6 +143,130 @@ def test_bolt_internal_headers_from_outside_are_ignored(
     )
     assert result.status == 200
     assert "Recorded action 1: Try exit tickets" in result.text
+
+
+# Bodies Buddy's listeners must never see. Each is a str (a form or JSON) or raw bytes.
+MALFORMED: list[tuple[str, str | bytes, str]] = [
+    ("payload not JSON", urlencode({"payload": "{not json"}), FORM),
+    ("payload empty", urlencode({"payload": ""}), FORM),
+    ("payload a list", _form([_button_payload()]), FORM),
+    ("payload null", _form(None), FORM),
+    ("payload a string", _form("block_actions"), FORM),
+    ("user a string", _form(_button_payload(user="UBOB") | {"user": "UBOB"}), FORM),
+    ("user a list", _form(_button_payload() | {"user": ["UBOB"]}), FORM),
+    ("user without id", _form(_button_payload() | {"user": {"name": "bob"}}), FORM),
+    ("no user", _form({k: v for k, v in _button_payload().items() if k != "user"}), FORM),
+    ("actions empty", _form(_button_payload(actions=[])), FORM),
+    ("actions an object", _form(_button_payload(actions={"0": {"action_id": "x"}})), FORM),
+    ("action a string", _form(_button_payload(actions=[CHASE_DONE])), FORM),
+    ("action without id", _form(_button_payload(actions=[{"value": "1"}])), FORM),
+    (
+        "action value a list",
+        _form(_button_payload(actions=[{"action_id": "x", "value": []}])),
+        FORM,
+    ),
+    ("team a string", _form(_button_payload(team=TEAM_ID)), FORM),
+    ("channel a string", _form(_button_payload(channel="DUBOB")), FORM),
+    ("container a list", _form(_button_payload(container=[])), FORM),
+    ("no trigger", _form({k: v for k, v in _button_payload().items() if k != "trigger_id"}), FORM),
+    (
+        "view a string",
+        _form({**_button_payload(), "type": "view_submission", "view": "V1"}),
+        FORM,
+    ),
+    (
+        "state values a list",
+        _form(
+            {
+                **_button_payload(),
+                "type": "view_submission",
+                "view": {"id": "V1", "callback_id": "c", "state": {"values": []}},
+            }
+        ),
+        FORM,
+    ),
+    (
+        "selected option a string",
+        _form(
+            {
+                **_button_payload(),
+                "type": "view_submission",
+                "view": {
+                    "id": "V1",
+                    "callback_id": "c",
+                    "state": {"values": {"b": {"b": {"selected_option": "x"}}}},
+                },
+            }
+        ),
+        FORM,
+    ),
+    ("JSON body a list", json.dumps([{"type": "event_callback"}]), "application/json"),
+    ("JSON body not JSON", "{nope", "application/json"),
+    (
+        "event not an object",
+        json.dumps({"type": "event_callback", "event_id": "Ev1", "event": "app_home_opened"}),
+        "application/json",
+    ),
+    (
+        "event without id",
+        json.dumps({"type": "event_callback", "event": {"type": "app_home_opened"}}),
+        "application/json",
+    ),
+    ("command without user", _command_form(user=""), FORM),
+    ("neither a command nor a payload", urlencode({"user_id": "UBOB"}), FORM),
+    ("not UTF-8", b"payload=\xff\xfe" + _form(_button_payload()).encode(), FORM),
+]
+
+
+def test_a_malformed_body_unsigned_gets_401(
+    slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    wrong = []
+    for case, body, content_type in MALFORMED:
+        result = slack.post(body, content_type, secret="not-the-secret")
+        if result.status != 401 or fake_slack.calls:
+            wrong.append((case, result.status, [c.method for c in fake_slack.calls]))
+        fake_slack.clear()
+    assert wrong == []
+
+
+def test_a_malformed_body_signed_gets_400_logged_once_and_reaches_no_one(
+    slack: SlackClientForTests, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    wrong = []
+    for case, body, content_type in MALFORMED:
+        caplog.clear()
+        result = slack.post(body, content_type)
+        refusals = [r for r in caplog.records if "Refused a signed request" in r.getMessage()]
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        if (
+            result.status != 400
+            or fake_slack.calls
+            or fake_slack.response_posts
+            or len(refusals) != 1
+            or errors
+            or "Traceback" in caplog.text
+        ):
+            wrong.append((case, result.status, [c.method for c in fake_slack.calls], caplog.text))
+        fake_slack.clear()
+    assert wrong == []
+
+
+def test_a_well_formed_button_still_works(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """The control for the cases above: the same payload, whole and signed, is applied."""
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    [action] = actions(sessions)
+    action_clicked = {"action_id": CHASE_DONE, "block_id": "b", "value": str(action.id)}
+    payload = _button_payload(user="UALICE", actions=[action_clicked])
+    payload["response_url"] = slack.response_url
+    result = slack.interaction(payload)
+    assert result.status == 200
+    assert fake_slack.calls_to("chat.update")
+    assert actions(sessions)[0].status == "done"
 
 
 def test_a_body_larger_than_slack_sends_is_refused_unread(
