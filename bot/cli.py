@@ -117,16 +117,15 @@ def _serve(env: Mapping[str, str], port: int) -> int:
     settings = load_settings(env, mode="http")
     sessions = make_session_factory(make_engine(settings.database_url))
     app = create_app(settings, sessions=sessions)
-    serve(create_wsgi_app(app, sessions), port)
+    serve(create_wsgi_app(app, sessions, signing_secret=settings.signing_secret), port)
     return 0
 
 
 def _socket(env: Mapping[str, str]) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.app import create_app
+    from bot.socket_mode import CheckedSocketModeHandler
 
     settings = load_settings(env, mode="socket")
     app = create_app(settings)
-    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    CheckedSocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0

@@ -1,4 +1,10 @@
-"""The HTTP face of the app: Slack's requests at POST /slack/events, and GET /healthz."""
+"""The HTTP face of the app: Slack's requests at POST /slack/events, and GET /healthz.
+
+Every request to /slack/events has its signature checked here, on the raw bytes and before Bolt
+parses anything: a request nobody signed gets 401 whatever its headers or body hold, and reaches
+neither a listener nor the error handler. A signed body that Buddy's listeners could not trust
+(bot/shapes.py) gets 400 and one log line. Bolt's own verification stays on behind this.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import waitress
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.shapes import problem_with
+from bot.signatures import RequestSignatures
+from handlers.slack.errors import SIGNATURE_VERIFIED
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -21,17 +31,92 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Waitress threads: each Slack request holds one while its listener runs.
 SERVER_THREADS = 16
+# Slack's largest payloads (a modal's state) are tens of kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+# Headers Bolt uses between its own parts (lazy listeners on FaaS); Slack never sends them.
+_BOLT_INTERNAL_PREFIX = "x-slack-bolt-"
 
 
-def create_wsgi_app(app: App, sessions: sessionmaker[Session]) -> WSGIApplication:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def create_wsgi_app(
+    app: App, sessions: sessionmaker[Session], *, signing_secret: str | None
+) -> WSGIApplication:
+    signatures = RequestSignatures(signing_secret)
 
     def buddy_wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
             return _health(sessions, start_response)
-        return slack(environ, start_response)
+        if path == EVENTS_PATH and method == "POST":
+            response = handle_slack_request(app, signatures, environ)
+        else:
+            response = BoltResponse(status=404, body="Not Found")
+        wsgi = WsgiHttpResponse(
+            status=response.status, headers=response.headers, body=response.body
+        )
+        start_response(wsgi.status, wsgi.get_headers())
+        return wsgi.get_body()
 
     return buddy_wsgi
+
+
+def handle_slack_request(
+    app: App, signatures: RequestSignatures, environ: WSGIEnvironment
+) -> BoltResponse:
+    """Verify, read and check the shape, then hand over to Bolt; refuse at the first failure."""
+    raw = _read_body(environ)
+    if raw is None:
+        return BoltResponse(status=413, body={"error": "request too large"})
+    headers = _headers(environ)
+    timestamp = headers.get("x-slack-request-timestamp")
+    if not signatures.is_valid(raw, timestamp, headers.get("x-slack-signature")):
+        logger.info(
+            "Refused a request from %s whose signature could not be verified",
+            environ.get("REMOTE_ADDR", "an unknown address"),
+        )
+        return BoltResponse(status=401, body={"error": "invalid request"})
+    try:
+        request = BoltRequest(
+            body=raw.decode("utf-8"),
+            query=environ.get("QUERY_STRING", ""),
+            headers=dict(headers),
+            context={SIGNATURE_VERIFIED: True},
+        )
+        problem = problem_with(request.body)
+    except Exception as error:
+        problem = f"the body could not be read ({type(error).__name__})"
+    if problem is not None:
+        logger.warning("Refused a signed request that Buddy cannot read: %s", problem)
+        return BoltResponse(status=400, body={"error": "malformed request"})
+    return app.dispatch(request)
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes | None:
+    """The raw body, or None when it is larger than any request Slack sends."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        return None
+    if length <= 0 or "wsgi.input" not in environ:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    return body
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    """Request headers, lower-case and dashed as Bolt names them, without Bolt's internal ones."""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            name = key.lower().replace("_", "-")
+        elif key.startswith("HTTP_"):
+            name = key[len("HTTP_") :].lower().replace("_", "-")
+        else:
+            continue
+        if isinstance(value, str) and not name.startswith(_BOLT_INTERNAL_PREFIX):
+            headers[name] = value
+    return headers
 
 
 def _health(

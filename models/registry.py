@@ -1,6 +1,6 @@
 """Imports every table module so `Base.metadata` is complete (Alembic, tests)."""
 
-from models import actions, deliveries, pairs, people
+from models import actions, deliveries, handled_requests, pairs, people
 from models.base import Base
 from models.calendar import tables as calendar_tables
 from models.meetings import tables as meeting_tables
@@ -11,6 +11,7 @@ __all__ = [
     "actions",
     "calendar_tables",
     "deliveries",
+    "handled_requests",
     "meeting_tables",
     "pairs",
     "people",

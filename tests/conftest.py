@@ -163,7 +163,7 @@ def app_url(
     """The real app, served over HTTP, with this test's settings, database and clock."""
     holder, url = http_server
     app = create_app(settings, sessions=sessions, clock=clock, listener_executor=InlineExecutor())
-    holder.app = create_wsgi_app(app, sessions)
+    holder.app = create_wsgi_app(app, sessions, signing_secret=settings.signing_secret)
     yield url
     holder.app = None
 

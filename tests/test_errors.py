@@ -3,16 +3,20 @@ in the ack, after the ack, and from a button, through the one error path."""
 
 from __future__ import annotations
 
+import json
 import types
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bot import listeners
 from handlers.slack.answers import Answer, Command, Press, on_button
 from handlers.slack.commands import Subcommand
+from handlers.slack.errors import SIGNATURE_VERIFIED, handle_error
 from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
@@ -117,3 +121,34 @@ def test_a_broken_button_is_acknowledged_and_the_user_is_told(
     assert SOMETHING_WENT_WRONG in told
     assert logged in caplog.text
     assert "Traceback" in caplog.text
+
+
+def _request(body: dict[str, Any], *, verified: bool) -> BoltRequest:
+    context = {SIGNATURE_VERIFIED: True} if verified else None
+    return BoltRequest(body=urlencode({"payload": json.dumps(body)}), context=context)
+
+
+BUTTON = {"type": "block_actions", "user": {"id": "UBOB"}, "actions": [{"action_id": "a"}]}
+
+
+def test_the_error_handler_tells_the_user_only_when_slack_signed_the_body(
+    fake_slack: FakeSlack,
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    error = RuntimeError("boom")
+    handle_error(error, BUTTON, _request(BUTTON, verified=False), client)
+    assert fake_slack.calls == []
+    handle_error(error, BUTTON, BoltRequest(body=BUTTON, mode="socket_mode"), client)
+    handle_error(error, BUTTON, _request(BUTTON, verified=True), client)
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["UBOB"] * 2
+
+
+@pytest.mark.parametrize("user", ["UBOB", ["UBOB"], {"id": ["UBOB"]}, {"id": ""}, None, 7])
+def test_the_error_handler_survives_a_user_that_is_not_an_object_with_an_id(
+    user: object, fake_slack: FakeSlack
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    body = {**BUTTON, "user": user}
+    response = handle_error(RuntimeError("boom"), body, _request(BUTTON, verified=True), client)
+    assert response.status == 200
+    assert fake_slack.calls == []
