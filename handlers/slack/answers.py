@@ -236,33 +236,26 @@ def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
 
 def on_submission(app: App, callback_id: str, handler: SubmissionHandler) -> None:
     """A modal's submit: the ack may carry field errors or the next view; other news goes by DM."""
-
-    def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-        deps = deps_from(context)
-        submission = Submission.from_body(body, deps)
-        answer = decide(lambda: handler(submission), f"the {callback_id} modal")
-        if answer.view_response is not None:
-            ack(**answer.view_response)
-        else:
-            ack()
-        after_ack(deps, client, answer, _dm(client, submission.user_id), callback_id)
-
-    listener.__name__ = f"submission_{callback_id}"
-    app.view(callback_id)(listener)
+    app.view(callback_id)(_modal_listener(handler, f"the {callback_id} modal"))
 
 
 def on_close(app: App, callback_id: str, handler: SubmissionHandler) -> None:
     """A modal closed (for modals that set `notify_on_close`): keep what was typed."""
+    app.view_closed(callback_id)(_modal_listener(handler, f"closing the {callback_id} modal"))
 
+
+def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         deps = deps_from(context)
         submission = Submission.from_body(body, deps)
-        ack()
-        answer = decide(lambda: handler(submission), f"closing the {callback_id} modal")
-        after_ack(deps, client, answer, _dm(client, submission.user_id), callback_id)
+        answer = decide(lambda: handler(submission), what)
+        if answer.view_response is not None and body.get("type") == "view_submission":
+            ack(**answer.view_response)
+        else:
+            ack()
+        after_ack(deps, client, answer, _dm(client, submission.user_id), what)
 
-    listener.__name__ = f"closed_{callback_id}"
-    app.view_closed(callback_id)(listener)
+    return listener
 
 
 def _response_url(body: dict[str, Any]) -> str | None:
