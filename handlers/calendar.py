@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.slack.answers import Command, accepted
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply
-from handlers.slack.text import command, unescape
+from handlers.slack.text import command, typed
 from handlers.views.calendar import (
     build_break_added,
     build_break_list,
@@ -211,7 +211,7 @@ def _answer(
             )
         cohort = cohort_for_channel(session, command.team_id, command.channel_id, command.now)
         place = Place(cohort, command.now.astimezone(ZoneInfo(cohort.timezone)).date())
-        return verb.run(session, place, unescape(rest.strip()))
+        return verb.run(session, place, typed(rest.strip()))
 
 
 # The module calendar.

@@ -303,7 +303,9 @@ def test_an_unticked_criterion_is_explained_and_the_owner_may_post_anyway(
     assert slack.view_submission(confirm, {}).json() == {"response_action": "clear"}
     posted = fake_slack.calls_to("chat.postMessage")[-1]
     assert posted.params["channel"] == "C1"
-    assert "✓ Specific  ✓ Solvable  ✘ Controllable" in text_of({"blocks": blocks_of(posted)})
+    card = text_of({"blocks": blocks_of(posted)})
+    assert "✓ Specific  ✓ Solvable" in card
+    assert "✘" not in card  # the channel never sees crosses against a problem
     assert only_problem(sessions).status == POSTED
 
 

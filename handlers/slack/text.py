@@ -7,6 +7,7 @@ typed text can make a link, a mention or `<!here>`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -17,6 +18,28 @@ BUDDY = "/buddy"
 def unescape(text: str) -> str:
     """What the person typed, from Slack's entity-escaped command text."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def typed(text: str) -> str:
+    """What the person typed, from Slack's slash-command text: its markup for mentions, channels
+    and links back to plain words (`<@U1|sam>` is `@sam`, `<!here>` is `@here`,
+    `<https://x|the data>` is `the data (https://x)`), then its entities unescaped, once."""
+    return unescape(_MARKUP.sub(_plain_markup, text))
+
+
+def _plain_markup(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + (label or target[1:])
+    if target.startswith("!"):
+        special = target[1:].split("^")[0]
+        return label or f"@{special}"
+    if label and label not in target:
+        return f"{label} ({target})"
+    return target.removeprefix("mailto:")
 
 
 def escape(text: str) -> str:

@@ -171,7 +171,7 @@ def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str])
 def build_review_message(action: ActionSnapshot) -> OutgoingMessage:
     """90 days after the action was set: seed 002's impact question, for the owner."""
     return OutgoingMessage(
-        text=f":seedling: {REVIEW_PROMPT} ({action.text})",
+        text=f":seedling: {REVIEW_PROMPT} ({escape(action.text)})",
         blocks=[
             section_block(f":seedling: *{REVIEW_PROMPT}*"),
             section_block(

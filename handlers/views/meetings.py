@@ -74,10 +74,10 @@ def _actions_lines(context: PairContext) -> list[str]:
         actions: Sequence[Action] = context.open_actions.get(member.id, [])
         if not actions:
             continue
-        shown = [f"  {a.number}. {a.text} (due {format_day(a.due_date)})" for a in actions]
+        shown = [f"  {a.number}. {escape(a.text)} (due {format_day(a.due_date)})" for a in actions]
         if len(shown) > MAX_ACTIONS_SHOWN:
             shown = [*shown[:MAX_ACTIONS_SHOWN], f"  …and {len(shown) - MAX_ACTIONS_SHOWN} more"]
-        lines.append(f"<@{member.slack_user_id}>'s open actions:\n" + "\n".join(shown))
+        lines.append(f"{mention(member.slack_user_id)}'s open actions:\n" + "\n".join(shown))
     return lines
 
 
@@ -94,12 +94,12 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
     if module is not None:
         blocks.append(
             section_block(
-                f"*Application module {module.code}: {module.title}*\n"
-                f"Complete insight module {module.insight_module} first, so you both come "
+                f"*Application module {escape(module.code)}: {escape(module.title)}*\n"
+                f"Complete insight module {escape(module.insight_module)} first, so you both come "
                 "with a shared understanding of the content."
             )
         )
-        blocks.append(context_block(_prep_status(context, meeting, module.insight_module)))
+        blocks.append(context_block(_prep_status(context, meeting, escape(module.insight_module))))
         blocks.append(
             actions_block(
                 [
@@ -113,7 +113,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
                 block_id="prep",
             )
         )
-        text += f" Complete insight module {module.insight_module} first."
+        text += f" Complete insight module {escape(module.insight_module)} first."
     actions = _actions_lines(context)
     if actions:
         blocks.append(section_block("\n".join(actions)))
@@ -256,7 +256,7 @@ def build_skip_offer(
     """Told to the pair after a skip: meet at the backup slot instead, or practise solo."""
     day = format_day(meeting.local_start().date(), today)
     text = f"{mention(skipped_by.slack_user_id)} can't make the meeting on {day}"
-    text += f" ({reason})." if reason else "."
+    text += f" ({escape(reason)})." if reason else "."
     value = f"{pair.id}:{meeting.original_date.isoformat()}"
     buttons = []
     if backup_start is not None:

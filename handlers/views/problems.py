@@ -30,7 +30,6 @@ from models.problems.template import (
     CRITERIA_INTRO,
     EXAMPLE_PROBLEMS,
     LINK_MAX_CHARS,
-    NO,
     STEPS,
     SUITABLE_HEADING,
     YES,
@@ -299,7 +298,8 @@ def build_notice_view(title: str, text: str) -> ViewDict:
 
 
 def _criteria_summary(ticked: tuple[str, ...]) -> str:
-    return "  ".join(f"{YES if c.key in ticked else NO} {c.name}" for c in CRITERIA)
+    """Only what the owner ticked: the channel never sees a row of crosses against a problem."""
+    return "  ".join(f"{YES} {c.name}" for c in CRITERIA if c.key in ticked)
 
 
 def build_problem_card(draft: DraftSnapshot) -> MessageDict:
@@ -309,10 +309,9 @@ def build_problem_card(draft: DraftSnapshot) -> MessageDict:
         section_block(f":jigsaw: *A problem for our community session*, from {owner}")
     ]
     blocks += _answer_sections(draft)
-    details = [
-        f"*NPQ framework area:* {escape(draft.framework_area or 'Not chosen')}",
-        f"*The owner's check:* {_criteria_summary(draft.criteria)}",
-    ]
+    details = [f"*NPQ framework area:* {escape(draft.framework_area or 'Not chosen')}"]
+    if draft.criteria:
+        details.append(f"*The owner's check:* {_criteria_summary(draft.criteria)}")
     if draft.artefact_link:
         details.append(f"*Artefact:* <{draft.artefact_link}>")
     blocks.append(context_block("\n".join(details)))
