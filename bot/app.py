@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listeners import register_listeners
+from bot.once import HandledOnce, once_only
 from bot.settings import Settings
 from handlers.slack.deps import CONTEXT_KEY, Deps
 from models.clock import Clock, SystemClock
@@ -61,6 +62,8 @@ def create_app(
         logger=logging.getLogger("buddy.bolt"),
         listener_executor=listener_executor,
     )
+    # Before anything else a listener might do: a second delivery goes no further.
+    app.middleware(once_only(HandledOnce(sessions)))
     app.middleware(_inject(deps))
     register_listeners(app)
     return app

@@ -79,3 +79,16 @@ def test_a_malformed_socket_mode_payload_is_acked_quietly(
     assert response.payload is None
     assert fake_slack.calls == []
     assert caplog.text.count("Refused a Socket Mode payload") == 1
+
+
+def test_a_command_resent_over_socket_mode_is_applied_once(
+    socket_app: App, sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    paired(sessions)
+    socket = RecordingSocketClient(socket_app.logger)
+    for _ in range(2):
+        handle_socket_request(socket_app, socket, _command("T-sock", fake_slack.response_url()))
+    first, second = ((r.payload or {})["text"] for r in socket.responses)
+    assert "Recorded action 1: Try exit tickets" in first
+    assert "already" in second
+    assert len(actions(sessions)) == 1
