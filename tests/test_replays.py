@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import features
-from handlers.action_views import CHASE_MORE_TIME, text_block_id
-from handlers.nudge_views import CHECKIN_ADD_ACTIONS
+from bot import listeners
+from handlers.views.actions import CHASE_MORE_TIME, text_block_id
+from handlers.views.meetings import CHECKIN_ADD_ACTIONS
 from models.handled_requests import HandledRequest
 from tests.fake_slack import FakeSlack
 from tests.slack_http import TEAM_ID, SlackClientForTests
@@ -135,7 +135,7 @@ HOME = types.SimpleNamespace(SUBCOMMANDS=[], register=_register)
 
 @pytest.fixture
 def home_feature(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(features, "FEATURE_MODULES", (*features.FEATURE_MODULES, HOME))
+    monkeypatch.setattr(listeners, "FEATURES", (*listeners.FEATURES, HOME))
     yield
 
 
