@@ -2,6 +2,12 @@
 
 The unique `key` is what makes "sent once" hold across restarts, retries and a second clock
 process; the lease is what makes "never lost" hold when a sender dies between claim and mark.
+
+A row's life: `pending` (not sent, safe to send) → `claimed` (one sender holds it, fenced by
+`claim_token`, until `lease_until`) → `sent`. A post whose answer never came (a timeout, a dropped
+connection, a 5xx) or a claim whose lease ran out is `maybe_sent`: it goes back to `pending` only
+once Slack's history shows the message is not there. `skipped` (its moment passed, or it is no
+longer planned) and `failed` (a permanent error) are final, with the reason in `last_error`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from models.base import Base, UTCDateTime
 
 PENDING = "pending"
 CLAIMED = "claimed"
+MAYBE_SENT = "maybe_sent"
 SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
@@ -31,11 +38,17 @@ class Delivery(Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Earliest moment the next attempt may run (quiet hours, Retry-After, backoff).
+    # Past this the nudge is pointless: it is never sent after it, however often Slack failed.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Earliest moment the next attempt (or, when maybe sent, the next history check) may run.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    # A claim that is not marked sent by then is presumed abandoned and retried.
+    # A claim that is not marked sent by then is presumed abandoned, and maybe sent.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which claim may mark the row: a sender that lost its claim cannot overwrite another's.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the last post was attempted: where a history check starts looking.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -21,9 +21,11 @@ JOB_ID = "buddy-pass"
 
 
 def run_one_pass(runner: PassRunner) -> None:
-    """The job: a pass, with what it did logged (errors are logged by the listener below)."""
-    for line in runner.run_pass().lines():
-        logger.info(line)
+    """The job: a pass. Each send is logged as it happens; here, a one-line summary of a pass
+    that did anything (errors are logged by the listener below)."""
+    report = runner.run_pass()
+    if report.lines():
+        logger.info(report.summary())
 
 
 def _log_event(event: JobExecutionEvent) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.slack.replies import OutgoingMessage
 from models.quiet_hours import DateSpan, hold_proactive
 
 __all__ = ["OutgoingMessage"]
+
+# A nudge with no moment of its own (a slot nudge) stops being worth sending a week after its
+# time: by then the next one is due. Retries and late sends stop there.
+UNDATED_USEFUL_FOR = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,12 @@ class PlannedDelivery:
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at
+
+    def useful_until(self) -> datetime:
+        """Past this it is never sent: its expiry, or a week on for a nudge without one."""
+        if self.expires_at is not None:
+            return self.expires_at
+        return self.send_at() + UNDATED_USEFUL_FOR
 
     def decide_at(self) -> datetime:
         """When a pass acts on it: sends it, or records it skipped if held past its usefulness."""

@@ -1,4 +1,14 @@
-"""One pass of the clock: plan what is due, record it, claim it, send it, mark it."""
+"""One pass of the clock: plan what is due, record it, settle posts that may have gone out, then
+claim, send and mark each due delivery in turn.
+
+What keeps "once, and never lost" under Slack's faults:
+- a 429 or an outage is not a failure: the delivery waits (the full Retry-After from when it came,
+  or a backoff) and is retried until its moment has passed; only a permanent error fails it;
+- after a 429, a 5xx or a timeout the pass posts nothing more to that method;
+- a post whose answer never came is "maybe sent", and is sent again only after Slack's history
+  shows it is not there; one history call per channel covers every key in it, within Tier 3;
+- each delivery is claimed just before it is posted, so a slow pass never holds a stale lease.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +23,35 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from models.clock import Clock
 from models.db import make_engine, make_session_factory
-from models.deliveries import Delivery
+from models.deliveries import FAILED, SKIPPED, Delivery
 from scheduler import outbox
-from scheduler.planning import PlannedDelivery
-from scheduler.sender import SendFailure, SlackSender
+from scheduler.outbox import Claim
+from scheduler.pacing import Pacing
+from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery
+from scheduler.sender import (
+    CLIENT_TIMEOUT_SECONDS,
+    HISTORY,
+    OPEN,
+    POST,
+    SendFailure,
+    SlackSender,
+    make_client,
+)
 
 logger = logging.getLogger(__name__)
 
 # A planner sees the world and the moment, and says which deliveries it calls for.
 Planner = Callable[[Session, datetime], Sequence[PlannedDelivery]]
 
-MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
+# Short enough that a nudge goes out within minutes of Slack coming back.
+BACKOFF_CAP = timedelta(minutes=10)
+# A post whose answer never came is looked for in the channel's history after this.
+RECHECK_AFTER = timedelta(seconds=30)
+# History is read from this long before the attempt, for any skew between our clock and Slack's.
+HISTORY_MARGIN = timedelta(minutes=10)
+# A maybe-sent row whose channel history cannot be read is settled this long after its moment.
+GIVE_UP_CHECKING_AFTER = timedelta(days=1)
 
 
 @dataclass
@@ -38,6 +64,7 @@ class PassReport:
     would_send: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     retrying: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -49,12 +76,34 @@ class PassReport:
             [f"sent {line}" for line in self.sent]
             + [f"skipped {line}" for line in self.skipped]
             + [f"retrying {line}" for line in self.retrying]
+            + [f"maybe sent {line}" for line in self.unconfirmed]
             + [f"failed {line}" for line in self.failed]
+        )
+
+    def summary(self) -> str:
+        return (
+            f"pass at {_fmt(self.at)}: {len(self.sent)} sent, {len(self.skipped)} skipped, "
+            f"{len(self.retrying)} retrying, {len(self.unconfirmed)} maybe sent, "
+            f"{len(self.failed)} failed"
         )
 
 
 def _fmt(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass
+class _ThisPass:
+    report: PassReport
+    # Methods this pass calls no more (a 429, a 5xx or a timeout came back).
+    stopped: set[str] = field(default_factory=set)
+
+    def note(self, bucket: list[str], verb: str, line: str, key: str) -> None:
+        """Report and log each outcome as it happens, so a killed pass leaves its record.
+
+        Lines name kinds, keys and Slack ids, never a message's text."""
+        bucket.append(line)
+        logger.info("%s %s [%s]", verb, line, key)
 
 
 class PassRunner:
@@ -69,6 +118,7 @@ class PassRunner:
         self.sender = SlackSender(client)
         self.clock = clock
         self.planners = list(planners)
+        self.pacing = Pacing()
 
     def plan(self, session: Session, now: datetime) -> dict[str, PlannedDelivery]:
         planned: dict[str, PlannedDelivery] = {}
@@ -87,16 +137,14 @@ class PassRunner:
                 self._dry_run(session, now, due, report)
                 return report
             outbox.record_due(session, due, now)
-            for stale in outbox.unplanned_claimable(session, now, set(planned)):
-                outbox.mark_skipped(session, stale, "no longer planned")
-                report.skipped.append(f"{stale.kind} {stale.key}: no longer planned")
+            state = _ThisPass(report)
+            for stale in outbox.unplanned_pending(session, now, set(planned)):
+                if outbox.settle_pending(session, stale.id, SKIPPED, "no longer planned"):
+                    line = f"{stale.kind} {stale.key}: no longer planned"
+                    state.note(report.skipped, "skipped", line, stale.key)
             session.commit()
-            keys = [p.key for p in due]
-            abandoned = outbox.abandoned_keys(session, now, keys)
-            for delivery in outbox.claim_ready(session, now, keys):
-                recovered = delivery.key in abandoned
-                self._deliver(session, delivery, planned[delivery.key], now, recovered, report)
-                session.commit()
+            self._recover(session, planned, state)
+            self._send_due(session, due, planned, state)
         return report
 
     def _dry_run(
@@ -107,66 +155,270 @@ class PassRunner:
         report: PassReport,
     ) -> None:
         keys = [p.key for p in due]
-        ready = set(outbox.ready_keys(session, now, keys)) | (
+        ready = {row.key for row in outbox.sendable(session, now, keys)} | (
             set(keys) - outbox.known_keys(session, keys)
         )
         for p in sorted(due, key=lambda d: (d.send_at(), d.key)):
-            if p.key in ready and not (p.expires_at and now >= p.expires_at):
+            if p.key in ready and now < p.useful_until():
                 report.would_send.append(f"{_fmt(p.send_at())} {p.kind} to {p.describe}")
         session.rollback()
 
-    def _deliver(
-        self,
-        session: Session,
-        delivery: Delivery,
-        planned: PlannedDelivery,
-        now: datetime,
-        recovered: bool,
-        report: PassReport,
-    ) -> None:
-        """Send one claimed delivery; a recovered claim first checks Slack for the message."""
-        line = f"{planned.kind} to {planned.describe}"
-        if planned.expires_at is not None and now >= planned.expires_at:
-            outbox.mark_skipped(session, delivery, "its moment had passed")
-            report.skipped.append(f"{line}: its moment had passed")
-            return
-        try:
-            channel = self.sender.channel_for(session, planned.target)
-            session.commit()  # keep an opened DM even if the post fails
-            if recovered:
-                found = self.sender.find_sent(channel, delivery.key, delivery.created_at)
-                if found is not None:
-                    outbox.mark_sent(session, delivery, now, channel, found)
-                    report.sent.append(f"{line} (found already sent)")
-                    return
-            ts = self.sender.post(channel, delivery.key, planned.render())
-        except SendFailure as failure:
-            self._failed(session, delivery, failure, now, line, report)
-            return
-        outbox.mark_sent(session, delivery, now, channel, ts)
-        report.sent.append(line)
+    # -- posts that may have gone out ------------------------------------------------------------
 
-    def _failed(
+    def _recover(
+        self, session: Session, planned: dict[str, PlannedDelivery], state: _ThisPass
+    ) -> None:
+        """Look in each channel's history, once, for every maybe-sent key in it; mark the ones
+        found sent and free the rest for sending. A failed look leaves them maybe sent."""
+        expired = outbox.expire_claims(session, self.clock.now())
+        session.commit()
+        if expired:
+            logger.warning("%d claims ran out unmarked: checking Slack before resending", expired)
+        by_channel: dict[str, list[Delivery]] = {}
+        for row in outbox.checkable(session, self.clock.now()):
+            channel = row.channel_id or self._legacy_channel(session, row, planned)
+            if channel is not None:
+                by_channel.setdefault(channel, []).append(row)
+        for channel, rows in by_channel.items():
+            now = self.clock.now()
+            if HISTORY in state.stopped or not self.pacing.open(HISTORY, now):
+                return
+            if not self.pacing.take(HISTORY, now):
+                return  # Tier 3 budget spent: the rest wait for a later pass
+            since = min(row.attempted_at or row.created_at for row in rows) - HISTORY_MARGIN
+            try:
+                found = self.sender.find_sent(
+                    channel,
+                    [row.key for row in rows],
+                    since,
+                    lambda: self.pacing.take(HISTORY, self.clock.now()),
+                )
+            except SendFailure as failure:
+                received = self.clock.now()
+                self.pacing.failed(HISTORY, failure, received)
+                if failure.slack_unwell:
+                    state.stopped.add(HISTORY)
+                for row in rows:
+                    self._check_failed(session, row, planned.get(row.key), failure, received, state)
+                session.commit()
+                continue
+            self.pacing.succeeded(HISTORY)
+            if found is None:
+                return  # budget spent mid-channel: nothing concluded, look again later
+            for row in rows:
+                self._checked(
+                    session, row, planned.get(row.key), channel, found.get(row.key), state
+                )
+            session.commit()
+
+    def _legacy_channel(
+        self, session: Session, row: Delivery, planned: dict[str, PlannedDelivery]
+    ) -> str | None:
+        """A maybe-sent row with no channel (claimed by a clock older than channel recording)."""
+        p = planned.get(row.key)
+        channel = self.sender.known_channel(session, p.target) if p is not None else None
+        if channel is None:
+            # No DM was ever opened for it, so it cannot have been posted.
+            outbox.confirm_not_sent(session, row, self.clock.now())
+            session.commit()
+        return channel
+
+    def _checked(
         self,
         session: Session,
-        delivery: Delivery,
+        row: Delivery,
+        p: PlannedDelivery | None,
+        channel: str,
+        ts: str | None,
+        state: _ThisPass,
+    ) -> None:
+        now = self.clock.now()
+        line = f"{p.kind} to {p.describe}" if p is not None else f"{row.kind} {row.key}"
+        if ts is not None:
+            if outbox.confirm_sent(session, row, now, channel, ts):
+                state.note(state.report.sent, "sent", f"{line} (found already sent)", row.key)
+        elif p is None:
+            if outbox.settle_unconfirmed(session, row, SKIPPED, "no longer planned"):
+                state.note(state.report.skipped, "skipped", f"{line}: no longer planned", row.key)
+        elif now >= p.useful_until():
+            if outbox.settle_unconfirmed(session, row, SKIPPED, "its moment had passed"):
+                line = f"{line}: its moment had passed"
+                state.note(state.report.skipped, "skipped", line, row.key)
+        elif outbox.confirm_not_sent(session, row, now):
+            logger.info("not in Slack's history, so sending again [%s]", row.key)
+
+    def _check_failed(
+        self,
+        session: Session,
+        row: Delivery,
+        p: PlannedDelivery | None,
         failure: SendFailure,
         now: datetime,
-        line: str,
-        report: PassReport,
+        state: _ThisPass,
     ) -> None:
-        if failure.permanent or delivery.attempts >= MAX_ATTEMPTS:
-            logger.error("Giving up on %s: %s", delivery.key, failure.error)
-            outbox.mark_failed(session, delivery, failure.error)
-            report.failed.append(f"{line}: {failure.error}")
-            return
-        if failure.retry_after_seconds is not None:
-            wait = timedelta(seconds=failure.retry_after_seconds)
+        line = f"{p.kind} to {p.describe}" if p is not None else f"{row.kind} {row.key}"
+        useful_until = (
+            p.useful_until() if p is not None else row.expires_at or row.due_at + UNDATED_USEFUL_FOR
+        )
+        if failure.permanent:
+            reason = f"could not check Slack's history: {failure.error}"
+            if outbox.settle_unconfirmed(session, row, FAILED, reason):
+                state.note(state.report.failed, "failed", f"{line}: {reason}", row.key)
+        elif now >= useful_until + GIVE_UP_CHECKING_AFTER:
+            reason = f"its moment passed unconfirmed ({failure.error}); it may have gone out"
+            if outbox.settle_unconfirmed(session, row, SKIPPED, reason):
+                state.note(state.report.skipped, "skipped", f"{line}: {reason}", row.key)
         else:
-            wait = min(BACKOFF_START * 2 ** (delivery.attempts - 1), BACKOFF_CAP)
-        logger.warning("Will retry %s in %s: %s", delivery.key, wait, failure.error)
-        outbox.retry_later(session, delivery, now + wait, failure.error)
-        report.retrying.append(f"{line}: {failure.error}")
+            wait = (
+                timedelta(seconds=failure.retry_after_seconds)
+                if failure.retry_after_seconds is not None
+                else RECHECK_AFTER
+            )
+            error = f"history check: {failure.error}"
+            if outbox.check_again(session, row, now + wait, error):
+                state.note(state.report.unconfirmed, "maybe sent", f"{line}: {error}", row.key)
+
+    # -- sending what is due ---------------------------------------------------------------------
+
+    def _send_due(
+        self,
+        session: Session,
+        due: list[PlannedDelivery],
+        planned: dict[str, PlannedDelivery],
+        state: _ThisPass,
+    ) -> None:
+        rows = outbox.sendable(session, self.clock.now(), [p.key for p in due])
+        if not rows:
+            return
+        rows = self._skip_expired(session, rows, planned, state)
+        loaded = self.sender.preload(session, [planned[row.key].target for row in rows])
+        for row in rows:
+            now = self.clock.now()
+            if POST in state.stopped or not self.pacing.open(POST, now):
+                break
+            p = planned[row.key]
+            line = f"{p.kind} to {p.describe}"
+            if now >= p.useful_until():  # it ran out while this (slow) pass was sending
+                self._skip_expired(session, [row], planned, state)
+                continue
+            channel = self._channel(session, row, p, line, state)
+            if channel is None:
+                continue
+            claim = outbox.claim(session, row.id, self.clock.now(), channel)
+            session.commit()  # other clocks see the claim before the post goes
+            if claim is None:
+                continue  # another clock has it
+            self._post(session, claim, p, channel, line, state)
+            session.commit()
+        del loaded
+
+    def _skip_expired(
+        self,
+        session: Session,
+        rows: list[Delivery],
+        planned: dict[str, PlannedDelivery],
+        state: _ThisPass,
+    ) -> list[Delivery]:
+        """Record as skipped, in one statement, the rows whose moment has passed; the rest."""
+        now = self.clock.now()
+        expired = [row for row in rows if now >= planned[row.key].useful_until()]
+        if not expired:
+            return rows
+        reason = "its moment had passed"
+        skipped = outbox.skip_expired(session, [row.id for row in expired], reason)
+        session.commit()
+        for row in expired:
+            if row.id in skipped:
+                line = f"{planned[row.key].kind} to {planned[row.key].describe}: {reason}"
+                state.note(state.report.skipped, "skipped", line, row.key)
+        gone = {row.id for row in expired}
+        return [row for row in rows if row.id not in gone]
+
+    def _channel(
+        self, session: Session, row: Delivery, p: PlannedDelivery, line: str, state: _ThisPass
+    ) -> str | None:
+        """The target's channel, opening its DM if need be (before any claim: opening twice is
+        harmless, and a failure leaves the delivery pending)."""
+        channel = self.sender.known_channel(session, p.target)
+        if channel is not None:
+            return channel
+        now = self.clock.now()
+        if OPEN in state.stopped or not self.pacing.open(OPEN, now):
+            return None
+        try:
+            channel = self.sender.channel_for(session, p.target)
+        except SendFailure as failure:
+            received = self.clock.now()
+            self.pacing.failed(OPEN, failure, received)
+            if failure.slack_unwell:
+                state.stopped.add(OPEN)
+            if failure.permanent:
+                if outbox.settle_pending(session, row.id, FAILED, failure.error):
+                    state.note(state.report.failed, "failed", f"{line}: {failure.error}", row.key)
+            else:
+                wait = (
+                    timedelta(seconds=failure.retry_after_seconds)
+                    if failure.retry_after_seconds is not None
+                    else BACKOFF_START
+                )
+                if outbox.retry_pending(session, row.id, received + wait, failure.error):
+                    line = f"{line}: {failure.error}"
+                    state.note(state.report.retrying, "retrying", line, row.key)
+            session.commit()
+            return None
+        self.pacing.succeeded(OPEN)
+        return channel  # kept in the claim's commit, whatever the post then does
+
+    def _post(
+        self,
+        session: Session,
+        claim: Claim,
+        p: PlannedDelivery,
+        channel: str,
+        line: str,
+        state: _ThisPass,
+    ) -> None:
+        try:
+            ts = self.sender.post(channel, claim.key, p.render())
+        except SendFailure as failure:
+            received = self.clock.now()
+            self.pacing.failed(POST, failure, received)
+            if failure.slack_unwell:
+                state.stopped.add(POST)
+            self._post_failed(session, claim, failure, received, line, state)
+            return
+        self.pacing.succeeded(POST)
+        if outbox.mark_sent(session, claim, self.clock.now(), ts):
+            state.note(state.report.sent, "sent", line, claim.key)
+        else:
+            # Another clock took the claim over: its history check will find this message.
+            logger.warning("sent, but the claim had been taken over [%s]", claim.key)
+
+    def _post_failed(
+        self,
+        session: Session,
+        claim: Claim,
+        failure: SendFailure,
+        received: datetime,
+        line: str,
+        state: _ThisPass,
+    ) -> None:
+        report, key = state.report, claim.key
+        if failure.permanent:
+            if outbox.mark_failed(session, claim, failure.error):
+                state.note(report.failed, "failed", f"{line}: {failure.error}", key)
+        elif failure.maybe_delivered:
+            check_at = received + RECHECK_AFTER
+            if outbox.mark_maybe_sent(session, claim, check_at, failure.error):
+                line = f"{line}: {failure.error}; Slack's history is checked before any resend"
+                state.note(report.unconfirmed, "maybe sent", line, key)
+        else:
+            if failure.retry_after_seconds is not None:
+                wait = timedelta(seconds=failure.retry_after_seconds)
+            else:
+                wait = min(BACKOFF_START * 2 ** max(claim.attempts - 1, 0), BACKOFF_CAP)
+            if outbox.release(session, claim, received + wait, failure.error):
+                state.note(report.retrying, "retrying", f"{line}: {failure.error}", key)
 
 
 def default_planners() -> list[Planner]:
@@ -175,9 +427,10 @@ def default_planners() -> list[Planner]:
     return list(PLANNERS)
 
 
-def make_scheduler_client(settings: Settings) -> WebClient:
-    """Like the bot's client, but without the 429 retry handler: the clock never sleeps a 429."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url, timeout=10)
+def make_scheduler_client(settings: Settings, timeout: float = CLIENT_TIMEOUT_SECONDS) -> WebClient:
+    """Like the bot's client, but it never retries by itself: not a 429 (the clock never sleeps
+    one) and not a dropped connection (Slack may already have the message)."""
+    return make_client(settings.bot_token, settings.slack_api_url, timeout)
 
 
 def build_runner(
@@ -186,12 +439,13 @@ def build_runner(
     *,
     sessions: sessionmaker[Session] | None = None,
     planners: Sequence[Planner] | None = None,
+    client_timeout: float = CLIENT_TIMEOUT_SECONDS,
 ) -> PassRunner:
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
     return PassRunner(
         sessions,
-        make_scheduler_client(settings),
+        make_scheduler_client(settings, client_timeout),
         clock,
         default_planners() if planners is None else planners,
     )

@@ -1,15 +1,21 @@
 """Talking to Slack for the clock: resolve a target's channel, post with the delivery key, and
-look for a message that already went out. Errors are classified, never slept through."""
+look for messages that already went out. Errors are classified, never slept through or retried
+here: whether a failed post may have reached Slack decides what the outbox does next."""
 
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from http.client import HTTPException
+from typing import Any, cast
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.pairs import Pair
@@ -18,9 +24,15 @@ from scheduler.planning import OutgoingMessage, PairTarget, Target
 
 logger = logging.getLogger(__name__)
 
+POST = "chat.postMessage"
+HISTORY = "conversations.history"
+OPEN = "conversations.open"
+
 METADATA_EVENT_TYPE = "buddy_delivery"
-HISTORY_LIMIT = 100
+HISTORY_PAGE = 200
 DEFAULT_RETRY_AFTER_SECONDS = 30
+# The scheduler's answer deadline: a post answered later is "maybe sent", never simply resent.
+CLIENT_TIMEOUT_SECONDS = 10.0
 
 # ok:false answers that will not get better by trying again.
 PERMANENT_ERRORS = frozenset(
@@ -42,15 +54,25 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
     }
 )
+# ok:false answers after which Slack may have done part of the work (Slack's own wording for
+# internal_error and fatal_error): the message may be in the channel.
+MAYBE_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
 
 
 @dataclass(frozen=True)
 class SendFailure(Exception):
-    """Why a send did not happen, and whether (and after how long) to try again."""
+    """Why a call did not succeed: whether to try again, after how long, and whether a post
+    may nevertheless have reached the channel (then it is checked before any resend)."""
 
     error: str
     retry_after_seconds: float | None = None
     permanent: bool = False
+    maybe_delivered: bool = False
+
+    @property
+    def slack_unwell(self) -> bool:
+        """Rate limited, down or unreachable: nothing more to that method for now."""
+        return self.retry_after_seconds is not None or (self.maybe_delivered and not self.permanent)
 
 
 def delivery_metadata(key: str) -> dict[str, Any]:
@@ -62,24 +84,74 @@ def classify(error: Exception) -> SendFailure:
         response = error.response
         status = getattr(response, "status_code", 200)
         code = str(response.get("error", "unknown_error")) if response is not None else "unknown"
-        if status == 429:
-            raw = (response.headers or {}).get("Retry-After") or (response.headers or {}).get(
-                "retry-after"
-            )
+        if status == 429 or code == "ratelimited":
+            headers = getattr(response, "headers", None) or {}
+            raw = headers.get("Retry-After") or headers.get("retry-after")
             try:
                 after = float(raw) if raw is not None else DEFAULT_RETRY_AFTER_SECONDS
             except ValueError:
                 after = DEFAULT_RETRY_AFTER_SECONDS
             return SendFailure("ratelimited", retry_after_seconds=after)
         if status >= 500:
-            return SendFailure(f"http_{status}")
+            return SendFailure(f"http_{status}", maybe_delivered=True)
+        if code in MAYBE_DONE_ERRORS:
+            return SendFailure(code, maybe_delivered=True)
         return SendFailure(code, permanent=code in PERMANENT_ERRORS)
-    return SendFailure(f"{type(error).__name__}: {error}")
+    if isinstance(error, URLError) and isinstance(
+        error.reason, ConnectionRefusedError | socket.gaierror
+    ):
+        # Refused or not resolved: the request never reached Slack.
+        return SendFailure(f"unreachable: {error.reason}")
+    # A timeout, a reset or a close after sending: Slack may have posted it.
+    return SendFailure(f"{type(error).__name__}: {error}", maybe_delivered=True)
+
+
+def client_logger() -> logging.Logger:
+    """slack_sdk logs whole request and response bodies (message text, people's reasons) at
+    DEBUG, deciding by its logger's own level: pinned at INFO, they never reach any handler."""
+    quiet = logging.getLogger("scheduler.slack_client")
+    quiet.setLevel(logging.INFO)
+    return quiet
+
+
+def make_client(token: str | None, base_url: str, timeout: float) -> WebClient:
+    """No retry handlers: slack_sdk's default one re-posts at once after a dropped connection,
+    when Slack may already have the message; the outbox decides about every retry."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=cast(int, timeout),  # typed int, but urllib takes fractions of a second
+        retry_handlers=[],
+        logger=client_logger(),
+    )
 
 
 class SlackSender:
     def __init__(self, client: WebClient) -> None:
         self.client = client
+
+    def preload(self, session: Session, targets: Iterable[Target]) -> list[object]:
+        """Load the pairs and participants a pass will post to in two queries, not one each.
+
+        Returns them so the caller keeps them alive in the session's (weak) identity map."""
+        pair_ids = {t.pair_id for t in targets if isinstance(t, PairTarget)}
+        person_ids = {t.participant_id for t in targets if not isinstance(t, PairTarget)}
+        loaded: list[object] = []
+        if pair_ids:
+            loaded.extend(session.scalars(select(Pair).where(Pair.id.in_(pair_ids))))
+        if person_ids:
+            loaded.extend(
+                session.scalars(select(Participant).where(Participant.id.in_(person_ids)))
+            )
+        return loaded
+
+    def known_channel(self, session: Session, target: Target) -> str | None:
+        """The channel already kept for `target`, without calling Slack."""
+        if isinstance(target, PairTarget):
+            pair = session.get(Pair, target.pair_id)
+            return pair.group_channel_id if pair is not None else None
+        participant = session.get(Participant, target.participant_id)
+        return participant.dm_channel_id if participant is not None else None
 
     def channel_for(self, session: Session, target: Target) -> str:
         """The real channel id, opening a DM once and keeping it (conversations.open is Tier 3)."""
@@ -95,7 +167,7 @@ class SlackSender:
             if participant.dm_channel_id is None:
                 participant.dm_channel_id = self._open((target.user_id,))
             return participant.dm_channel_id
-        except SlackApiError as error:
+        except (SlackApiError, OSError, HTTPException) as error:
             raise classify(error) from error
 
     def _open(self, user_ids: tuple[str, ...]) -> str:
@@ -111,30 +183,44 @@ class SlackSender:
                 metadata=delivery_metadata(key),
                 unfurl_links=False,
             )
-        except SlackApiError as error:
-            raise classify(error) from error
-        except OSError as error:
+        except (SlackApiError, OSError, HTTPException) as error:
             raise classify(error) from error
         ts = response.get("ts")
         return str(ts) if ts else None
 
-    def find_sent(self, channel: str, key: str, since: datetime) -> str | None:
-        """The ts of a message already carrying `key`, if a dead sender did post it."""
-        try:
-            response = self.client.conversations_history(
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                limit=HISTORY_LIMIT,
-                include_all_metadata=True,
-            )
-        except (SlackApiError, OSError) as error:
-            raise classify(error) from error
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == METADATA_EVENT_TYPE
-                and payload.get("delivery_key") == key
-            ):
-                return str(message.get("ts"))
-        return None
+    def find_sent(
+        self,
+        channel: str,
+        keys: Collection[str],
+        since: datetime,
+        may_call: Callable[[], bool],
+    ) -> dict[str, str] | None:
+        """The ts of each message in `channel` since `since` carrying one of `keys`.
+
+        One history call covers every key in the channel; further pages only while keys are
+        missing and `may_call` allows (Tier 3). None when the look could not be finished."""
+        wanted = set(keys)
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            try:
+                response = self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{since.timestamp():.6f}",
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+            except (SlackApiError, OSError, HTTPException) as error:
+                raise classify(error) from error
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                key = payload.get("delivery_key")
+                if metadata.get("event_type") == METADATA_EVENT_TYPE and key in wanted:
+                    found[str(key)] = str(message.get("ts"))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if found.keys() == wanted or not response.get("has_more") or not cursor:
+                return found
+            if not may_call():
+                return None

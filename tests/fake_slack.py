@@ -2,18 +2,33 @@
 
 Also receives `response_url` posts and file uploads, and remembers posted messages (with their
 metadata) so `conversations.history` can show them back, as the scheduler's resend check needs.
+
+Faults the clock must survive can be scripted: the next few calls failing (`fail_next`), 429s or an
+outage for a span of the fake's own clock (`rate_limit`, `outage`), and posts that Slack accepts
+but answers late (`delay_next`) or never (`drop_next`). Given a clock, the fake stamps each call
+and message with it, and `on_post` can move it on as each message is sent (a slow pass).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
+import struct
 import threading
 from collections import deque
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from models.clock import Clock
+
+# Methods that post a message: what `delay_next`, `drop_next` and `accept` store before failing.
+POSTING = ("chat.postMessage", "chat.postEphemeral")
 
 
 @dataclass
@@ -21,6 +36,8 @@ class Call:
     method: str
     params: dict[str, Any]
     headers: dict[str, str]
+    # The fake's clock when the call arrived (None without a clock).
+    at: datetime | None = None
 
 
 @dataclass
@@ -28,24 +45,56 @@ class Scripted:
     status: int = 200
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Store the message first (Slack accepted it), then answer late or not at all.
+    accept: bool = False
+    delay_seconds: float = 0.0
+    drop: bool = False
+    reset: bool = False
+
+
+@dataclass
+class Window:
+    """Answer every call to `methods` (None: every method) this way while start <= clock < end."""
+
+    start: datetime
+    end: datetime
+    methods: frozenset[str] | None
+    status: int
+    error: str
+    retry_after: int | None = None
+    accept: bool = False
+
+    def covers(self, method: str, at: datetime) -> bool:
+        in_methods = self.methods is None or method in self.methods
+        return in_methods and self.start <= at < self.end
 
 
 class FakeSlack:
     """Start with `start()`; point SLACK_API_URL at `api_url`."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock
+        # Called (outside the fake's lock) after each message is stored, e.g. to move the clock.
+        self.on_post: Callable[[], None] | None = None
         self.calls: list[Call] = []
         self.response_posts: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self._scripts: dict[str, deque[Scripted]] = {}
+        self._windows: list[Window] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown once per poll: the default 0.5 s made each test that
+        # stops a fake wait that long, most of the suite's time.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -53,6 +102,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # a late answer still waiting gives up
         self._server.shutdown()
         self._server.server_close()
 
@@ -102,7 +152,96 @@ class FakeSlack:
             for _ in range(times):
                 queue.append(Scripted(status=status, body=body, headers=headers))
 
+    def rate_limit(
+        self,
+        method: str | None = "chat.postMessage",
+        *,
+        seconds: float,
+        retry_after: int = 1,
+        start: datetime | None = None,
+    ) -> None:
+        """429 with `Retry-After` for each call to `method` during `seconds` of the fake's clock."""
+        begin = start or self._now_required()
+        self._add_window(
+            Window(
+                begin,
+                begin + timedelta(seconds=seconds),
+                None if method is None else frozenset({method}),
+                429,
+                "ratelimited",
+                retry_after=retry_after,
+            )
+        )
+
+    def outage(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        status: int = 503,
+        methods: Collection[str] | None = None,
+        accept: bool = False,
+    ) -> None:
+        """Answer `status` to every call (or to `methods`) from `start` to `end` on the fake's
+        clock; with `accept`, posts are stored first, as when Slack posts but then errs."""
+        self._add_window(
+            Window(
+                start,
+                end,
+                None if methods is None else frozenset(methods),
+                status,
+                "service_unavailable" if status >= 500 else "internal_error",
+                accept=accept,
+            )
+        )
+
+    def delay_next(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """Accept the next `times` posts at once, but answer each `seconds` later (real time)."""
+        self._script(method, times, Scripted(accept=True, delay_seconds=seconds))
+
+    def drop_next(self, method: str, *, times: int = 1, reset: bool = False) -> None:
+        """Accept the next `times` posts, then close the connection without an answer (with a TCP
+        reset if `reset`, else a plain close)."""
+        self._script(method, times, Scripted(accept=True, drop=True, reset=reset))
+
+    def advance_per_post(self, clock: Any, seconds: float) -> None:
+        """A slow pass: `clock` (a SettableClock) moves on `seconds` as each message is stored."""
+        self.clock = clock
+        step = timedelta(seconds=seconds)
+
+        def advance() -> None:
+            clock.set(clock.now() + step)
+
+        self.on_post = advance
+
+    def _script(self, method: str, times: int, scripted: Scripted) -> None:
+        with self._lock:
+            queue = self._scripts.setdefault(method, deque())
+            for _ in range(times):
+                queue.append(scripted)
+
+    def _add_window(self, window: Window) -> None:
+        with self._lock:
+            self._windows.append(window)
+
+    def _now_required(self) -> datetime:
+        if self.clock is None:
+            raise RuntimeError("give the fake a clock first")
+        return self.clock.now()
+
     # -- reading what happened ---------------------------------------------------------------
+    def delivery_keys(self) -> list[str]:
+        """The delivery key of every message that reached a channel, in order: what users saw."""
+        with self._lock:
+            channels = [list(messages) for messages in self.messages.values()]
+        keys = []
+        for messages in channels:
+            for message in messages:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if "delivery_key" in payload:
+                    keys.append(str(payload["delivery_key"]))
+        return keys
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -137,8 +276,15 @@ class FakeSlack:
                     method = path[len("/api/") :]
                     params = _parse_params(raw, self.headers.get("Content-Type") or "")
                     headers = {k.lower(): v for k, v in self.headers.items()}
-                    status, body, extra = fake._answer(method, params, headers)
-                    self._send(status, body, extra)
+                    status, body, extra, how = fake._answer(method, params, headers)
+                    if how.drop:
+                        self._drop(reset=how.reset)
+                        return
+                    if how.delay_seconds and fake._stopping.wait(how.delay_seconds):
+                        return
+                    # A late answer may find the client gone (its timeout): as with Slack.
+                    with contextlib.suppress(OSError):
+                        self._send(status, body, extra)
                 else:
                     self._send(404, {"ok": False, "error": "unknown_path"})
 
@@ -158,6 +304,14 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _drop(self, *, reset: bool) -> None:
+                self.close_connection = True
+                if reset:  # linger 0: close sends RST, the client reads "connection reset"
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                else:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+
         return Handler
 
     def _record_response_post(self, raw: bytes) -> None:
@@ -166,14 +320,42 @@ class FakeSlack:
 
     def _answer(
         self, method: str, params: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        with self._lock:
-            self.calls.append(Call(method, params, headers))
-            queue = self._scripts.get(method)
-            if queue:
-                scripted = queue.popleft()
-                return scripted.status, scripted.body or {"ok": True}, scripted.headers
-        return 200, self._default(method, params), {}
+    ) -> tuple[int, dict[str, Any], dict[str, str], Scripted]:
+        posted = False
+        try:
+            with self._lock:
+                at = self.clock.now() if self.clock is not None else None
+                self.calls.append(Call(method, params, headers, at))
+                queue = self._scripts.get(method)
+                scripted = queue.popleft() if queue else None
+                window = next(
+                    (w for w in self._windows if at is not None and w.covers(method, at)), None
+                )
+                if scripted is None and window is not None:
+                    headers_out = (
+                        {"Retry-After": str(window.retry_after)}
+                        if window.retry_after is not None
+                        else {}
+                    )
+                    scripted = Scripted(
+                        status=window.status,
+                        body={"ok": False, "error": window.error},
+                        headers=headers_out,
+                        accept=window.accept,
+                    )
+                if scripted is None:
+                    body = self._default(method, params)
+                    posted = method in POSTING and bool(body.get("ok"))
+                    return 200, body, {}, Scripted()
+                if scripted.accept and method in POSTING:
+                    accepted = self._post(params)
+                    posted = True
+                    if scripted.body is None:
+                        return 200, accepted, {}, scripted
+                return scripted.status, scripted.body or {"ok": True}, scripted.headers, scripted
+        finally:
+            if posted and self.on_post is not None:
+                self.on_post()
 
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -194,13 +376,7 @@ class FakeSlack:
         if method == "chat.delete":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "conversations.history":
-            channel = str(params.get("channel"))
-            with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-            messages = [
-                m if with_meta else {k: v for k, v in m.items() if k != "metadata"}
-                for m in reversed(self.messages.get(channel, []))
-            ]
-            return {"ok": True, "messages": messages, "has_more": False}
+            return self._history(params)
         if method in ("views.open", "views.update", "views.push"):
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else view
@@ -218,9 +394,40 @@ class FakeSlack:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
 
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, `limit` a page, with a cursor; after `oldest` and before `latest` when the
+        fake has a clock (without one, its timestamps are counters that mean no time)."""
+        channel = str(params.get("channel"))
+        with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        timed = self.clock is not None
+        oldest = float(params.get("oldest") or 0) if timed else 0.0
+        latest = float(params.get("latest") or "inf") if timed else float("inf")
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        found = [
+            m if with_meta else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self.messages.get(channel, []))
+            if oldest < float(m["ts"]) < latest
+        ]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return answer
+
+    def _next_ts(self) -> str:
+        """Unique, rising timestamps: from the fake's clock when it has one, like Slack's."""
+        if self.clock is not None:
+            stamp = max(self.clock.now().timestamp(), self._last_ts + 0.000001)
+        else:
+            stamp = 1_700_000_000 + next(self._ts) + 0.0001
+        self._last_ts = stamp
+        return f"{stamp:.6f}"
+
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel"))
-        ts = f"{1_700_000_000 + next(self._ts)}.000100"
+        ts = self._next_ts()
         message: dict[str, Any] = {"ts": ts, "text": params.get("text", "")}
         metadata = params.get("metadata")
         if metadata:

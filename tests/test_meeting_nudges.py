@@ -84,7 +84,8 @@ def run_at(runner: PassRunner, clock: SettableClock, moment: datetime) -> None:
 
 def kinds_sent(session: Session) -> list[str]:
     session.expire_all()
-    return [d.kind for d in session.scalars(select(Delivery).where(Delivery.status == SENT))]
+    sent = select(Delivery).where(Delivery.status == SENT).order_by(Delivery.id)
+    return [d.kind for d in session.scalars(sent)]
 
 
 def posts(fake: FakeSlack) -> list[dict[str, Any]]:
