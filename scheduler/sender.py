@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.slack.channels import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
 from scheduler.planning import OutgoingMessage, PairTarget, Target
@@ -159,20 +160,12 @@ class SlackSender:
             if isinstance(target, PairTarget):
                 pair = session.get(Pair, target.pair_id)
                 assert pair is not None
-                if pair.group_channel_id is None:
-                    pair.group_channel_id = self._open(target.user_ids)
-                return pair.group_channel_id
+                return pair_channel(self.client, session, pair)
             participant = session.get(Participant, target.participant_id)
             assert participant is not None
-            if participant.dm_channel_id is None:
-                participant.dm_channel_id = self._open((target.user_id,))
-            return participant.dm_channel_id
+            return user_dm_channel(self.client, session, participant)
         except (SlackApiError, OSError, HTTPException) as error:
             raise classify(error) from error
-
-    def _open(self, user_ids: tuple[str, ...]) -> str:
-        response = self.client.conversations_open(users=",".join(user_ids))
-        return str(response["channel"]["id"])
 
     def post(self, channel: str, key: str, message: OutgoingMessage) -> str | None:
         try:
