@@ -30,6 +30,7 @@ from handlers.views.meetings import (
     when_for_all,
     when_line,
 )
+from models.deliveries import meeting_subject, sent_messages
 from models.grammar import SLOT_EXAMPLE, format_day, parse_move_args, parse_skip_args
 from models.meetings.changes import (
     backup_start_for,
@@ -52,6 +53,9 @@ NEXT_COUNT = 3
 # Far enough ahead to find the next three meetings past a long holiday.
 NEXT_WINDOW = timedelta(weeks=20)
 CALENDAR_FILENAME = "buddy-meetings.ics"
+# The nudges a meeting's buttons sit on (their kinds in the outbox).
+PREP_KINDS = ("prep",)
+CHECKIN_KINDS = ("checkin", "checkin-again")
 
 
 def _require_slot(pair: Pair, what: str) -> None:
@@ -244,14 +248,18 @@ def _meeting_context(
     return context, meeting
 
 
-def _redraw(press: Press, message: OutgoingMessage) -> Answer:
-    """Update the message the button was on, in place, after the ack."""
-    if press.message is None:
-        raise out_of_date()
-    channel, ts = press.message
+def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: OutgoingMessage) -> Answer:
+    """After the ack, update in place the nudges Buddy sent about this meeting: the ones its own
+    records name, never a message the payload points at."""
+    with press.deps.session() as session:
+        sent = sent_messages(session, subject, kinds)
 
     def update(client: WebClient) -> None:
-        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        for channel, ts in sent:
+            try:
+                client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            except SlackApiError:
+                logger.exception("Could not update the nudge %s in %s", ts, channel)
 
     return Answer(then=update)
 
@@ -265,7 +273,8 @@ def prep_done(press: Press) -> Answer:
     with press.deps.session() as session:
         record_prep(session, pair_id, original_date, press.user_id, press.now)
     context, meeting = _meeting_context(press, pair_id, original_date)
-    return _redraw(press, build_prep_message(context, meeting))
+    subject = meeting_subject(pair_id, original_date)
+    return _redraw(press, subject, PREP_KINDS, build_prep_message(context, meeting))
 
 
 def checkin_answer(press: Press) -> Answer:
@@ -283,7 +292,8 @@ def checkin_answer(press: Press) -> Answer:
     except Refusal:
         question = "Your buddy meeting"
     blocks = checkin_blocks(question, None, (press.user_id, outcome), press.value)
-    return _redraw(press, OutgoingMessage(f"{question}: thanks for letting me know.", blocks))
+    answered = OutgoingMessage(f"{question}: thanks for letting me know.", blocks)
+    return _redraw(press, meeting_subject(pair_id, original_date), CHECKIN_KINDS, answered)
 
 
 SUBCOMMANDS: list[Subcommand] = [

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
-from models.deliveries import SENT, Delivery
+from models.deliveries import action_subject, sent_messages
 from models.grammar import ParseError, format_day, parse_date
 from models.meetings.schedule import load_schedule_contexts, next_meetings
 from models.pairs import Pair, members_of, pair_of, zone_of
@@ -429,15 +429,4 @@ def chase_key(kind: str, action_id: int, on: date) -> str:
 
 def sent_chase_messages(session: Session, action_id: int) -> list[tuple[str, str]]:
     """Channel and ts of every chase and overdue note sent for the action, to update them."""
-    rows = session.execute(
-        select(Delivery.channel_id, Delivery.message_ts)
-        .where(
-            Delivery.kind.in_((CHASE_KIND, OVERDUE_KIND)),
-            Delivery.key.like(f"%:action={action_id}:due=%"),
-            Delivery.status == SENT,
-            Delivery.channel_id.is_not(None),
-            Delivery.message_ts.is_not(None),
-        )
-        .order_by(Delivery.id)
-    ).all()
-    return [(str(channel), str(ts)) for channel, ts in rows]
+    return sent_messages(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))

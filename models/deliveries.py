@@ -12,10 +12,11 @@ longer planned) and `failed` (a permanent error) are final, with the reason in `
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
 
@@ -36,6 +37,9 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(32))
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    # What the nudge is about (`meeting:<pair>:<date>`, `action:<id>`): how a button or a change
+    # finds the messages Buddy sent about it, from Buddy's own records.
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Past this the nudge is pointless: it is never sent after it, however often Slack failed.
@@ -54,3 +58,27 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def meeting_subject(pair_id: int, original_date: date) -> str:
+    return f"meeting:{pair_id}:{original_date.isoformat()}"
+
+
+def action_subject(action_id: int) -> str:
+    return f"action:{action_id}"
+
+
+def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """Channel and ts of each message of these kinds Buddy sent about `subject`, oldest first."""
+    rows = session.execute(
+        select(Delivery.channel_id, Delivery.message_ts)
+        .where(
+            Delivery.subject == subject,
+            Delivery.kind.in_(list(kinds)),
+            Delivery.status == SENT,
+            Delivery.channel_id.is_not(None),
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    ).all()
+    return [(str(channel), str(ts)) for channel, ts in rows]

@@ -29,6 +29,7 @@ from models.actions import (
     chase_key,
 )
 from models.calendar.tables import CohortBreak
+from models.deliveries import action_subject
 from models.meetings.schedule import local_instant
 from models.pairs import members_by_pair, zone_of
 from models.people import DEFAULT_COHORT_TIMEZONE, Cohort, Participant
@@ -163,6 +164,7 @@ def _expiring(
         expires_at=held + LOOKBACK,
         pair_id=action.pair_id,
         participant_id=action.owner_id,
+        subject=action_subject(action.id),
     )
 
 

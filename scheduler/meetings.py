@@ -20,6 +20,7 @@ from handlers.views.meetings import (
     build_reminder_message,
     build_slot_nudge_message,
 )
+from models.deliveries import meeting_subject
 from models.meetings.context import PairContext, load_pair_contexts
 from models.meetings.schedule import MEETING_LENGTH, Meeting
 from models.pairs import Pair, members_by_pair
@@ -89,6 +90,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
             holding=holding,
             expires_at=meeting.start,
             pair_id=context.pair.id,
+            subject=meeting_subject(meeting.pair_id, meeting.original_date),
         ),
         PlannedDelivery(
             key=meeting_key("reminder", meeting),
@@ -99,6 +101,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
             describe=who,
             expires_at=meeting.start,
             pair_id=context.pair.id,
+            subject=meeting_subject(meeting.pair_id, meeting.original_date),
         ),
     ]
     if meeting.original_date in context.outcomes:
@@ -119,6 +122,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
                 # Asking about a meeting more than a week ago (after a long break) is noise.
                 expires_at=meeting.start + LOOKBACK,
                 pair_id=context.pair.id,
+                subject=meeting_subject(meeting.pair_id, meeting.original_date),
             )
         )
     return planned

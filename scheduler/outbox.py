@@ -56,6 +56,7 @@ def record_due(session: Session, planned: Sequence[PlannedDelivery], now: dateti
             "kind": p.kind,
             "pair_id": p.pair_id,
             "participant_id": p.participant_id,
+            "subject": p.subject,
             "status": PENDING,
             "due_at": p.due_at,
             "expires_at": p.useful_until(),

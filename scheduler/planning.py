@@ -68,6 +68,7 @@ class PlannedDelivery:
     expires_at: datetime | None = None
     pair_id: int | None = None
     participant_id: int | None = None
+    subject: str | None = None
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at

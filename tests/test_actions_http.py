@@ -22,7 +22,7 @@ from handlers.views.actions import (
 from handlers.views.meetings import CHECKIN_ADD_ACTIONS
 from models.actions import CHASE_KIND, DONE, DROPPED, OPEN, Action, chase_key
 from models.clock import SettableClock
-from models.deliveries import SENT, Delivery
+from models.deliveries import SENT, Delivery, action_subject
 from scheduler.actions import plan_action_chases
 from scheduler.runner import build_runner
 from tests.fake_slack import Call, FakeSlack
@@ -68,6 +68,7 @@ def recorded_chase(sessions: sessionmaker[Session], action: Action, channel: str
             Delivery(
                 key=chase_key(CHASE_KIND, action.id, action.due_date),
                 kind=CHASE_KIND,
+                subject=action_subject(action.id),
                 status=SENT,
                 due_at=now,
                 next_attempt_at=now,
