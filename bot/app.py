@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -13,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listeners import register_listeners
+from bot.logging_setup import quiet_logger
 from bot.once import HandledOnce, once_only
 from bot.settings import Settings
 from handlers.slack.deps import CONTEXT_KEY, Deps
@@ -30,6 +30,8 @@ def make_web_client(settings: Settings) -> WebClient:
         token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=WEB_API_TIMEOUT_SECONDS,
+        # slack_sdk logs whole bodies (what people typed) at DEBUG: its logger is kept at INFO.
+        logger=quiet_logger("buddy.slack_client"),
     )
     # Request handlers may wait out one short 429; the scheduler uses its own client without it.
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
@@ -59,7 +61,7 @@ def create_app(
         process_before_response=True,
         # No auth.test at start: the app must start (and be testable) without reaching Slack.
         token_verification_enabled=False,
-        logger=logging.getLogger("buddy.bolt"),
+        logger=quiet_logger("buddy.bolt"),
         listener_executor=listener_executor,
     )
     # Before anything else a listener might do: a second delivery goes no further.

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.logging_setup import quiet_logger
 from handlers.slack.channels import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
@@ -107,14 +108,6 @@ def classify(error: Exception) -> SendFailure:
     return SendFailure(f"{type(error).__name__}: {error}", maybe_delivered=True)
 
 
-def client_logger() -> logging.Logger:
-    """slack_sdk logs whole request and response bodies (message text, people's reasons) at
-    DEBUG, deciding by its logger's own level: pinned at INFO, they never reach any handler."""
-    quiet = logging.getLogger("scheduler.slack_client")
-    quiet.setLevel(logging.INFO)
-    return quiet
-
-
 def make_client(token: str | None, base_url: str, timeout: float) -> WebClient:
     """No retry handlers: slack_sdk's default one re-posts at once after a dropped connection,
     when Slack may already have the message; the outbox decides about every retry."""
@@ -123,7 +116,7 @@ def make_client(token: str | None, base_url: str, timeout: float) -> WebClient:
         base_url=base_url,
         timeout=cast(int, timeout),  # typed int, but urllib takes fractions of a second
         retry_handlers=[],
-        logger=client_logger(),
+        logger=quiet_logger("scheduler.slack_client"),
     )
 
 

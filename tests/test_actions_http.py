@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -288,3 +289,26 @@ def test_add_actions_after_a_check_in(
     [confirmation] = posts_to(fake_slack, "UALICE")
     assert "Recorded your actions from the check-in" in confirmation
     assert "Share the quiz with the department, due Thu 3 Dec" in confirmation.replace("*", "")
+
+
+def test_an_action_that_mentions_a_payload_is_recorded(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    """Bolt alone reads any form body containing "payload" as a button press."""
+    paired(sessions)
+    result = slack.command("action Check the payload sizes by 3/12")
+    assert result.status == 200
+    assert "Recorded action 1: Check the payload sizes" in result.text
+    assert [a.text for a in actions(sessions)] == ["Check the payload sizes"]
+
+
+def test_what_people_type_never_reaches_the_log(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], caplog: Any
+) -> None:
+    """Even at DEBUG, the bot's logs hold no action text (it may be health or family)."""
+    caplog.set_level(logging.DEBUG)
+    paired(sessions)
+    slack.command("action Book the clinic appointment by 3/12")
+    slack.command("done 1")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "clinic" not in logged
