@@ -32,7 +32,7 @@ from models.calendar.modules import (
 )
 from models.db import session_scope
 from models.grammar import ParseError, format_day, parse_date_with_year
-from models.people import DEFAULT_COHORT_NAME, Cohort, default_cohort
+from models.people import DEFAULT_COHORT_NAME, Cohort, Participant, default_cohort
 
 COLUMNS = ("code", "title", "insight_module", "starts_on")
 HEADER = ",".join(COLUMNS)
@@ -147,7 +147,8 @@ def _between(problem: CalendarProblem, draft: ModuleDraft, line_of: dict[int, in
 
 
 def choose_team(session: Session, team: str | None) -> str:
-    """The team named, else the only one Buddy has cohorts for."""
+    """The team named, else the only one Buddy knows: from its cohorts, or from the people who
+    have used Buddy there (a team that never set up a cohort has only its default one)."""
     if team is not None:
         team = team.strip()
         if not re.fullmatch(r"[A-Z0-9]{2,32}", team):
@@ -155,17 +156,20 @@ def choose_team(session: Session, team: str | None) -> str:
                 f"--team {team!r} is not a Slack workspace id; they look like T0123ABCD."
             )
         return team
-    teams = sorted(set(session.scalars(select(Cohort.team_id))))
+    teams = sorted(
+        set(session.scalars(select(Cohort.team_id)))
+        | set(session.scalars(select(Participant.team_id)))
+    )
     if len(teams) == 1:
         return teams[0]
     if not teams:
         raise ImportRefused(
-            "Buddy has no cohorts yet, so it can't tell which Slack workspace this calendar is "
+            "Nobody has used Buddy yet, so it can't tell which Slack workspace this calendar is "
             "for. Please name it with --team, e.g. --team T0123ABCD (the workspace id is the "
             "part starting with T in the address of Slack in a browser: app.slack.com/client/T…)."
         )
     raise ImportRefused(
-        f"Buddy has cohorts in {len(teams)} Slack workspaces ({', '.join(teams)}). "
+        f"Buddy is used in {len(teams)} Slack workspaces ({', '.join(teams)}). "
         f"Please choose one with --team, e.g. --team {teams[0]}."
     )
 

@@ -16,6 +16,7 @@ from bot.importing import parse_module_csv
 from models.calendar.tables import Module
 from models.people import Cohort, default_cohort
 from tests.conftest import DEFAULT_NOW
+from tests.slack_http import SlackClientForTests
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "modules.csv"
@@ -82,12 +83,23 @@ def test_the_team_defaults_to_the_only_one_with_a_cohort(
     assert len(calendar(sessions)) == 8
 
 
+def test_after_buddy_was_used_in_slack_the_import_needs_no_team(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], database_url: str
+) -> None:
+    """The README's promise: someone used `/buddy`, so the workspace is known."""
+    slack.command("status", user="UALICE")
+    assert run([str(SAMPLE)], database_url) == 0
+    assert len(calendar(sessions)) == 8
+    listed = slack.command("module list", user="UFACIL").text
+    assert "Module calendar: Everyone (8 modules)" in listed
+
+
 def test_with_no_cohorts_the_team_must_be_named(
     sessions: sessionmaker[Session], database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run([str(SAMPLE)], database_url) == 1
     err = capsys.readouterr().err
-    assert "Buddy has no cohorts yet" in err
+    assert "Nobody has used Buddy yet" in err
     assert "--team T0123ABCD" in err
     assert calendar(sessions) == []
 
@@ -100,7 +112,7 @@ def test_two_teams_are_ambiguous(
         default_cohort(session, "T2", DEFAULT_NOW)
         session.commit()
     assert run([str(SAMPLE)], database_url) == 1
-    assert "cohorts in 2 Slack workspaces (T1, T2)" in capsys.readouterr().err
+    assert "used in 2 Slack workspaces (T1, T2)" in capsys.readouterr().err
     assert run([str(SAMPLE), "--team", "T2"], database_url) == 0
 
 
