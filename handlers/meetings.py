@@ -10,7 +10,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.slack.answers import Answer, Command, Press, accepted, on_button, out_of_date
+from handlers.slack.answers import (
+    Answer,
+    Command,
+    Press,
+    accepted,
+    local_today,
+    on_button,
+    out_of_date,
+)
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
@@ -80,7 +88,7 @@ def next_meetings(command: Command) -> Reply:
         )
         meetings = context.meetings[:NEXT_COUNT] if context else []
         zone = zone_of(caller)
-        today = command.today()
+        today = local_today(caller, command.now)
         if context is None:
             return ephemeral("No meetings coming up.")
         blocks = build_next_blocks(context, meetings, zone, today)
@@ -102,7 +110,7 @@ def move(command: Command) -> Answer:
         )
         pair = require_pair(session, caller)
         members = members_of(session, pair)
-        today = command.today()
+        today = local_today(caller, command.now)
         was = format_day(moved.before.local_start(zone).date(), today)
         for_caller = when(moved.after.start, zone, today)
         for_all = when_for_all(moved.after.start, moved.after.timezone, members, today)
@@ -126,7 +134,7 @@ def skip(command: Command) -> Answer:
         meeting = skip_meeting(session, caller, parsed.which, parsed.reason, zone, command.now)
         pair = require_pair(session, caller)
         members = members_of(session, pair)
-        today = command.today()
+        today = local_today(caller, command.now)
         backup = backup_start_for(pair, meeting, command.now)
         text, blocks = build_skip_offer(
             pair, meeting, caller, members, backup, parsed.reason, today
@@ -152,7 +160,9 @@ def choose_backup(press: Press) -> Reply:
         caller = press.caller(session)
         moved = meet_at_backup(session, caller, target[0], target[1], zone_of(caller), press.now)
         members = members_of(session, require_pair(session, caller))
-        at = when_for_all(moved.after.start, moved.after.timezone, members, press.today())
+        at = when_for_all(
+            moved.after.start, moved.after.timezone, members, local_today(caller, press.now)
+        )
     text = f":repeat: {mention(press.user_id)} chose the backup slot: you'll meet on {at}."
     return {
         "replace_original": True,
@@ -170,7 +180,9 @@ def choose_solo(press: Press) -> Reply:
     with press.deps.session() as session:
         caller = press.caller(session)
         meeting = practise_solo(session, caller, target[0], target[1], press.now)
-        day = format_day(meeting.local_start(zone_of(caller)).date(), press.today())
+        day = format_day(
+            meeting.local_start(zone_of(caller)).date(), local_today(caller, press.now)
+        )
     text = (
         f":memo: {mention(press.user_id)} chose solo practice for {day}: each of you works "
         "through the application module on your own this time."

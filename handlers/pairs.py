@@ -12,7 +12,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.slack.answers import Answer, Command, Press, accepted, on_button, out_of_date
+from handlers.slack.answers import (
+    Answer,
+    Command,
+    Press,
+    accepted,
+    local_today,
+    on_button,
+    out_of_date,
+)
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import (
     fetch_profiles,
@@ -222,7 +230,7 @@ def slot(command: Command) -> Answer:
             )
             members = members_of(session, changed)
             first = _first_meeting_start(session, changed, command.now)
-            today = command.today()
+            today = local_today(caller, command.now)
             mine = slot_description(changed, zone_of(caller))
             everyone = slot_description(changed)
             first_for_caller = when(first, zone_of(caller), today) if first else "none yet"
@@ -310,7 +318,7 @@ def status(command: Command) -> Reply:
             members,
             cohort.name,
             upcoming[0] if upcoming else None,
-            command.today(),
+            local_today(caller, command.now),
         )
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
     fallback = (

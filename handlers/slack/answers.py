@@ -80,7 +80,9 @@ class Request:
         return ensure_participant(session, self.team_id, self.user_id, self.now)
 
     def today(self) -> date:
-        """The caller's today, for reading dates they typed (`thu`, `3/12`)."""
+        """The caller's today, for reading dates they typed (`thu`, `3/12`), before any other
+        session is open: inside one, use `local_today(caller, now)` (a second session would wait
+        on the first one's new participant row, for ever on PostgreSQL)."""
         with self.deps.session() as session:
             return local_today(self.caller(session), self.now)
 
