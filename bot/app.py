@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -38,6 +39,21 @@ def make_web_client(settings: Settings) -> WebClient:
     return client
 
 
+class _UnusedTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself, then warns that the client we
+    give it wins: it does, as meant, so the warning only alarms whoever starts Buddy."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+def bolt_logger() -> logging.Logger:
+    found = quiet_logger("buddy.bolt")
+    if not any(isinstance(f, _UnusedTokenNotice) for f in found.filters):
+        found.addFilter(_UnusedTokenNotice())
+    return found
+
+
 def create_app(
     settings: Settings,
     *,
@@ -61,7 +77,7 @@ def create_app(
         process_before_response=True,
         # No auth.test at start: the app must start (and be testable) without reaching Slack.
         token_verification_enabled=False,
-        logger=quiet_logger("buddy.bolt"),
+        logger=bolt_logger(),
         listener_executor=listener_executor,
     )
     # Before anything else a listener might do: a second delivery goes no further.

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+from bot.together import TOKEN_CHECKED
+from bot.token_check import check_bot_token
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack's requests over HTTP")
     serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
     sub.add_parser("socket", help="connect to Slack over Socket Mode")
+    sub.add_parser("all", help="the Slack listener and the clock together (Ctrl-C stops both)")
     sub.add_parser("migrate", help="apply database migrations")
     importing = sub.add_parser("import", help="import data from a CSV file")
     kinds = importing.add_subparsers(dest="kind", metavar="modules", required=True)
@@ -54,6 +57,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _migrate(env)
         if command == "import":
             return _import(args, env)
+        if command == "all":
+            return _together(env)
         if command == "socket":
             return _socket(env)
         port = getattr(args, "port", None) or int(env.get("PORT", DEFAULT_PORT))
@@ -109,12 +114,27 @@ def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
+def _together(env: Mapping[str, str]) -> int:
+    from bot.together import run_together
+
+    mode = "socket" if env.get("SLACK_APP_TOKEN") else "http"
+    check_bot_token(load_settings(env, mode=mode))
+    return run_together(env)
+
+
+def checked(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """The settings, once Slack has accepted the token (skipped when a parent process checked)."""
+    if not env.get(TOKEN_CHECKED):
+        check_bot_token(settings)
+    return settings
+
+
 def _serve(env: Mapping[str, str], port: int) -> int:
     from bot.app import create_app
     from bot.web import create_wsgi_app, serve
     from models.db import make_engine, make_session_factory
 
-    settings = load_settings(env, mode="http")
+    settings = checked(load_settings(env, mode="http"), env)
     sessions = make_session_factory(make_engine(settings.database_url))
     app = create_app(settings, sessions=sessions)
     serve(create_wsgi_app(app, sessions, signing_secret=settings.signing_secret), port)
@@ -125,7 +145,7 @@ def _socket(env: Mapping[str, str]) -> int:
     from bot.app import create_app
     from bot.socket_mode import CheckedSocketModeHandler
 
-    settings = load_settings(env, mode="socket")
+    settings = checked(load_settings(env, mode="socket"), env)
     app = create_app(settings)
     CheckedSocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0

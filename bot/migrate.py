@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -23,4 +24,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
+    """Bring the database to the newest schema; Alembic's per-step chatter stays out of the log
+    unless LOG_LEVEL is DEBUG."""
+    chatter = logging.getLogger("alembic")
+    if chatter.getEffectiveLevel() > logging.DEBUG:
+        chatter.setLevel(logging.WARNING)
     command.upgrade(alembic_config(database_url), "head")

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
+from bot.together import TOKEN_CHECKED
+from bot.token_check import check_bot_token
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             settings = load_settings(env, mode="database" if args.dry_run else "clock")
             return _tick(settings, at, dry_run=args.dry_run)
         settings = load_settings(env, mode="clock")
+        if not env.get(TOKEN_CHECKED):
+            check_bot_token(settings)
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
+from bot.cli import main as bot_main
 from bot.settings import DEFAULT_SLACK_API_URL, SettingsError, load_settings
+from scheduler.cli import main as scheduler_main
+from tests.fake_slack import FakeSlack
 
 
 def test_defaults_fill_in_what_is_optional() -> None:
@@ -55,3 +60,30 @@ def test_facilitators_and_api_url_are_parsed() -> None:
 
 def test_database_mode_needs_no_slack_token() -> None:
     assert load_settings({}, mode="database").bot_token is None
+
+
+def test_a_token_slack_refuses_stops_the_bot_with_a_plain_sentence(
+    fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The placeholder from .env.example: said plainly at start, not a listener that fails."""
+    fake_slack.fail_next("auth.test", error="invalid_auth")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    assert bot_main(["serve"], env) == 2
+    err = capsys.readouterr().err
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in err
+    assert "Traceback" not in err
+
+
+def test_a_slack_that_cannot_be_reached_is_said_plainly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": closed}
+    assert scheduler_main(["run"], env) == 2
+    assert "Couldn't reach Slack at" in capsys.readouterr().err
