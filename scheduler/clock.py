@@ -54,6 +54,10 @@ def build_scheduler(runner: PassRunner, tick_seconds: float) -> BlockingSchedule
 
 
 def run_clock(settings: Settings) -> None:
+    # APScheduler logs every run of the job at INFO ("Running job ... executed successfully"):
+    # every ten seconds, all day. Passes that did something are logged above; misses and
+    # failures by `_log_event`.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     runner = build_runner(settings, SystemClock())
     logger.info("Buddy's clock: a pass every %s seconds", settings.tick_seconds)
     scheduler = build_scheduler(runner, settings.tick_seconds)

@@ -100,14 +100,23 @@ def test_one_command_runs_the_listener_and_the_clock(
         fake_slack.add_user(user, tz=zone)
     slack = SlackClientForTests(url + "/slack/events", fake_slack.response_url())
     meeting = (now + timedelta(days=1)).astimezone(ZoneInfo(zone))
-    slack.command("pair <@UBOB|bob>", user="UALICE")
+    paired = slack.command("pair <@UBOB|bob>", user="UALICE")
+    assert paired.status == 200, paired.body
+    _wait_for(
+        f"the pair's welcome (Slack saw {[c.method for c in fake_slack.calls]})",
+        lambda: any("made you a buddy pair" in text for text in fake_slack.posted_texts()),
+    )
     answer = slack.command(f"slot {meeting:%a} {meeting:%H}:00 tz {zone}", user="UALICE")
-    assert answer.status == 200
+    assert answer.status == 200, answer.body
 
     def prep_arrived() -> bool:
         return any("Your buddy meeting" in text for text in fake_slack.posted_texts())
 
-    _wait_for("the prep nudge from the clock", prep_arrived)
+    _wait_for(
+        f"the prep nudge (Slack saw {[c.method for c in fake_slack.calls]}; answers "
+        f"{fake_slack.response_posts}; slot answer {answer.body})",
+        prep_arrived,
+    )
 
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
     assert process.wait(timeout=WAIT_SECONDS) == 0
