@@ -1,6 +1,10 @@
 """The nudges around each meeting: prep two days before, a reminder 15 minutes before, a
 check-in an hour after it ends and one follow-up; and the weekly ask to agree a slot.
 
+Days are counted on the calendar at the same wall-clock time (`days_from`), in the slot's zone
+for a meeting's nudges: "two days before" a Monday 16:00 meeting is Saturday 16:00 whatever the
+clocks did on Sunday. Minutes and hours (the reminder, the check-in) are elapsed time.
+
 Each planner reads the pairs' current state, so a moved, skipped or answered meeting simply stops
 planning its old nudges (and the outbox records any such pending one as skipped).
 """
@@ -22,19 +26,22 @@ from handlers.views.meetings import (
 )
 from models.deliveries import meeting_subject
 from models.meetings.context import PairContext, load_pair_contexts
-from models.meetings.schedule import MEETING_LENGTH, Meeting
+from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from
 from models.pairs import Pair, members_by_pair
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
-PREP_BEFORE = timedelta(days=2)
+PREP_DAYS_BEFORE = 2
 REMINDER_BEFORE = timedelta(minutes=15)
 CHECKIN_AFTER_END = timedelta(hours=1)
-CHECKIN_FOLLOW_UP_AFTER = timedelta(days=2)
+CHECKIN_FOLLOW_UP_DAYS = 2
 # How far back a pass looks: a nudge missed during an outage this long goes out late.
-LOOKBACK = timedelta(days=7)
-SLOT_NUDGE_FIRST = timedelta(days=3)
-SLOT_NUDGE_EVERY = timedelta(days=7)
+LOOKBACK_DAYS = 7
+LOOKBACK = timedelta(days=LOOKBACK_DAYS)
+SLOT_NUDGE_FIRST_DAYS = 3
+SLOT_NUDGE_EVERY_DAYS = 7
 SLOT_NUDGE_TIMES = 3
+# Margins for the windows a pass reads: a calendar day is at most 25 hours.
+_DAYS_MARGIN = timedelta(days=1)
 
 
 def pair_target(context: PairContext) -> PairTarget:
@@ -62,8 +69,14 @@ def meeting_key(kind: str, meeting: Meeting) -> str:
 
 def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
     """Prep, reminder, check-in and follow-up for every meeting near `now`."""
-    start = now - LOOKBACK - CHECKIN_FOLLOW_UP_AFTER - MEETING_LENGTH - CHECKIN_AFTER_END
-    end = now + PREP_BEFORE + timedelta(days=1)
+    start = (
+        now
+        - timedelta(days=LOOKBACK_DAYS + CHECKIN_FOLLOW_UP_DAYS)
+        - MEETING_LENGTH
+        - CHECKIN_AFTER_END
+        - _DAYS_MARGIN
+    )
+    end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
     for context in load_pair_contexts(session, start, end):
         if len(context.members) < 2:
@@ -83,7 +96,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
         PlannedDelivery(
             key=meeting_key("prep", meeting),
             kind="prep",
-            due_at=meeting.start - PREP_BEFORE,
+            due_at=days_from(meeting.start, -PREP_DAYS_BEFORE, meeting.timezone),
             target=target,
             render=partial(build_prep_message, context, meeting),
             describe=who,
@@ -108,7 +121,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
         return planned
     for kind, due, follow_up in (
         ("checkin", checkin_due, False),
-        ("checkin-again", checkin_due + CHECKIN_FOLLOW_UP_AFTER, True),
+        ("checkin-again", days_from(checkin_due, CHECKIN_FOLLOW_UP_DAYS, meeting.timezone), True),
     ):
         planned.append(
             PlannedDelivery(
@@ -120,7 +133,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
                 describe=who,
                 holding=holding,
                 # Asking about a meeting more than a week ago (after a long break) is noise.
-                expires_at=meeting.start + LOOKBACK,
+                expires_at=days_from(meeting.start, LOOKBACK_DAYS, meeting.timezone),
                 pair_id=context.pair.id,
                 subject=meeting_subject(meeting.pair_id, meeting.original_date),
             )
@@ -130,7 +143,11 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
 
 def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
     """A pair with no slot three days after pairing is asked to agree one, weekly, three times."""
-    window = SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * SLOT_NUDGE_TIMES + LOOKBACK
+    window = (
+        timedelta(days=SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * SLOT_NUDGE_TIMES)
+        + LOOKBACK
+        + _DAYS_MARGIN
+    )
     pairs = list(
         session.scalars(
             select(Pair).where(
@@ -152,7 +169,10 @@ def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDeliver
                 PlannedDelivery(
                     key=f"slot-nudge:pair={pair.id}:n={n + 1}",
                     kind="slot-nudge",
-                    due_at=pair.created_at + SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * n,
+                    # Weekly at the clock time they paired, in the first member's zone.
+                    due_at=days_from(
+                        pair.created_at, SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * n, zones[0]
+                    ),
                     target=PairTarget(pair.id, tuple(m.slack_user_id for m in group)),
                     render=partial(build_slot_nudge_message, group),
                     describe=f"pair {pair.id}",

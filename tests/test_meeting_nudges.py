@@ -40,15 +40,16 @@ def make_pair(
     with_module: bool = True,
     created_at: datetime = DEFAULT_NOW,
     slot: bool = True,
+    slot_zone: str = "Europe/London",
 ) -> Pair:
     """Alice and Bob, Thursdays at 16:00 London from Thu 3 Dec, in module B2 (after B1)."""
-    zones = zones or {"UALICE": "Europe/London", "UBOB": "Europe/London"}
+    zones = zones or {"UALICE": slot_zone, "UBOB": slot_zone}
     cohort = default_cohort(session, "T1", DEFAULT_NOW)
     pair = Pair(team_id="T1", cohort_id=cohort.id, formed_by="UALICE", created_at=created_at)
     if slot:
         pair.slot_weekday = first.weekday()
         pair.slot_time = slot_at
-        pair.slot_timezone = "Europe/London"
+        pair.slot_timezone = slot_zone
         pair.slot_first_date = first
         pair.slot_set_at = DEFAULT_NOW
     pair.format_kind, pair.format_detail = "video", "https://meet.example.org/ab"

@@ -64,6 +64,17 @@ def local_instant(on: date, at: time, zone: str) -> datetime:
     return datetime.combine(on, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def days_from(moment: datetime, days: int, zone: str) -> datetime:
+    """The instant `days` calendar days from `moment` (earlier if negative), at the same
+    wall-clock time in `zone`.
+
+    "Two days before, at the meeting's clock time" is calendar arithmetic in the slot's zone:
+    48 hours in UTC would land an hour off across a clock change (half an hour at Lord Howe).
+    """
+    local = moment.astimezone(ZoneInfo(zone))
+    return local_instant(local.date() + timedelta(days=days), local.time(), zone)
+
+
 def has_slot(pair: Pair) -> bool:
     return (
         pair.slot_weekday is not None
