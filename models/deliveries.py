@@ -82,3 +82,15 @@ def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[
         .order_by(Delivery.id)
     ).all()
     return [(str(channel), str(ts)) for channel, ts in rows]
+
+
+def sent_times(session: Session, keys: Sequence[str]) -> dict[str, datetime]:
+    """When each of these deliveries was sent, for those that were."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Delivery.key, Delivery.sent_at).where(
+            Delivery.key.in_(list(keys)), Delivery.status == SENT, Delivery.sent_at.is_not(None)
+        )
+    ).all()
+    return {str(key): sent_at for key, sent_at in rows if sent_at is not None}

@@ -24,9 +24,9 @@ from handlers.views.meetings import (
     build_reminder_message,
     build_slot_nudge_message,
 )
-from models.deliveries import meeting_subject
+from models.deliveries import meeting_subject, sent_times
 from models.meetings.context import PairContext, load_pair_contexts
-from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from
+from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
@@ -78,17 +78,23 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
     )
     end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
-    for context in load_pair_contexts(session, start, end):
-        if len(context.members) < 2:
-            continue
-        for meeting in context.meetings:
-            if meeting.skipped or context.after_cohort_end(meeting):
-                continue
-            planned.extend(_for_meeting(context, meeting))
+    due: list[tuple[PairContext, Meeting]] = [
+        (context, meeting)
+        for context in load_pair_contexts(session, start, end)
+        if len(context.members) >= 2
+        for meeting in context.meetings
+        if not meeting.skipped and not context.after_cohort_end(meeting)
+    ]
+    checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
+    for context, meeting in due:
+        checkin_sent = checkins_sent.get(meeting_key("checkin", meeting))
+        planned.extend(_for_meeting(context, meeting, checkin_sent))
     return planned
 
 
-def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery]:
+def _for_meeting(
+    context: PairContext, meeting: Meeting, checkin_sent: datetime | None
+) -> list[PlannedDelivery]:
     target, holding, who = pair_target(context), pair_holding(context), describe(context)
     ends = meeting.start + MEETING_LENGTH
     checkin_due = ends + CHECKIN_AFTER_END
@@ -119,10 +125,15 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
     ]
     if meeting.original_date in context.outcomes:
         return planned
+    follow_up_at = follow_up_due(
+        checkin_due, checkin_sent, CHECKIN_FOLLOW_UP_DAYS, meeting.timezone
+    )
     for kind, due, follow_up in (
         ("checkin", checkin_due, False),
-        ("checkin-again", days_from(checkin_due, CHECKIN_FOLLOW_UP_DAYS, meeting.timezone), True),
+        ("checkin-again", follow_up_at, True),
     ):
+        if due is None:
+            continue  # the follow-up waits until its check-in has gone
         planned.append(
             PlannedDelivery(
                 key=meeting_key(kind, meeting),

@@ -149,6 +149,23 @@ def test_no_answer_in_two_days_gets_one_more_nudge_and_no_more(
     assert kinds_sent(session) == ["checkin", "checkin-again"]
 
 
+def test_after_a_long_outage_the_follow_up_waits_two_days_after_the_check_in_went(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    # The clock was down from before Thu 3 Dec's meeting until Sat 5 Dec 19:00.
+    run_at(runner, clock, london(2026, 12, 5, 19, 0))
+    assert kinds_sent(session) == ["checkin"]
+    assert [p["text"] for p in posts(fake_slack)] == [
+        "How did your buddy meeting on Thu 3 Dec at 16:00 go?"
+    ]
+    run_at(runner, clock, london(2026, 12, 7, 18, 59))
+    assert kinds_sent(session) == ["checkin"]
+    run_at(runner, clock, london(2026, 12, 7, 19, 0))
+    assert kinds_sent(session) == ["checkin", "checkin-again"]
+    assert "Just checking in again" in posts(fake_slack)[-1]["text"]
+
+
 def test_an_answered_check_in_is_not_followed_up(
     session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
 ) -> None:

@@ -75,6 +75,16 @@ def days_from(moment: datetime, days: int, zone: str) -> datetime:
     return local_instant(local.date() + timedelta(days=days), local.time(), zone)
 
 
+def follow_up_due(
+    first_due: datetime, first_sent: datetime | None, days: int, zone: str
+) -> datetime | None:
+    """When to ask again: `days` after the first ask was due, and never sooner than `days` after
+    it actually went (after an outage both fell due at once); None while it has not gone."""
+    if first_sent is None:
+        return None
+    return max(days_from(first_due, days, zone), days_from(first_sent, days, zone))
+
+
 def has_slot(pair: Pair) -> bool:
     return (
         pair.slot_weekday is not None
