@@ -4,6 +4,7 @@ buttons on the clock's meeting nudges ("I've completed X", the check-in answers)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from slack_bolt import App
@@ -14,6 +15,7 @@ from handlers.slack.answers import Answer, Command, Press, accepted, on_button, 
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
+from handlers.slack.deps import Deps
 from handlers.slack.payloads import meeting_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, problem_text
 from handlers.slack.text import mention
@@ -22,12 +24,12 @@ from handlers.views.meetings import (
     PREP_DONE_ACTION,
     SKIP_BACKUP,
     SKIP_SOLO,
+    build_moved_note,
     build_next_blocks,
     build_prep_message,
     build_skip_offer,
     checkin_blocks,
     when,
-    when_for_all,
     when_line,
 )
 from models.deliveries import meeting_subject, sent_messages
@@ -105,16 +107,18 @@ def move(command: Command) -> Answer:
         today = command.today()
         was = format_day(moved.before.local_start(zone).date(), today)
         for_caller = when(moved.after.start, zone, today)
-        for_all = when_for_all(moved.after.start, moved.after.timezone, members, today)
+        note = build_moved_note(moved.after, members, today)
         pair_id = pair.id
-    text = f"{mention(command.user_id)} moved your meeting of {was} to {for_all}."
     answer = f":arrow_right: Moved: your meeting of {was} is now on {for_caller}."
-    return Answer(
-        reply=ephemeral(answer),
-        then=tell_pair_later(
-            command.deps, pair_id, OutgoingMessage(text, [section_block(f":arrow_right: {text}")])
-        ),
-    )
+    tell = tell_pair_later(command.deps, pair_id, note)
+    redraw_prep = _prep_redrawer(command.deps, pair_id, moved.after.original_date)
+
+    def then(client: WebClient) -> Reply | None:
+        told = tell(client)
+        redraw_prep(client)
+        return told
+
+    return Answer(reply=ephemeral(answer), then=then)
 
 
 def skip(command: Command) -> Answer:
@@ -143,7 +147,7 @@ def skip(command: Command) -> Answer:
     )
 
 
-def choose_backup(press: Press) -> Reply:
+def choose_backup(press: Press) -> Answer:
     """ "Meet at the backup slot": move that meeting to the backup day and time."""
     target = meeting_value(press.value)
     if target is None:
@@ -152,14 +156,14 @@ def choose_backup(press: Press) -> Reply:
         caller = press.caller(session)
         moved = meet_at_backup(session, caller, target[0], target[1], zone_of(caller), press.now)
         members = members_of(session, require_pair(session, caller))
-        at = when_for_all(moved.after.start, moved.after.timezone, members, press.today())
-    text = f":repeat: {mention(press.user_id)} chose the backup slot: you'll meet on {at}."
-    return {
+        note = build_moved_note(moved.after, members, press.today())
+    reply: Reply = {
         "replace_original": True,
         "response_type": "in_channel",
-        "text": text,
-        "blocks": [section_block(text)],
+        "text": note.text,
+        "blocks": note.blocks,
     }
+    return Answer(reply=reply, then=_prep_redrawer(press.deps, target[0], target[1]))
 
 
 def choose_solo(press: Press) -> Reply:
@@ -232,13 +236,11 @@ def calendar(command: Command) -> Answer:
 # -- the buttons on the clock's nudges -----------------------------------------------------------
 
 
-def _meeting_context(
-    press: Press, pair_id: int, original_date: date
-) -> tuple[PairContext, Meeting]:
+def _meeting_context(deps: Deps, pair_id: int, original_date: date) -> tuple[PairContext, Meeting]:
     # A moved meeting can sit a fortnight either side of the date the slot gave it.
     start = datetime.combine(original_date - timedelta(days=16), time(0), tzinfo=UTC)
     end = datetime.combine(original_date + timedelta(days=16), time(0), tzinfo=UTC)
-    with press.deps.session() as session:
+    with deps.session() as session:
         context = load_pair_context(session, pair_id, start, end)
     meeting = context.meeting_on(original_date) if context else None
     if context is None or meeting is None:
@@ -248,10 +250,12 @@ def _meeting_context(
     return context, meeting
 
 
-def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: OutgoingMessage) -> Answer:
-    """After the ack, update in place the nudges Buddy sent about this meeting: the ones its own
-    records name, never a message the payload points at."""
-    with press.deps.session() as session:
+def _redrawer(
+    deps: Deps, subject: str, kinds: tuple[str, ...], message: OutgoingMessage
+) -> Callable[[WebClient], None]:
+    """Slow work that updates in place the nudges Buddy sent about this meeting: the ones its
+    own records name, never a message the payload points at."""
+    with deps.session() as session:
         sent = sent_messages(session, subject, kinds)
 
     def update(client: WebClient) -> None:
@@ -261,7 +265,21 @@ def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: Outgoin
             except SlackApiError:
                 logger.exception("Could not update the nudge %s in %s", ts, channel)
 
-    return Answer(then=update)
+    return update
+
+
+def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: OutgoingMessage) -> Answer:
+    return Answer(then=_redrawer(press.deps, subject, kinds, message))
+
+
+def _prep_redrawer(deps: Deps, pair_id: int, original_date: date) -> Callable[[WebClient], None]:
+    """After a move, the prep nudge the pair already has shows the meeting's new time."""
+    try:
+        context, meeting = _meeting_context(deps, pair_id, original_date)
+    except Refusal:
+        return lambda client: None
+    subject = meeting_subject(pair_id, original_date)
+    return _redrawer(deps, subject, PREP_KINDS, build_prep_message(context, meeting))
 
 
 def prep_done(press: Press) -> Answer:
@@ -272,7 +290,7 @@ def prep_done(press: Press) -> Answer:
     pair_id, original_date = target
     with press.deps.session() as session:
         record_prep(session, pair_id, original_date, press.user_id, press.now)
-    context, meeting = _meeting_context(press, pair_id, original_date)
+    context, meeting = _meeting_context(press.deps, pair_id, original_date)
     subject = meeting_subject(pair_id, original_date)
     return _redraw(press, subject, PREP_KINDS, build_prep_message(context, meeting))
 
@@ -287,7 +305,7 @@ def checkin_answer(press: Press) -> Answer:
     with press.deps.session() as session:
         record_outcome(session, pair_id, original_date, outcome, press.user_id, press.now)
     try:
-        context, meeting = _meeting_context(press, pair_id, original_date)
+        context, meeting = _meeting_context(press.deps, pair_id, original_date)
         question = f"Your buddy meeting on {when_line(context, meeting.start)}"
     except Refusal:
         question = "Your buddy meeting"

@@ -94,3 +94,21 @@ def sent_times(session: Session, keys: Sequence[str]) -> dict[str, datetime]:
         )
     ).all()
     return {str(key): sent_at for key, sent_at in rows if sent_at is not None}
+
+
+def sent_to_pairs(
+    session: Session, kind: str, pair_ids: Sequence[int], expiring_after: datetime
+) -> list[Delivery]:
+    """Deliveries of one kind sent to these pairs whose moment ends after `expiring_after`."""
+    if not pair_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Delivery).where(
+                Delivery.kind == kind,
+                Delivery.status == SENT,
+                Delivery.pair_id.in_(list(pair_ids)),
+                Delivery.expires_at >= expiring_after,
+            )
+        )
+    )

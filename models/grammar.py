@@ -262,6 +262,13 @@ def format_time(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
+def format_clock(t: time) -> str:
+    """`5pm`, `8.30am`: a time as said in a one-line note (`Moved to Fri 13 Nov, 5pm.`)."""
+    hour = t.hour % 12 or 12
+    minutes = f".{t.minute:02d}" if t.minute else ""
+    return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"
+
+
 def format_weekday(weekday: int) -> str:
     return WEEKDAY_NAMES[weekday]
 

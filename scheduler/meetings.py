@@ -24,8 +24,9 @@ from handlers.views.meetings import (
     build_reminder_message,
     build_slot_nudge_message,
 )
-from models.deliveries import meeting_subject, sent_times
-from models.meetings.context import PairContext, load_pair_contexts
+from models.calendar.modules import FORTNIGHT
+from models.deliveries import meeting_subject, sent_times, sent_to_pairs
+from models.meetings.context import PairContext, SentPrep, load_pair_contexts
 from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
@@ -78,39 +79,51 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
     )
     end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
+    contexts = [c for c in load_pair_contexts(session, start, end) if len(c.members) >= 2]
     due: list[tuple[PairContext, Meeting]] = [
         (context, meeting)
-        for context in load_pair_contexts(session, start, end)
-        if len(context.members) >= 2
+        for context in contexts
         for meeting in context.meetings
         if not meeting.skipped and not context.after_cohort_end(meeting)
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
+    # A prep nudge expires when its meeting starts: its expiry says when that meeting was.
+    preps_sent = [
+        SentPrep(row.pair_id, row.subject, row.expires_at)
+        for row in sent_to_pairs(session, "prep", [c.pair.id for c in contexts], start - FORTNIGHT)
+        if row.pair_id is not None and row.subject is not None and row.expires_at is not None
+    ]
     for context, meeting in due:
         checkin_sent = checkins_sent.get(meeting_key("checkin", meeting))
-        planned.extend(_for_meeting(context, meeting, checkin_sent))
+        prepped = context.prep_already_sent(meeting, preps_sent)
+        planned.extend(_for_meeting(context, meeting, checkin_sent, prepped))
     return planned
 
 
 def _for_meeting(
-    context: PairContext, meeting: Meeting, checkin_sent: datetime | None
+    context: PairContext, meeting: Meeting, checkin_sent: datetime | None, prepped: bool
 ) -> list[PlannedDelivery]:
+    """The meeting's nudges; no prep if the pair already had one for it or its module."""
     target, holding, who = pair_target(context), pair_holding(context), describe(context)
     ends = meeting.start + MEETING_LENGTH
     checkin_due = ends + CHECKIN_AFTER_END
-    planned = [
-        PlannedDelivery(
-            key=meeting_key("prep", meeting),
-            kind="prep",
-            due_at=days_from(meeting.start, -PREP_DAYS_BEFORE, meeting.timezone),
-            target=target,
-            render=partial(build_prep_message, context, meeting),
-            describe=who,
-            holding=holding,
-            expires_at=meeting.start,
-            pair_id=context.pair.id,
-            subject=meeting_subject(meeting.pair_id, meeting.original_date),
-        ),
+    planned: list[PlannedDelivery] = []
+    if not prepped:
+        planned.append(
+            PlannedDelivery(
+                key=meeting_key("prep", meeting),
+                kind="prep",
+                due_at=days_from(meeting.start, -PREP_DAYS_BEFORE, meeting.timezone),
+                target=target,
+                render=partial(build_prep_message, context, meeting),
+                describe=who,
+                holding=holding,
+                expires_at=meeting.start,
+                pair_id=context.pair.id,
+                subject=meeting_subject(meeting.pair_id, meeting.original_date),
+            )
+        )
+    planned.append(
         PlannedDelivery(
             key=meeting_key("reminder", meeting),
             kind="reminder",
@@ -121,8 +134,8 @@ def _for_meeting(
             expires_at=meeting.start,
             pair_id=context.pair.id,
             subject=meeting_subject(meeting.pair_id, meeting.original_date),
-        ),
-    ]
+        )
+    )
     if meeting.original_date in context.outcomes:
         return planned
     follow_up_at = follow_up_due(

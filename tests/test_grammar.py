@@ -17,6 +17,7 @@ from models.grammar import (
     SkipArgs,
     SlotArgs,
     find_mentions,
+    format_clock,
     format_day,
     format_time,
     parse_backup_args,
@@ -148,6 +149,14 @@ def test_echo_formats() -> None:
     assert format_day(date(2026, 12, 3)) == "Thu 3 Dec"
     assert format_day(date(2027, 1, 5), TODAY) == "Tue 5 Jan 2027"
     assert format_time(time(9, 5)) == "09:05"
+    assert [format_clock(time(*t)) for t in ((17, 0), (8, 30), (12, 0), (0, 5))] == [
+        "5pm",
+        "8.30am",
+        "12pm",
+        "12.05am",
+    ]
+    # What the one-line note says can be typed back in.
+    assert parse_time(format_clock(time(8, 30))) == time(8, 30)
 
 
 def test_slot_arguments() -> None:

@@ -399,3 +399,87 @@ def test_tick_with_a_bad_moment_says_how_to_write_one(
         scheduler_main(["tick", "--at", "next tuesday"], env={})
     assert exited.value.code == 2
     assert "is not an ISO datetime, e.g. 2026-12-01T09:00" in capsys.readouterr().err
+
+
+def group_dm_posts(fake: FakeSlack) -> list[str]:
+    return [shown(p) for p in posts(fake) if p.get("channel") == "GUALICE-UBOB"]
+
+
+@pytest.mark.parametrize("with_module", [True, False])
+def test_a_moved_meeting_gets_one_line_not_a_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+    with_module: bool,
+) -> None:
+    make_pair(session, with_module=with_module)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    assert kinds_sent(session) == ["prep"]
+
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("move to 5/12 17:00", user="UBOB")
+    assert "is now on Sat 5 Dec at 17:00" in slack.told()
+    assert group_dm_posts(fake_slack)[-1].startswith("Moved to Sat 5 Dec, 5pm. Prep as before.")
+    # The prep nudge they have now shows the new time.
+    [update] = fake_slack.calls_to("chat.update")
+    assert "Your buddy meeting: Sat 5 Dec at 17:00" in shown(update.params)
+
+    # Two days before the new time, no second prep nudge; the reminder still comes.
+    for moment in (london(2026, 12, 3, 17, 0), london(2026, 12, 4, 9, 0)):
+        run_at(runner, clock, moment)
+    run_at(runner, clock, london(2026, 12, 5, 16, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+    assert len([p for p in group_dm_posts(fake_slack) if "Your buddy meeting is on" in p]) == 1
+
+
+def test_meeting_at_the_backup_slot_after_a_skip_gets_one_line_not_a_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("backup fri 8am", user="UALICE")
+    slack.command("skip", user="UBOB")
+    offer = next(p for p in posts(fake_slack) if "can't make the meeting" in shown(p))
+    value = next(
+        e["value"]
+        for b in blocks_of(offer)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "buddy_skip_backup"
+    )
+    slack.block_action("buddy_skip_backup", value, user="UALICE", channel="GUALICE-UBOB")
+    chosen = fake_slack.response_posts[-1]
+    assert chosen["replace_original"] is True
+    assert message_text(chosen).startswith("Moved to Fri 4 Dec, 8am. Prep as before.")
+
+    for moment in (london(2026, 12, 2, 8, 0), london(2026, 12, 3, 9, 0)):
+        run_at(runner, clock, moment)
+    run_at(runner, clock, london(2026, 12, 4, 7, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+
+
+def test_a_new_slot_in_the_same_module_fortnight_gets_no_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("slot fri 16:00 from 4/12", user="UALICE")
+    assert "Your fortnightly slot is" in slack.told()
+    run_at(runner, clock, london(2026, 12, 2, 16, 0))  # two days before Fri 4 Dec, still B2
+    run_at(runner, clock, london(2026, 12, 4, 15, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+    # The next meeting, Fri 18 Dec, is outside B2's fortnight: it has its own prep nudge.
+    run_at(runner, clock, london(2026, 12, 16, 16, 0))
+    assert kinds_sent(session)[-1] == "prep"

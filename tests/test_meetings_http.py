@@ -64,7 +64,7 @@ def test_move_the_next_meeting_tells_the_pair_and_shows_in_next(
     slack.command("move to 27/11 17:00", user="UBOB")
     assert "Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00." in slack.told()
     told = posts_to(fake_slack, GROUP_DM)[0]
-    assert "<@UBOB> moved your meeting of Thu 26 Nov to Fri 27 Nov at 17:00" in told
+    assert told.startswith("Moved to Fri 27 Nov, 5pm. Prep as before.")
     [moved] = changes(sessions)
     assert moved.original_date == date(2026, 11, 26)
     assert moved.new_start == datetime(2026, 11, 27, 17, tzinfo=UTC)
@@ -161,7 +161,7 @@ def test_skip_offers_the_backup_slot_and_solo_practice(
     slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)
     chosen = fake_slack.response_posts[-1]
     assert chosen["replace_original"] is True
-    assert "you'll meet on Fri 27 Nov at 08:00" in chosen["text"]
+    assert chosen["text"] == "Moved to Fri 27 Nov, 8am. Prep as before."
     [moved] = changes(sessions)
     assert (moved.kind, moved.new_start) == ("moved", datetime(2026, 11, 27, 8, tzinfo=UTC))
 

@@ -14,7 +14,7 @@ from handlers.slack.blocks import actions_block, button, context_block, section_
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention, mentions
 from models.actions import Action
-from models.grammar import VIDEO, format_day, format_time
+from models.grammar import VIDEO, format_clock, format_day, format_time
 from models.grow import GROW_WILL
 from models.guidance import FORMAT_ADVICE, HABIT_NOTE, SOLO_PRACTICE_NOTE
 from models.meetings.context import PairContext
@@ -209,6 +209,28 @@ def when_for_all(
         and when(start, zone_of(m, slot_zone)) != when(start, slot_zone)
     ]
     return text + ("; " + "; ".join(others) if others else "")
+
+
+def build_moved_note(
+    meeting: Meeting, members: Sequence[Participant], today: date | None = None
+) -> OutgoingMessage:
+    """Told to the pair after a move or the backup choice: one line, since the prep nudge they
+    already have still stands (`Moved to Fri 13 Nov, 5pm. Prep as before.`)."""
+
+    def at(zone: str) -> str:
+        local = meeting.start.astimezone(ZoneInfo(zone))
+        return f"{format_day(local.date(), today)}, {format_clock(local.time())}"
+
+    text = f"Moved to {at(meeting.timezone)}"
+    others = [
+        f"{at(zone_of(m, meeting.timezone))} for {mention(m.slack_user_id)}"
+        for m in members
+        if at(zone_of(m, meeting.timezone)) != at(meeting.timezone)
+    ]
+    if others:
+        text += " (" + "; ".join(others) + ")"
+    text += ". Prep as before."
+    return OutgoingMessage(text=text, blocks=[section_block(f":arrow_right: {text}")])
 
 
 def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
