@@ -483,3 +483,57 @@ def test_a_new_slot_in_the_same_module_fortnight_gets_no_second_prep_nudge(
     # The next meeting, Fri 18 Dec, is outside B2's fortnight: it has its own prep nudge.
     run_at(runner, clock, london(2026, 12, 16, 16, 0))
     assert kinds_sent(session)[-1] == "prep"
+
+
+def test_a_stale_check_in_button_says_the_buddy_answered_and_offers_to_change_it(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 3, 18, 0))
+    [checkin] = posts(fake_slack)
+    value = blocks_of(checkin)[1]["elements"][0]["value"]
+    slack.block_action("checkin_solo", value, user="UALICE", channel="GUALICE-UBOB")
+
+    def answer() -> tuple[str, str]:
+        session.expire_all()
+        row = session.scalar(select(MeetingOutcome))
+        assert row is not None
+        return row.outcome, row.answered_by
+
+    # Bob's older copy still shows the three buttons: "We met" neither changes the answer nor
+    # who gave it.
+    slack.block_action("checkin_met", value, user="UBOB", channel="GUALICE-UBOB")
+    told_bob = fake_slack.response_posts[-1]
+    assert told_bob["response_type"] == "ephemeral"
+    assert (
+        "<@UALICE> already answered the check-in for Thu 3 Dec: Solo practice this time."
+        in message_text(told_bob)
+    )
+    assert answer() == ("solo", "UALICE")
+    assert len(fake_slack.calls_to("chat.update")) == 1
+
+    # The same answer as Alice's keeps her credit, and offers nothing to change.
+    slack.block_action("checkin_solo", value, user="UBOB", channel="GUALICE-UBOB")
+    assert "already answered" in message_text(fake_slack.response_posts[-1])
+    assert "Change it" not in message_text(fake_slack.response_posts[-1])
+    assert answer() == ("solo", "UALICE")
+
+    change = next(
+        e
+        for b in blocks_of(told_bob)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Change it to We met"
+    )
+    slack.block_action(change["action_id"], change["value"], user="UBOB", channel="GUALICE-UBOB")
+    assert answer() == ("met", "UBOB")
+    assert "<@UBOB>: We met" in shown(fake_slack.calls_to("chat.update")[-1].params)
+    told_pair = group_dm_posts(fake_slack)[-1]
+    assert (
+        "<@UBOB> changed the check-in answer for Thu 3 Dec from Solo practice this time "
+        "(<@UALICE>) to We met." in told_pair
+    )
