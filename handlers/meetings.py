@@ -192,7 +192,7 @@ def _backup(press: Press, *, change_buddys_choice: bool) -> Answer:
     if moved.replaced is None:
         reply: Reply = {
             "replace_original": True,
-            "response_type": "in_channel",
+            "response_type": "ephemeral" if change_buddys_choice else "in_channel",
             "text": note.text,
             "blocks": note.blocks,
         }
@@ -244,7 +244,7 @@ def _solo(press: Press, *, change_buddys_choice: bool) -> Answer:
     )
     reply: Reply = {
         "replace_original": True,
-        "response_type": "in_channel",
+        "response_type": "ephemeral" if change_buddys_choice else "in_channel",
         "text": text,
         "blocks": [section_block(text)],
     }
