@@ -81,34 +81,37 @@ class Place:
 # -- reading: words → values, or a refusal with a correct example --------------------------------
 
 
-def split_leading_date(text: str, today: date) -> tuple[date, str] | ParseError:
+def split_leading_date(
+    text: str, today: date, *, nearest: bool = True
+) -> tuple[date, str] | ParseError:
     """Read a date from the start of `text` (up to four words), returning it and the rest.
 
-    The longest reading wins, so `3 Dec Leading...` is 3 December, not the 3rd with a title.
+    The longest reading wins, so `3 Dec Leading...` is 3 December, not the 3rd with a title. A
+    date without a year is its nearest occurrence (`nearest`), else its next from `today`.
     """
     words = text.split()
     if not words:
         return ParseError("I was expecting a date there.", "3/12")
     for length in range(min(_MAX_DATE_WORDS, len(words)), 0, -1):
         candidate = " ".join(words[:length])
-        found = parse_date(candidate, today)
+        found = parse_date(candidate, today, nearest=nearest)
         if not isinstance(found, ParseError):
             return found, " ".join(words[length:])
-        if length > 1 and _names_a_weekday_for_a_date(words[:length], today):
+        if length > 1 and _names_a_weekday_for_a_date(words[:length], today, nearest):
             # `Mon 3 Dec` when 3 Dec is a Thursday: say so rather than read `Mon` alone.
             return found
-    first = parse_date(words[0], today)
+    first = parse_date(words[0], today, nearest=nearest)
     assert isinstance(first, ParseError)
     return first
 
 
-def _names_a_weekday_for_a_date(words: Sequence[str], today: date) -> bool:
+def _names_a_weekday_for_a_date(words: Sequence[str], today: date, nearest: bool) -> bool:
     """`Mon 3 Dec`: a weekday, then a calendar date (not another weekday)."""
     if isinstance(parse_weekday(words[0]), ParseError):
         return False
     if words[1].lower() == "next" or not isinstance(parse_weekday(words[1]), ParseError):
         return False
-    return not isinstance(parse_date(" ".join(words[1:]), today), ParseError)
+    return not isinstance(parse_date(" ".join(words[1:]), today, nearest=nearest), ParseError)
 
 
 def read_module_add(args: str, today: date) -> ModuleDraft | ParseError:
@@ -174,7 +177,7 @@ def read_break_add(args: str, today: date) -> BreakDraft | ParseError:
     end_date, name = end
     if end_date < start_date:
         # A date typed without a year is read as its first occurrence on or after `from`.
-        after_start = split_leading_date(rest, start_date)
+        after_start = split_leading_date(rest, start_date, nearest=False)
         if not isinstance(after_start, ParseError) and after_start[0] != end_date:
             end_date, name = after_start
     return BreakDraft.of(name, start_date, end_date)

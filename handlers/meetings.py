@@ -4,6 +4,7 @@ buttons on the clock's meeting nudges ("I've completed X", the check-in answers)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from slack_bolt import App
@@ -22,20 +23,29 @@ from handlers.slack.answers import (
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
-from handlers.slack.payloads import meeting_value
+from handlers.slack.deps import Deps
+from handlers.slack.payloads import meeting_choice_value, meeting_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, problem_text
 from handlers.slack.text import mention
 from handlers.views.meetings import (
+    CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,
+    OUTCOME_WORDS,
     PREP_DONE_ACTION,
     SKIP_BACKUP,
+    SKIP_BACKUP_ANYWAY,
     SKIP_SOLO,
+    SKIP_SOLO_ANYWAY,
+    build_answer_changed,
+    build_answer_taken,
+    build_moved_note,
     build_next_blocks,
     build_prep_message,
+    build_skip_choice_changed,
+    build_skip_choice_taken,
     build_skip_offer,
     checkin_blocks,
     when,
-    when_for_all,
     when_line,
 )
 from models.deliveries import meeting_subject, sent_messages
@@ -49,7 +59,7 @@ from models.meetings.changes import (
 )
 from models.meetings.context import PairContext, load_pair_context
 from models.meetings.ics import pair_calendar
-from models.meetings.records import record_outcome, record_prep
+from models.meetings.records import ChosenByBuddy, record_outcome, record_prep
 from models.meetings.schedule import Meeting, has_slot, load_schedule_contexts
 from models.pairs import Pair, members_of, require_pair, zone_of
 from models.people import Participant
@@ -113,16 +123,18 @@ def move(command: Command) -> Answer:
         today = local_today(caller, command.now)
         was = format_day(moved.before.local_start(zone).date(), today)
         for_caller = when(moved.after.start, zone, today)
-        for_all = when_for_all(moved.after.start, moved.after.timezone, members, today)
+        note = build_moved_note(moved.after, members, today)
         pair_id = pair.id
-    text = f"{mention(command.user_id)} moved your meeting of {was} to {for_all}."
     answer = f":arrow_right: Moved: your meeting of {was} is now on {for_caller}."
-    return Answer(
-        reply=ephemeral(answer),
-        then=tell_pair_later(
-            command.deps, pair_id, OutgoingMessage(text, [section_block(f":arrow_right: {text}")])
-        ),
-    )
+    tell = tell_pair_later(command.deps, pair_id, note)
+    redraw_prep = _prep_redrawer(command.deps, pair_id, moved.after.original_date)
+
+    def then(client: WebClient) -> Reply | None:
+        told = tell(client)
+        redraw_prep(client)
+        return told
+
+    return Answer(reply=ephemeral(answer), then=then)
 
 
 def skip(command: Command) -> Answer:
@@ -151,48 +163,138 @@ def skip(command: Command) -> Answer:
     )
 
 
-def choose_backup(press: Press) -> Reply:
+def choose_backup(press: Press) -> Answer:
     """ "Meet at the backup slot": move that meeting to the backup day and time."""
+    return _backup(press, change_buddys_choice=False)
+
+
+def choose_backup_anyway(press: Press) -> Answer:
+    """The backup slot after all, though the buddy chose otherwise: the pair is told."""
+    return _backup(press, change_buddys_choice=True)
+
+
+def _backup(press: Press, *, change_buddys_choice: bool) -> Answer:
     target = meeting_value(press.value)
     if target is None:
         raise out_of_date()
+    pair_id, original_date = target
     with press.deps.session() as session:
         caller = press.caller(session)
-        moved = meet_at_backup(session, caller, target[0], target[1], zone_of(caller), press.now)
+        zone, today = zone_of(caller), local_today(caller, press.now)
+        try:
+            moved = meet_at_backup(
+                session,
+                caller,
+                pair_id,
+                original_date,
+                zone,
+                press.now,
+                change_buddys_choice=change_buddys_choice,
+            )
+        except ChosenByBuddy as chosen:
+            anyway = ("Meet at the backup slot anyway", SKIP_BACKUP_ANYWAY, press.value)
+            return Answer(reply=_skip_choice_taken(chosen, original_date, zone, today, anyway))
         members = members_of(session, require_pair(session, caller))
-        at = when_for_all(
-            moved.after.start, moved.after.timezone, members, local_today(caller, press.now)
-        )
-    text = f":repeat: {mention(press.user_id)} chose the backup slot: you'll meet on {at}."
-    return {
-        "replace_original": True,
-        "response_type": "in_channel",
-        "text": text,
-        "blocks": [section_block(text)],
-    }
+        note = build_moved_note(moved.after, members, today)
+    redraw_prep = _prep_redrawer(press.deps, pair_id, original_date)
+    if moved.replaced is None:
+        reply: Reply = {
+            "replace_original": True,
+            "response_type": "ephemeral" if change_buddys_choice else "in_channel",
+            "text": note.text,
+            "blocks": note.blocks,
+        }
+        return Answer(reply=reply, then=redraw_prep)
+    day = format_day(original_date, today)
+    told = build_skip_choice_changed(press.user_id, moved.replaced, day, note)
+    return _changed(press, pair_id, told, redraw_prep)
 
 
-def choose_solo(press: Press) -> Reply:
+def choose_solo(press: Press) -> Answer:
     """ "Solo practice this time": the meeting stays skipped, and is recorded as solo."""
+    return _solo(press, change_buddys_choice=False)
+
+
+def choose_solo_anyway(press: Press) -> Answer:
+    """Solo practice after all, though the buddy chose otherwise: the pair is told."""
+    return _solo(press, change_buddys_choice=True)
+
+
+def _solo(press: Press, *, change_buddys_choice: bool) -> Answer:
     target = meeting_value(press.value)
     if target is None:
         raise out_of_date()
+    pair_id, original_date = target
     with press.deps.session() as session:
         caller = press.caller(session)
-        meeting = practise_solo(session, caller, target[0], target[1], press.now)
-        day = format_day(
-            meeting.local_start(zone_of(caller)).date(), local_today(caller, press.now)
+        zone, today = zone_of(caller), local_today(caller, press.now)
+        try:
+            solo = practise_solo(
+                session,
+                caller,
+                pair_id,
+                original_date,
+                press.now,
+                change_buddys_choice=change_buddys_choice,
+            )
+        except ChosenByBuddy as chosen:
+            anyway = ("Solo practice anyway", SKIP_SOLO_ANYWAY, press.value)
+            return Answer(reply=_skip_choice_taken(chosen, original_date, zone, today, anyway))
+        day = format_day(solo.meeting.local_start(zone).date(), today)
+    if solo.replaced is not None:
+        told = build_skip_choice_changed(
+            press.user_id, solo.replaced, format_day(original_date, today), None
         )
+        return _changed(press, pair_id, told, None)
     text = (
         f":memo: {mention(press.user_id)} chose solo practice for {day}: each of you works "
         "through the application module on your own this time."
     )
-    return {
+    reply: Reply = {
         "replace_original": True,
-        "response_type": "in_channel",
+        "response_type": "ephemeral" if change_buddys_choice else "in_channel",
         "text": text,
         "blocks": [section_block(text)],
     }
+    return Answer(reply=reply)
+
+
+def _skip_choice_taken(
+    chosen: ChosenByBuddy,
+    original_date: date,
+    zone: str,
+    today: date,
+    anyway: tuple[str, str, str],
+) -> Reply:
+    """Only to the late presser: what the buddy chose, with a button to change it unless the
+    press asked for the same."""
+    day = format_day(original_date, today)
+    change = None if chosen.same else anyway
+    text, blocks = build_skip_choice_taken(chosen.choice, day, zone, today, change)
+    return ephemeral(text, blocks)
+
+
+def _changed(
+    press: Press,
+    pair_id: int,
+    told: OutgoingMessage,
+    also: Callable[[WebClient], None] | None,
+) -> Answer:
+    """A buddy's choice changed: the presser's offer is replaced, and the pair is told."""
+    tell = tell_pair_later(press.deps, pair_id, told)
+
+    def then(client: WebClient) -> Reply | None:
+        result = tell(client)
+        if also is not None:
+            also(client)
+        return result
+
+    reply: Reply = {
+        "replace_original": True,
+        "response_type": "ephemeral",
+        "text": ":white_check_mark: Changed. I've told you both in your pair's conversation.",
+    }
+    return Answer(reply=reply, then=then)
 
 
 # -- calendar ------------------------------------------------------------------------------------
@@ -244,13 +346,11 @@ def calendar(command: Command) -> Answer:
 # -- the buttons on the clock's nudges -----------------------------------------------------------
 
 
-def _meeting_context(
-    press: Press, pair_id: int, original_date: date
-) -> tuple[PairContext, Meeting]:
+def _meeting_context(deps: Deps, pair_id: int, original_date: date) -> tuple[PairContext, Meeting]:
     # A moved meeting can sit a fortnight either side of the date the slot gave it.
     start = datetime.combine(original_date - timedelta(days=16), time(0), tzinfo=UTC)
     end = datetime.combine(original_date + timedelta(days=16), time(0), tzinfo=UTC)
-    with press.deps.session() as session:
+    with deps.session() as session:
         context = load_pair_context(session, pair_id, start, end)
     meeting = context.meeting_on(original_date) if context else None
     if context is None or meeting is None:
@@ -260,10 +360,12 @@ def _meeting_context(
     return context, meeting
 
 
-def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: OutgoingMessage) -> Answer:
-    """After the ack, update in place the nudges Buddy sent about this meeting: the ones its own
-    records name, never a message the payload points at."""
-    with press.deps.session() as session:
+def _redrawer(
+    deps: Deps, subject: str, kinds: tuple[str, ...], message: OutgoingMessage
+) -> Callable[[WebClient], None]:
+    """Slow work that updates in place the nudges Buddy sent about this meeting: the ones its
+    own records name, never a message the payload points at."""
+    with deps.session() as session:
         sent = sent_messages(session, subject, kinds)
 
     def update(client: WebClient) -> None:
@@ -273,7 +375,21 @@ def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: Outgoin
             except SlackApiError:
                 logger.exception("Could not update the nudge %s in %s", ts, channel)
 
-    return Answer(then=update)
+    return update
+
+
+def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: OutgoingMessage) -> Answer:
+    return Answer(then=_redrawer(press.deps, subject, kinds, message))
+
+
+def _prep_redrawer(deps: Deps, pair_id: int, original_date: date) -> Callable[[WebClient], None]:
+    """After a move, the prep nudge the pair already has shows the meeting's new time."""
+    try:
+        context, meeting = _meeting_context(deps, pair_id, original_date)
+    except Refusal:
+        return lambda client: None
+    subject = meeting_subject(pair_id, original_date)
+    return _redrawer(deps, subject, PREP_KINDS, build_prep_message(context, meeting))
 
 
 def prep_done(press: Press) -> Answer:
@@ -284,7 +400,7 @@ def prep_done(press: Press) -> Answer:
     pair_id, original_date = target
     with press.deps.session() as session:
         record_prep(session, pair_id, original_date, press.user_id, press.now)
-    context, meeting = _meeting_context(press, pair_id, original_date)
+    context, meeting = _meeting_context(press.deps, pair_id, original_date)
     subject = meeting_subject(pair_id, original_date)
     return _redraw(press, subject, PREP_KINDS, build_prep_message(context, meeting))
 
@@ -295,17 +411,55 @@ def checkin_answer(press: Press) -> Answer:
     target = meeting_value(press.value)
     if outcome is None or target is None:
         raise out_of_date()
-    pair_id, original_date = target
-    with press.deps.session() as session:
-        record_outcome(session, pair_id, original_date, outcome, press.user_id, press.now)
+    return _answer_checkin(press, target[0], target[1], outcome, change_buddys_answer=False)
+
+
+def checkin_change(press: Press) -> Answer:
+    """Change the buddy's check-in answer after all: the pair is told."""
+    target = meeting_choice_value(press.value)
+    if target is None or target[2] not in OUTCOME_WORDS:
+        raise out_of_date()
+    return _answer_checkin(press, target[0], target[1], target[2], change_buddys_answer=True)
+
+
+def _answer_checkin(
+    press: Press, pair_id: int, original_date: date, outcome: str, *, change_buddys_answer: bool
+) -> Answer:
     try:
-        context, meeting = _meeting_context(press, pair_id, original_date)
+        context, meeting = _meeting_context(press.deps, pair_id, original_date)
         question = f"Your buddy meeting on {when_line(context, meeting.start)}"
+        day = format_day(meeting.local_start().date(), press.today())
     except Refusal:
         question = "Your buddy meeting"
-    blocks = checkin_blocks(question, None, (press.user_id, outcome), press.value)
-    answered = OutgoingMessage(f"{question}: thanks for letting me know.", blocks)
-    return _redraw(press, meeting_subject(pair_id, original_date), CHECKIN_KINDS, answered)
+        day = format_day(original_date, press.today())
+    with press.deps.session() as session:
+        try:
+            answered = record_outcome(
+                session,
+                pair_id,
+                original_date,
+                outcome,
+                press.user_id,
+                press.now,
+                change_buddys_answer=change_buddys_answer,
+            )
+        except ChosenByBuddy as chosen:
+            value = f"{pair_id}:{original_date.isoformat()}:{outcome}"
+            change = (
+                None
+                if chosen.same
+                else (f"Change it to {OUTCOME_WORDS[outcome]}", CHECKIN_CHANGE, value)
+            )
+            text, blocks = build_answer_taken(chosen.choice, day, change)
+            return Answer(reply=ephemeral(text, blocks))
+    value = f"{pair_id}:{original_date.isoformat()}"
+    blocks = checkin_blocks(question, None, (press.user_id, outcome), value)
+    shown = OutgoingMessage(f"{question}: thanks for letting me know.", blocks)
+    redraw = _redrawer(press.deps, meeting_subject(pair_id, original_date), CHECKIN_KINDS, shown)
+    if answered.replaced is None:
+        return Answer(then=redraw)
+    told = build_answer_changed(press.user_id, answered.replaced, outcome, day)
+    return _changed(press, pair_id, told, redraw)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -343,6 +497,9 @@ SUBCOMMANDS: list[Subcommand] = [
 def register(app: App) -> None:
     on_button(app, SKIP_BACKUP, choose_backup)
     on_button(app, SKIP_SOLO, choose_solo)
+    on_button(app, SKIP_BACKUP_ANYWAY, choose_backup_anyway)
+    on_button(app, SKIP_SOLO_ANYWAY, choose_solo_anyway)
+    on_button(app, CHECKIN_CHANGE, checkin_change)
     on_button(app, PREP_DONE_ACTION, prep_done)
     for action_id in CHECKIN_OUTCOME_ACTIONS:
         on_button(app, action_id, checkin_answer)

@@ -82,3 +82,33 @@ def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[
         .order_by(Delivery.id)
     ).all()
     return [(str(channel), str(ts)) for channel, ts in rows]
+
+
+def sent_times(session: Session, keys: Sequence[str]) -> dict[str, datetime]:
+    """When each of these deliveries was sent, for those that were."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Delivery.key, Delivery.sent_at).where(
+            Delivery.key.in_(list(keys)), Delivery.status == SENT, Delivery.sent_at.is_not(None)
+        )
+    ).all()
+    return {str(key): sent_at for key, sent_at in rows if sent_at is not None}
+
+
+def sent_to_pairs(
+    session: Session, kind: str, pair_ids: Sequence[int], expiring_after: datetime
+) -> list[Delivery]:
+    """Deliveries of one kind sent to these pairs whose moment ends after `expiring_after`."""
+    if not pair_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Delivery).where(
+                Delivery.kind == kind,
+                Delivery.status == SENT,
+                Delivery.pair_id.in_(list(pair_ids)),
+                Delivery.expires_at >= expiring_after,
+            )
+        )
+    )

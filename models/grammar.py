@@ -2,7 +2,9 @@
 
 Every parser returns either the value or a `ParseError` whose message says what was wrong and
 whose example is a correct way to write it. Dates are day first (UK); a date without a year is
-its next occurrence on or after today; `thu` and `next thu` are the first Thursday after today.
+its next occurrence on or after today, or, for the module calendar and breaks (`nearest=True`),
+its nearest occurrence within six months either side, since a facilitator may be recording one
+that has begun; `thu` and `next thu` are the first Thursday after today.
 """
 
 from __future__ import annotations
@@ -97,8 +99,16 @@ _WORDY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
 _WORDY_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 
 
-def parse_date(text: str, today: date) -> date | ParseError:
-    """`3/12`, `3 Dec`, `Thu 3 Dec`, `2026-12-03`, `thu`, `next thu`, `today`, `tomorrow`."""
+# A day and month always falls within this many days of today in one year or another (29 Feb
+# aside): the nearest occurrence is within six months either side.
+HALF_YEAR_DAYS = 184
+
+
+def parse_date(text: str, today: date, *, nearest: bool = False) -> date | ParseError:
+    """`3/12`, `3 Dec`, `Thu 3 Dec`, `2026-12-03`, `thu`, `next thu`, `today`, `tomorrow`.
+
+    Without a year, the next occurrence from today; with `nearest`, the nearest one either side.
+    """
     words = _clean(text).lower().replace(",", " ").split()
     if not words:
         return ParseError("I was expecting a date there.", DATE_EXAMPLE)
@@ -116,7 +126,7 @@ def parse_date(text: str, today: date) -> date | ParseError:
     if len(words) > 1 and not isinstance(weekday := parse_weekday(words[0]), ParseError):
         stated_weekday = weekday
         phrase = " ".join(words[1:])
-    found = _calendar_date(phrase, today)
+    found = _calendar_date(phrase, today, nearest)
     if isinstance(found, ParseError):
         return ParseError(found.message.replace("{text}", _show(text)), found.example)
     if stated_weekday is not None and found.weekday() != stated_weekday:
@@ -142,14 +152,14 @@ def parse_date_with_year(text: str) -> date | ParseError | None:
     return None
 
 
-def _calendar_date(phrase: str, today: date) -> date | ParseError:
+def _calendar_date(phrase: str, today: date, nearest: bool = False) -> date | ParseError:
     not_a_date = ParseError(
         "I couldn't read `{text}` as a date. Dates are day first.", f"{DATE_EXAMPLE} or 3 Dec"
     )
     if match := _ISO.match(phrase):
         return _make_date(int(match[1]), int(match[2]), int(match[3]))
     if match := _NUMERIC.match(phrase):
-        return _day_month(int(match[1]), int(match[2]), match[3], today)
+        return _day_month(int(match[1]), int(match[2]), match[3], today, nearest)
     match = _WORDY.match(phrase)
     if match:
         day, month_word, year = int(match[1]), match[2], match[3]
@@ -160,15 +170,19 @@ def _calendar_date(phrase: str, today: date) -> date | ParseError:
     month = _month_number(month_word)
     if month is None:
         return not_a_date
-    return _day_month(day, month, year, today)
+    return _day_month(day, month, year, today, nearest)
 
 
-def _day_month(day: int, month: int, year_text: str | None, today: date) -> date | ParseError:
+def _day_month(
+    day: int, month: int, year_text: str | None, today: date, nearest: bool = False
+) -> date | ParseError:
     if year_text is not None:
         year = int(year_text)
         return _make_date(year + 2000 if year < 100 else year, month, day)
     if not 1 <= month <= 12:
         return ParseError(f"There is no month {month}: dates are day first.", DATE_EXAMPLE)
+    if nearest:
+        return _nearest_day_month(day, month, today)
     # No year: the next time this day comes round, today included. 29 Feb waits for a leap year.
     for year in range(today.year, today.year + 9):
         candidate = _make_date(year, month, day)
@@ -179,6 +193,32 @@ def _day_month(day: int, month: int, year_text: str | None, today: date) -> date
         if candidate >= today:
             return candidate
     return _make_date(today.year, month, day)
+
+
+def _nearest_day_month(day: int, month: int, today: date) -> date | ParseError:
+    """The occurrence of this day and month nearest today, within six months either side (the
+    later one on a tie)."""
+    found: list[date] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        candidate = _make_date(year, month, day)
+        if isinstance(candidate, ParseError):
+            if not (month == 2 and day == 29):
+                return candidate
+            continue
+        if abs((candidate - today).days) <= HALF_YEAR_DAYS:
+            found.append(candidate)
+    if not found:
+        leap = next(y for y in range(today.year, today.year + 9) if _is_leap(y))
+        return ParseError(
+            f"There is no {day} {MONTH_NAMES[month - 1]} within six months of today: "
+            "please give the year.",
+            f"{day}/{month}/{leap}",
+        )
+    return min(found, key=lambda d: (abs((d - today).days), d < today))
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def _make_date(year: int, month: int, day: int) -> date | ParseError:
@@ -257,9 +297,21 @@ def format_day(d: date, today: date | None = None) -> str:
     return text
 
 
+def format_date(d: date) -> str:
+    """`Thu 3 Dec 2026`: always with its year, for a date read without one."""
+    return f"{format_day(d)} {d.year}"
+
+
 def format_time(t: time) -> str:
     """`16:00`: the 24-hour clock reads the same to everyone."""
     return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def format_clock(t: time) -> str:
+    """`5pm`, `8.30am`: a time as said in a one-line note (`Moved to Fri 13 Nov, 5pm.`)."""
+    hour = t.hour % 12 or 12
+    minutes = f".{t.minute:02d}" if t.minute else ""
+    return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"
 
 
 def format_weekday(weekday: int) -> str:

@@ -1,6 +1,10 @@
 """The nudges around each meeting: prep two days before, a reminder 15 minutes before, a
 check-in an hour after it ends and one follow-up; and the weekly ask to agree a slot.
 
+Days are counted on the calendar at the same wall-clock time (`days_from`), in the slot's zone
+for a meeting's nudges: "two days before" a Monday 16:00 meeting is Saturday 16:00 whatever the
+clocks did on Sunday. Minutes and hours (the reminder, the check-in) are elapsed time.
+
 Each planner reads the pairs' current state, so a moved, skipped or answered meeting simply stops
 planning its old nudges (and the outbox records any such pending one as skipped).
 """
@@ -20,21 +24,25 @@ from handlers.views.meetings import (
     build_reminder_message,
     build_slot_nudge_message,
 )
-from models.deliveries import meeting_subject
-from models.meetings.context import PairContext, load_pair_contexts
-from models.meetings.schedule import MEETING_LENGTH, Meeting
+from models.calendar.modules import FORTNIGHT
+from models.deliveries import meeting_subject, sent_times, sent_to_pairs
+from models.meetings.context import PairContext, SentPrep, load_pair_contexts
+from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
-PREP_BEFORE = timedelta(days=2)
+PREP_DAYS_BEFORE = 2
 REMINDER_BEFORE = timedelta(minutes=15)
 CHECKIN_AFTER_END = timedelta(hours=1)
-CHECKIN_FOLLOW_UP_AFTER = timedelta(days=2)
+CHECKIN_FOLLOW_UP_DAYS = 2
 # How far back a pass looks: a nudge missed during an outage this long goes out late.
-LOOKBACK = timedelta(days=7)
-SLOT_NUDGE_FIRST = timedelta(days=3)
-SLOT_NUDGE_EVERY = timedelta(days=7)
+LOOKBACK_DAYS = 7
+LOOKBACK = timedelta(days=LOOKBACK_DAYS)
+SLOT_NUDGE_FIRST_DAYS = 3
+SLOT_NUDGE_EVERY_DAYS = 7
 SLOT_NUDGE_TIMES = 3
+# Margins for the windows a pass reads: a calendar day is at most 25 hours.
+_DAYS_MARGIN = timedelta(days=1)
 
 
 def pair_target(context: PairContext) -> PairTarget:
@@ -62,36 +70,60 @@ def meeting_key(kind: str, meeting: Meeting) -> str:
 
 def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
     """Prep, reminder, check-in and follow-up for every meeting near `now`."""
-    start = now - LOOKBACK - CHECKIN_FOLLOW_UP_AFTER - MEETING_LENGTH - CHECKIN_AFTER_END
-    end = now + PREP_BEFORE + timedelta(days=1)
+    start = (
+        now
+        - timedelta(days=LOOKBACK_DAYS + CHECKIN_FOLLOW_UP_DAYS)
+        - MEETING_LENGTH
+        - CHECKIN_AFTER_END
+        - _DAYS_MARGIN
+    )
+    end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
-    for context in load_pair_contexts(session, start, end):
-        if len(context.members) < 2:
-            continue
-        for meeting in context.meetings:
-            if meeting.skipped or context.after_cohort_end(meeting):
-                continue
-            planned.extend(_for_meeting(context, meeting))
+    contexts = [c for c in load_pair_contexts(session, start, end) if len(c.members) >= 2]
+    due: list[tuple[PairContext, Meeting]] = [
+        (context, meeting)
+        for context in contexts
+        for meeting in context.meetings
+        if not meeting.skipped and not context.after_cohort_end(meeting)
+    ]
+    checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
+    # A prep nudge expires when its meeting starts: its expiry says when that meeting was.
+    preps_sent = [
+        SentPrep(row.pair_id, row.subject, row.expires_at)
+        for row in sent_to_pairs(session, "prep", [c.pair.id for c in contexts], start - FORTNIGHT)
+        if row.pair_id is not None and row.subject is not None and row.expires_at is not None
+    ]
+    for context, meeting in due:
+        checkin_sent = checkins_sent.get(meeting_key("checkin", meeting))
+        prepped = context.prep_already_sent(meeting, preps_sent)
+        planned.extend(_for_meeting(context, meeting, checkin_sent, prepped))
     return planned
 
 
-def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery]:
+def _for_meeting(
+    context: PairContext, meeting: Meeting, checkin_sent: datetime | None, prepped: bool
+) -> list[PlannedDelivery]:
+    """The meeting's nudges; no prep if the pair already had one for it or its module."""
     target, holding, who = pair_target(context), pair_holding(context), describe(context)
     ends = meeting.start + MEETING_LENGTH
     checkin_due = ends + CHECKIN_AFTER_END
-    planned = [
-        PlannedDelivery(
-            key=meeting_key("prep", meeting),
-            kind="prep",
-            due_at=meeting.start - PREP_BEFORE,
-            target=target,
-            render=partial(build_prep_message, context, meeting),
-            describe=who,
-            holding=holding,
-            expires_at=meeting.start,
-            pair_id=context.pair.id,
-            subject=meeting_subject(meeting.pair_id, meeting.original_date),
-        ),
+    planned: list[PlannedDelivery] = []
+    if not prepped:
+        planned.append(
+            PlannedDelivery(
+                key=meeting_key("prep", meeting),
+                kind="prep",
+                due_at=days_from(meeting.start, -PREP_DAYS_BEFORE, meeting.timezone),
+                target=target,
+                render=partial(build_prep_message, context, meeting),
+                describe=who,
+                holding=holding,
+                expires_at=meeting.start,
+                pair_id=context.pair.id,
+                subject=meeting_subject(meeting.pair_id, meeting.original_date),
+            )
+        )
+    planned.append(
         PlannedDelivery(
             key=meeting_key("reminder", meeting),
             kind="reminder",
@@ -102,14 +134,19 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
             expires_at=meeting.start,
             pair_id=context.pair.id,
             subject=meeting_subject(meeting.pair_id, meeting.original_date),
-        ),
-    ]
+        )
+    )
     if meeting.original_date in context.outcomes:
         return planned
+    follow_up_at = follow_up_due(
+        checkin_due, checkin_sent, CHECKIN_FOLLOW_UP_DAYS, meeting.timezone
+    )
     for kind, due, follow_up in (
         ("checkin", checkin_due, False),
-        ("checkin-again", checkin_due + CHECKIN_FOLLOW_UP_AFTER, True),
+        ("checkin-again", follow_up_at, True),
     ):
+        if due is None:
+            continue  # the follow-up waits until its check-in has gone
         planned.append(
             PlannedDelivery(
                 key=meeting_key(kind, meeting),
@@ -120,7 +157,7 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
                 describe=who,
                 holding=holding,
                 # Asking about a meeting more than a week ago (after a long break) is noise.
-                expires_at=meeting.start + LOOKBACK,
+                expires_at=days_from(meeting.start, LOOKBACK_DAYS, meeting.timezone),
                 pair_id=context.pair.id,
                 subject=meeting_subject(meeting.pair_id, meeting.original_date),
             )
@@ -130,7 +167,11 @@ def _for_meeting(context: PairContext, meeting: Meeting) -> list[PlannedDelivery
 
 def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
     """A pair with no slot three days after pairing is asked to agree one, weekly, three times."""
-    window = SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * SLOT_NUDGE_TIMES + LOOKBACK
+    window = (
+        timedelta(days=SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * SLOT_NUDGE_TIMES)
+        + LOOKBACK
+        + _DAYS_MARGIN
+    )
     pairs = list(
         session.scalars(
             select(Pair).where(
@@ -152,7 +193,10 @@ def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDeliver
                 PlannedDelivery(
                     key=f"slot-nudge:pair={pair.id}:n={n + 1}",
                     kind="slot-nudge",
-                    due_at=pair.created_at + SLOT_NUDGE_FIRST + SLOT_NUDGE_EVERY * n,
+                    # Weekly at the clock time they paired, in the first member's zone.
+                    due_at=days_from(
+                        pair.created_at, SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * n, zones[0]
+                    ),
                     target=PairTarget(pair.id, tuple(m.slack_user_id for m in group)),
                     render=partial(build_slot_nudge_message, group),
                     describe=f"pair {pair.id}",

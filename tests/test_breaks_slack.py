@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.calendar.tables import CohortBreak
+from models.clock import SettableClock
 from tests.conftest import FACILITATOR
 from tests.slack_http import SlackClientForTests
 
@@ -25,7 +26,7 @@ def test_a_break_across_new_year_is_read_the_way_it_was_meant(
 ) -> None:
     result = slack.command("break add 21/12 2/1 Christmas holidays", user=FACILITATOR)
     assert result.status == 200
-    assert "Added break 1, *Christmas holidays*: Mon 21 Dec to Sat 2 Jan 2027 (13 days)" in (
+    assert "Added break 1, *Christmas holidays*: Mon 21 Dec 2026 to Sat 2 Jan 2027 (13 days)" in (
         result.text
     )
     assert stored(sessions) == [("Christmas holidays", date(2026, 12, 21), date(2027, 1, 2))]
@@ -37,7 +38,7 @@ def test_to_is_optional_and_words_work(
     text = slack.command("break add 15 Feb 2027 to 19 Feb 2027 Half term", user=FACILITATOR).text
     assert "Mon 15 Feb 2027 to Fri 19 Feb 2027 (5 days)" in text
     one_day = slack.command("break add 4/12 4/12 INSET day", user=FACILITATOR).text
-    assert "*INSET day*: Fri 4 Dec (1 day)" in one_day
+    assert "*INSET day*: Fri 4 Dec 2026 (1 day)" in one_day
     assert [name for name, *_ in stored(sessions)] == ["INSET day", "Half term"]
 
 
@@ -115,3 +116,12 @@ def test_bad_dates_say_what_was_wrong_and_show_an_example(
         assert message in text, (command, text)
         assert EXAMPLE in text, (command, text)
     assert stored(sessions) == []
+
+
+def test_a_break_typed_after_it_began_is_this_winters_not_next(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    clock.set(datetime(2027, 1, 1, 10, 0, tzinfo=UTC))  # Fri 1 Jan 2027, in the holidays
+    text = slack.command("break add 21/12 2/1 Christmas holidays", user=FACILITATOR).text
+    assert "*Christmas holidays*: Mon 21 Dec 2026 to Sat 2 Jan 2027 (13 days)" in text
+    assert stored(sessions) == [("Christmas holidays", date(2026, 12, 21), date(2027, 1, 2))]

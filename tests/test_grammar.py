@@ -17,6 +17,7 @@ from models.grammar import (
     SkipArgs,
     SlotArgs,
     find_mentions,
+    format_clock,
     format_day,
     format_time,
     parse_backup_args,
@@ -148,6 +149,14 @@ def test_echo_formats() -> None:
     assert format_day(date(2026, 12, 3)) == "Thu 3 Dec"
     assert format_day(date(2027, 1, 5), TODAY) == "Tue 5 Jan 2027"
     assert format_time(time(9, 5)) == "09:05"
+    assert [format_clock(time(*t)) for t in ((17, 0), (8, 30), (12, 0), (0, 5))] == [
+        "5pm",
+        "8.30am",
+        "12pm",
+        "12.05am",
+    ]
+    # What the one-line note says can be typed back in.
+    assert parse_time(format_clock(time(8, 30))) == time(8, 30)
 
 
 def test_slot_arguments() -> None:
@@ -247,3 +256,25 @@ def test_command_parsers_never_raise(text: str) -> None:
 def test_echoed_day_reads_back_as_the_same_date(day: date) -> None:
     assume(day >= TODAY or day.year != TODAY.year)
     assert parse_date(format_day(day, TODAY), TODAY) == day
+
+
+def test_for_the_calendar_a_date_without_a_year_is_the_nearest_one() -> None:
+    first_dec = date(2026, 12, 1)
+    assert parse_date("30/11", first_dec, nearest=True) == date(2026, 11, 30)
+    assert parse_date("30/11", first_dec) == date(2027, 11, 30)  # elsewhere: the next one
+    assert parse_date("Mon 4 Jan", first_dec, nearest=True) == date(2027, 1, 4)
+    assert parse_date("1/6", first_dec, nearest=True) == date(2027, 6, 1)
+    assert parse_date("29/2", date(2028, 1, 20), nearest=True) == date(2028, 2, 29)
+    far = parse_date("29/2", first_dec, nearest=True)
+    assert isinstance(far, ParseError)
+    assert "within six months" in far.message and far.example == "29/2/2028"
+    assert parse_date("3/12/2027", first_dec, nearest=True) == date(2027, 12, 3)
+
+
+@given(st.dates(date(2000, 1, 1), date(2100, 12, 31)), st.dates(date(2000, 1, 1), date(2100, 1, 1)))
+def test_the_nearest_reading_is_within_six_months(day: date, today: date) -> None:
+    assume(not (day.month == 2 and day.day == 29))
+    found = parse_date(f"{day.day}/{day.month}", today, nearest=True)
+    assert isinstance(found, date)
+    assert (found.month, found.day) == (day.month, day.day)
+    assert abs((found - today).days) <= 183

@@ -40,15 +40,16 @@ def make_pair(
     with_module: bool = True,
     created_at: datetime = DEFAULT_NOW,
     slot: bool = True,
+    slot_zone: str = "Europe/London",
 ) -> Pair:
     """Alice and Bob, Thursdays at 16:00 London from Thu 3 Dec, in module B2 (after B1)."""
-    zones = zones or {"UALICE": "Europe/London", "UBOB": "Europe/London"}
+    zones = zones or {"UALICE": slot_zone, "UBOB": slot_zone}
     cohort = default_cohort(session, "T1", DEFAULT_NOW)
     pair = Pair(team_id="T1", cohort_id=cohort.id, formed_by="UALICE", created_at=created_at)
     if slot:
         pair.slot_weekday = first.weekday()
         pair.slot_time = slot_at
-        pair.slot_timezone = "Europe/London"
+        pair.slot_timezone = slot_zone
         pair.slot_first_date = first
         pair.slot_set_at = DEFAULT_NOW
     pair.format_kind, pair.format_detail = "video", "https://meet.example.org/ab"
@@ -146,6 +147,23 @@ def test_no_answer_in_two_days_gets_one_more_nudge_and_no_more(
     ):
         run_at(runner, clock, moment)
     assert kinds_sent(session) == ["checkin", "checkin-again"]
+
+
+def test_after_a_long_outage_the_follow_up_waits_two_days_after_the_check_in_went(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    # The clock was down from before Thu 3 Dec's meeting until Sat 5 Dec 19:00.
+    run_at(runner, clock, london(2026, 12, 5, 19, 0))
+    assert kinds_sent(session) == ["checkin"]
+    assert [p["text"] for p in posts(fake_slack)] == [
+        "How did your buddy meeting on Thu 3 Dec at 16:00 go?"
+    ]
+    run_at(runner, clock, london(2026, 12, 7, 18, 59))
+    assert kinds_sent(session) == ["checkin"]
+    run_at(runner, clock, london(2026, 12, 7, 19, 0))
+    assert kinds_sent(session) == ["checkin", "checkin-again"]
+    assert "Just checking in again" in posts(fake_slack)[-1]["text"]
 
 
 def test_an_answered_check_in_is_not_followed_up(
@@ -381,3 +399,141 @@ def test_tick_with_a_bad_moment_says_how_to_write_one(
         scheduler_main(["tick", "--at", "next tuesday"], env={})
     assert exited.value.code == 2
     assert "is not an ISO datetime, e.g. 2026-12-01T09:00" in capsys.readouterr().err
+
+
+def group_dm_posts(fake: FakeSlack) -> list[str]:
+    return [shown(p) for p in posts(fake) if p.get("channel") == "GUALICE-UBOB"]
+
+
+@pytest.mark.parametrize("with_module", [True, False])
+def test_a_moved_meeting_gets_one_line_not_a_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+    with_module: bool,
+) -> None:
+    make_pair(session, with_module=with_module)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    assert kinds_sent(session) == ["prep"]
+
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("move to 5/12 17:00", user="UBOB")
+    assert "is now on Sat 5 Dec at 17:00" in slack.told()
+    assert group_dm_posts(fake_slack)[-1].startswith("Moved to Sat 5 Dec, 5pm. Prep as before.")
+    # The prep nudge they have now shows the new time.
+    [update] = fake_slack.calls_to("chat.update")
+    assert "Your buddy meeting: Sat 5 Dec at 17:00" in shown(update.params)
+
+    # Two days before the new time, no second prep nudge; the reminder still comes.
+    for moment in (london(2026, 12, 3, 17, 0), london(2026, 12, 4, 9, 0)):
+        run_at(runner, clock, moment)
+    run_at(runner, clock, london(2026, 12, 5, 16, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+    assert len([p for p in group_dm_posts(fake_slack) if "Your buddy meeting is on" in p]) == 1
+
+
+def test_meeting_at_the_backup_slot_after_a_skip_gets_one_line_not_a_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("backup fri 8am", user="UALICE")
+    slack.command("skip", user="UBOB")
+    offer = next(p for p in posts(fake_slack) if "can't make the meeting" in shown(p))
+    value = next(
+        e["value"]
+        for b in blocks_of(offer)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "buddy_skip_backup"
+    )
+    slack.block_action("buddy_skip_backup", value, user="UALICE", channel="GUALICE-UBOB")
+    chosen = fake_slack.response_posts[-1]
+    assert chosen["replace_original"] is True
+    assert message_text(chosen).startswith("Moved to Fri 4 Dec, 8am. Prep as before.")
+
+    for moment in (london(2026, 12, 2, 8, 0), london(2026, 12, 3, 9, 0)):
+        run_at(runner, clock, moment)
+    run_at(runner, clock, london(2026, 12, 4, 7, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+
+
+def test_a_new_slot_in_the_same_module_fortnight_gets_no_second_prep_nudge(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    clock.set(london(2026, 12, 1, 17, 0))
+    slack.command("slot fri 16:00 from 4/12", user="UALICE")
+    assert "Your fortnightly slot is" in slack.told()
+    run_at(runner, clock, london(2026, 12, 2, 16, 0))  # two days before Fri 4 Dec, still B2
+    run_at(runner, clock, london(2026, 12, 4, 15, 45))
+    assert kinds_sent(session) == ["prep", "reminder"]
+    # The next meeting, Fri 18 Dec, is outside B2's fortnight: it has its own prep nudge.
+    run_at(runner, clock, london(2026, 12, 16, 16, 0))
+    assert kinds_sent(session)[-1] == "prep"
+
+
+def test_a_stale_check_in_button_says_the_buddy_answered_and_offers_to_change_it(
+    session: Session,
+    runner: PassRunner,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    slack: SlackClientForTests,
+) -> None:
+    make_pair(session)
+    run_at(runner, clock, london(2026, 12, 3, 18, 0))
+    [checkin] = posts(fake_slack)
+    value = blocks_of(checkin)[1]["elements"][0]["value"]
+    slack.block_action("checkin_solo", value, user="UALICE", channel="GUALICE-UBOB")
+
+    def answer() -> tuple[str, str]:
+        session.expire_all()
+        row = session.scalar(select(MeetingOutcome))
+        assert row is not None
+        return row.outcome, row.answered_by
+
+    # Bob's older copy still shows the three buttons: "We met" neither changes the answer nor
+    # who gave it.
+    slack.block_action("checkin_met", value, user="UBOB", channel="GUALICE-UBOB")
+    told_bob = fake_slack.response_posts[-1]
+    assert told_bob["response_type"] == "ephemeral"
+    assert (
+        "<@UALICE> already answered the check-in for Thu 3 Dec: Solo practice this time."
+        in message_text(told_bob)
+    )
+    assert answer() == ("solo", "UALICE")
+    assert len(fake_slack.calls_to("chat.update")) == 1
+
+    # The same answer as Alice's keeps her credit, and offers nothing to change.
+    slack.block_action("checkin_solo", value, user="UBOB", channel="GUALICE-UBOB")
+    assert "already answered" in message_text(fake_slack.response_posts[-1])
+    assert "Change it" not in message_text(fake_slack.response_posts[-1])
+    assert answer() == ("solo", "UALICE")
+
+    change = next(
+        e
+        for b in blocks_of(told_bob)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Change it to We met"
+    )
+    slack.block_action(change["action_id"], change["value"], user="UBOB", channel="GUALICE-UBOB")
+    assert answer() == ("met", "UBOB")
+    assert "<@UBOB>: We met" in shown(fake_slack.calls_to("chat.update")[-1].params)
+    told_pair = group_dm_posts(fake_slack)[-1]
+    assert (
+        "<@UBOB> changed the check-in answer for Thu 3 Dec from Solo practice this time "
+        "(<@UALICE>) to We met." in told_pair
+    )

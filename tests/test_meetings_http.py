@@ -15,7 +15,7 @@ from models.pairs import MeetingChange
 from models.people import default_cohort
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
-from tests.slack_http import SlackClientForTests
+from tests.slack_http import SlackClientForTests, message_text
 from tests.test_pairs_http import only_pair, pair_up, posts_to, set_slot, web_api_calls
 
 GROUP_DM = "GUALICE-UBOB"
@@ -64,7 +64,7 @@ def test_move_the_next_meeting_tells_the_pair_and_shows_in_next(
     slack.command("move to 27/11 17:00", user="UBOB")
     assert "Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00." in slack.told()
     told = posts_to(fake_slack, GROUP_DM)[0]
-    assert "<@UBOB> moved your meeting of Thu 26 Nov to Fri 27 Nov at 17:00" in told
+    assert told.startswith("Moved to Fri 27 Nov, 5pm. Prep as before.")
     [moved] = changes(sessions)
     assert moved.original_date == date(2026, 11, 26)
     assert moved.new_start == datetime(2026, 11, 27, 17, tzinfo=UTC)
@@ -161,7 +161,7 @@ def test_skip_offers_the_backup_slot_and_solo_practice(
     slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)
     chosen = fake_slack.response_posts[-1]
     assert chosen["replace_original"] is True
-    assert "you'll meet on Fri 27 Nov at 08:00" in chosen["text"]
+    assert chosen["text"] == "Moved to Fri 27 Nov, 8am. Prep as before."
     [moved] = changes(sessions)
     assert (moved.kind, moved.new_start) == ("moved", datetime(2026, 11, 27, 8, tzinfo=UTC))
 
@@ -213,3 +213,84 @@ def test_a_pair_we_cannot_reach_still_gets_its_change_with_a_warning(
     text = slack.told()
     assert "Moved" in text and "please let your buddy know yourself" in text
     assert len(changes(sessions)) == 1
+
+
+def skipped_with_backup(slack: SlackClientForTests, fake_slack: FakeSlack) -> str:
+    """Alice and Bob, backup Fridays 08:00; Bob skips Thu 26 Nov. The offer's button value."""
+    slotted_pair(slack, fake_slack)
+    slack.command("backup fri 8am", user="UALICE")
+    slack.command("skip 26/11", user="UBOB")
+    value = button_value(fake_slack, SKIP_BACKUP)
+    fake_slack.clear()
+    return value
+
+
+def last_answer(fake_slack: FakeSlack) -> dict[str, Any]:
+    return fake_slack.response_posts[-1]
+
+
+def answer_button(answer: dict[str, Any], label: str) -> dict[str, Any]:
+    for block in answer.get("blocks") or []:
+        for element in block.get("elements", []):
+            if element.get("type") == "button" and element["text"]["text"] == label:
+                return dict(element)
+    raise AssertionError(f"no {label!r} button in {answer}")
+
+
+def test_a_stale_backup_button_says_the_buddy_chose_solo_and_offers_to_change_it(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    value = skipped_with_backup(slack, fake_slack)
+    slack.block_action(SKIP_SOLO, value, user="UALICE", channel=GROUP_DM)
+    # Bob's older copy of the offer still shows "Meet at the backup slot".
+    slack.block_action(SKIP_BACKUP, value, user="UBOB", channel=GROUP_DM)
+    answer = last_answer(fake_slack)
+    assert answer["response_type"] == "ephemeral"
+    assert answer["replace_original"] is False
+    assert "<@UALICE> already chose solo practice for Thu 26 Nov." in message_text(answer)
+    [still] = changes(sessions)
+    assert (still.kind, still.solo, still.changed_by) == ("skipped", True, "UALICE")
+    assert posts_to(fake_slack, GROUP_DM) == []
+
+    anyway = answer_button(answer, "Meet at the backup slot anyway")
+    slack.block_action(anyway["action_id"], anyway["value"], user="UBOB", channel=GROUP_DM)
+    [moved] = changes(sessions)
+    assert (moved.kind, moved.new_start) == ("moved", datetime(2026, 11, 27, 8, tzinfo=UTC))
+    [told] = posts_to(fake_slack, GROUP_DM)
+    assert "<@UBOB> changed <@UALICE>'s choice for Thu 26 Nov" in told
+    assert "Moved to Fri 27 Nov, 8am." in told
+
+
+def test_a_stale_solo_button_says_the_buddy_chose_the_backup_slot(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    value = skipped_with_backup(slack, fake_slack)
+    slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)
+    slack.block_action(SKIP_SOLO, value, user="UBOB", channel=GROUP_DM)
+    answer = last_answer(fake_slack)
+    assert "<@UALICE> already chose to meet on Fri 27 Nov at 08:00." in message_text(answer)
+    [still] = changes(sessions)
+    assert (still.kind, still.changed_by) == ("moved", "UALICE")
+
+    anyway = answer_button(answer, "Solo practice anyway")
+    slack.block_action(anyway["action_id"], anyway["value"], user="UBOB", channel=GROUP_DM)
+    [solo] = changes(sessions)
+    assert (solo.kind, solo.solo, solo.changed_by) == ("skipped", True, "UBOB")
+    [told] = posts_to(fake_slack, GROUP_DM)
+    assert "<@UBOB> changed <@UALICE>'s choice for Thu 26 Nov: solo practice" in told
+
+
+def test_the_backup_button_pressed_again_leaves_the_meeting_where_it_is(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    value = skipped_with_backup(slack, fake_slack)
+    slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)
+    slack.block_action(SKIP_BACKUP, value, user="UALICE", channel=GROUP_DM)  # a double click
+    [moved] = changes(sessions)
+    assert moved.new_start == datetime(2026, 11, 27, 8, tzinfo=UTC)
+    slack.block_action(SKIP_BACKUP, value, user="UBOB", channel=GROUP_DM)
+    answer = last_answer(fake_slack)
+    assert "<@UALICE> already chose to meet on Fri 27 Nov at 08:00." in message_text(answer)
+    assert "anyway" not in message_text(answer)
+    [moved] = changes(sessions)
+    assert moved.new_start == datetime(2026, 11, 27, 8, tzinfo=UTC)

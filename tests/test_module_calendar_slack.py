@@ -5,12 +5,13 @@ Today is Tue 24 Nov 2026 (the `clock` fixture), so `3/12` is Thu 3 Dec 2026.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.calendar.tables import Module
+from models.clock import SettableClock
 from models.people import Cohort
 from tests.conftest import DEFAULT_NOW, FACILITATOR
 from tests.fake_slack import FakeSlack
@@ -32,7 +33,7 @@ def test_facilitator_adds_a_module_and_the_date_is_echoed_with_its_weekday(
     assert result.status == 200
     assert result.json()["response_type"] == "ephemeral"
     assert "Added module *B2 Leading teacher development*" in result.text
-    assert "Thu 3 Dec to Wed 16 Dec" in result.text
+    assert "Thu 3 Dec 2026 to Wed 16 Dec 2026" in result.text
     assert "Insight module B1" in result.text
     assert stored(sessions) == [
         ("B2", date(2026, 12, 3), "Leading teacher development", "Insight module B1")
@@ -190,3 +191,20 @@ def test_ampersands_are_stored_as_typed_and_shown_escaped(
     )
     assert "*B2 Curriculum &amp; assessment*" in result.json()["text"]
     assert stored(sessions)[0][2:] == ("Curriculum & assessment", "Insight B1 <core>")
+
+
+def test_a_date_without_a_year_is_the_nearest_one_and_is_echoed_with_its_year(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))  # Tue 1 Dec 2026
+    result = slack.command(
+        "module add B2 30/11 Leading teacher development | Insight module B1", user=FACILITATOR
+    )
+    assert "the fortnight Mon 30 Nov 2026 to Sun 13 Dec 2026" in result.text
+    assert stored(sessions)[0][:2] == ("B2", date(2026, 11, 30))
+    ahead = slack.command("module add B3 14 Dec Leading curriculum | Insight B2", user=FACILITATOR)
+    assert "the fortnight Mon 14 Dec 2026 to Sun 27 Dec 2026" in ahead.text
+    spring = slack.command(
+        "module add C1 Mon 4 Jan Leading behaviour | Insight C", user=FACILITATOR
+    )
+    assert "the fortnight Mon 4 Jan 2027 to Sun 17 Jan 2027" in spring.text

@@ -151,7 +151,7 @@ def test_backup_slot_lands_in_the_skipped_meetings_fortnight(session: Session) -
     meeting = skip_meeting(session, a, None, None, LONDON, DEFAULT_NOW)
     assert meeting.skipped
     assert backup_start_for(pair, meeting, DEFAULT_NOW) == datetime(2026, 11, 30, 8, tzinfo=UTC)
-    solo = practise_solo(session, b, pair.id, meeting.original_date, DEFAULT_NOW)
+    solo = practise_solo(session, b, pair.id, meeting.original_date, DEFAULT_NOW).meeting
     assert solo.solo and solo.skipped
     change = session.scalar(select(MeetingChange))
     assert change is not None and change.kind == SKIPPED

@@ -59,6 +59,15 @@ def meeting_value(text: str) -> tuple[int, date] | None:
         return None
 
 
+def meeting_choice_value(text: str) -> tuple[int, date, str] | None:
+    """A button value naming one meeting and a choice: `<pair id>:<original date>:<choice>`."""
+    head, _, choice = text.rpartition(":")
+    found = meeting_value(head)
+    if found is None or not choice:
+        return None
+    return found[0], found[1], choice
+
+
 class ViewState:
     """A submitted modal's inputs, read by block id (each input's action id is its block id)."""
 

@@ -1,7 +1,9 @@
 """Block Kit and wording for the module calendar and breaks: pure functions of what to show.
 
 Dates are written as seen from `today` in the cohort's zone (the year only when it is not this
-year's); everything a facilitator typed (cohort names, titles, break names) is escaped here.
+year's), except in the answer to an added module or break, which always shows the years (a date
+typed without one is read as the nearest); everything a facilitator typed (cohort names, titles,
+break names) is escaped here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from models.calendar.modules import (
     next_free_start,
 )
 from models.calendar.tables import CohortBreak, Module
-from models.grammar import format_day
+from models.grammar import format_date, format_day
 from models.refusals import Refusal
 
 IMPORT_HINT = "`python -m bot import modules <file.csv>`"
@@ -32,16 +34,21 @@ IMPORT_HINT = "`python -m bot import modules <file.csv>`"
 MAX_SECTIONS = 45
 
 
-def fortnight_text(starts_on: date, today: date) -> str:
+def _day(d: date, today: date | None) -> str:
+    """As seen from `today`; with no `today`, always with the year."""
+    return format_date(d) if today is None else format_day(d, today)
+
+
+def fortnight_text(starts_on: date, today: date | None) -> str:
     """`Thu 3 Dec to Wed 16 Dec`: the fortnight a module runs for."""
-    return f"{format_day(starts_on, today)} to {format_day(fortnight_end(starts_on), today)}"
+    return f"{_day(starts_on, today)} to {_day(fortnight_end(starts_on), today)}"
 
 
-def break_dates_text(found: CohortBreak, today: date) -> str:
+def break_dates_text(found: CohortBreak, today: date | None) -> str:
     """`Mon 21 Dec to Sat 2 Jan 2027`, or the one day of a one-day break."""
     if found.start_date == found.end_date:
-        return format_day(found.start_date, today)
-    return f"{format_day(found.start_date, today)} to {format_day(found.end_date, today)}"
+        return _day(found.start_date, today)
+    return f"{_day(found.start_date, today)} to {_day(found.end_date, today)}"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -114,7 +121,7 @@ def build_module_added(
     """The module as stored, and any break in its fortnight (nothing is nudged then)."""
     text = (
         f":white_check_mark: Added module *{module.code} {escape(module.title)}* to the "
-        f"{escape(cohort_name)} calendar: the fortnight {fortnight_text(module.starts_on, today)}, "
+        f"{escape(cohort_name)} calendar: the fortnight {fortnight_text(module.starts_on, None)}, "
         f"after _{escape(module.insight_module)}_."
     )
     for found in breaks_in_fortnight:
@@ -137,7 +144,7 @@ def build_break_added(found: CohortBreak, number: int, cohort_name: str, today: 
     days = (found.end_date - found.start_date).days + 1
     return ephemeral(
         f":palm_tree: Added break {number}, *{escape(found.name)}*: "
-        f"{break_dates_text(found, today)} ({_plural(days, 'day')}). Nothing is nudged in the "
+        f"{break_dates_text(found, None)} ({_plural(days, 'day')}). Nothing is nudged in the "
         f"{escape(cohort_name)} cohort then."
     )
 

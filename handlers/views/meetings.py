@@ -14,10 +14,12 @@ from handlers.slack.blocks import actions_block, button, context_block, section_
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention, mentions
 from models.actions import Action
-from models.grammar import VIDEO, format_day, format_time
+from models.grammar import VIDEO, format_clock, format_day, format_time
 from models.grow import GROW_WILL
 from models.guidance import FORMAT_ADVICE, HABIT_NOTE, SOLO_PRACTICE_NOTE
+from models.meetings.changes import SOLO_CHOICE
 from models.meetings.context import PairContext
+from models.meetings.records import Choice
 from models.meetings.schedule import Meeting
 from models.pairs import Pair, zone_of
 from models.people import Participant
@@ -28,6 +30,10 @@ CHECKIN_ADD_ACTIONS = "checkin_add_actions"
 OUTCOME_WORDS = {"met": "We met", "moved": "We moved it", "solo": "Solo practice this time"}
 SKIP_BACKUP = "buddy_skip_backup"
 SKIP_SOLO = "buddy_skip_solo"
+# On the answer to a late press: change the buddy's choice after all.
+SKIP_BACKUP_ANYWAY = "buddy_skip_backup_anyway"
+SKIP_SOLO_ANYWAY = "buddy_skip_solo_anyway"
+CHECKIN_CHANGE = "checkin_change"
 MAX_ACTIONS_SHOWN = 5
 
 
@@ -211,6 +217,28 @@ def when_for_all(
     return text + ("; " + "; ".join(others) if others else "")
 
 
+def build_moved_note(
+    meeting: Meeting, members: Sequence[Participant], today: date | None = None
+) -> OutgoingMessage:
+    """Told to the pair after a move or the backup choice: one line, since the prep nudge they
+    already have still stands (`Moved to Fri 13 Nov, 5pm. Prep as before.`)."""
+
+    def at(zone: str) -> str:
+        local = meeting.start.astimezone(ZoneInfo(zone))
+        return f"{format_day(local.date(), today)}, {format_clock(local.time())}"
+
+    text = f"Moved to {at(meeting.timezone)}"
+    others = [
+        f"{at(zone_of(m, meeting.timezone))} for {mention(m.slack_user_id)}"
+        for m in members
+        if at(zone_of(m, meeting.timezone)) != at(meeting.timezone)
+    ]
+    if others:
+        text += " (" + "; ".join(others) + ")"
+    text += ". Prep as before."
+    return OutgoingMessage(text=text, blocks=[section_block(f":arrow_right: {text}")])
+
+
 def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
     text = f"*{when(meeting.start, zone, today)}*"
     if meeting.skipped:
@@ -273,6 +301,73 @@ def build_skip_offer(
         actions_block(buttons, block_id="skip_offer"),
     ]
     return text, blocks
+
+
+def _skip_choice_words(choice: Choice, zone: str, today: date) -> str:
+    if choice.kind == SOLO_CHOICE or choice.moved_to is None:
+        return "solo practice"
+    return f"to meet on {when(choice.moved_to, zone, today)}"
+
+
+def _change_anyway(label: str, action_id: str, value: str) -> list[dict[str, Any]]:
+    return [
+        context_block("Change it anyway? I'll tell you both in your pair's conversation."),
+        actions_block([button(label, action_id, value)], block_id="change_anyway"),
+    ]
+
+
+def build_skip_choice_taken(
+    choice: Choice, day: str, zone: str, today: date, change: tuple[str, str, str] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """To a buddy pressing an older skip offer: what the other buddy chose, and (`change`: label,
+    action id, value) a button to change it anyway."""
+    words = _skip_choice_words(choice, zone, today)
+    text = f"{mention(choice.by)} already chose {words}" + (
+        f" for {day}." if choice.kind == SOLO_CHOICE else "."
+    )
+    blocks = [section_block(text)]
+    if change is not None:
+        blocks.extend(_change_anyway(*change))
+    return text, blocks
+
+
+def build_skip_choice_changed(
+    by: str, replaced: Choice, day: str, now_chosen: OutgoingMessage | None
+) -> OutgoingMessage:
+    """Told to the pair when one buddy changes the other's choice: the backup slot's one line
+    (`now_chosen`), or solo practice."""
+    text = f"{mention(by)} changed {mention(replaced.by)}'s choice for {day}"
+    if now_chosen is not None:
+        text += f". {now_chosen.text}"
+    else:
+        text += (
+            ": solo practice, so you won't meet this time. Each of you works through the "
+            "application module on your own."
+        )
+    return OutgoingMessage(text=text, blocks=[section_block(f":repeat: {text}")])
+
+
+def build_answer_taken(
+    answer: Choice, day: str, change: tuple[str, str, str] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """To a buddy pressing an older check-in: the buddy's answer, and a button to change it."""
+    text = (
+        f"{mention(answer.by)} already answered the check-in for {day}: "
+        f"{OUTCOME_WORDS[answer.kind]}."
+    )
+    blocks = [section_block(text)]
+    if change is not None:
+        blocks.extend(_change_anyway(*change))
+    return text, blocks
+
+
+def build_answer_changed(by: str, replaced: Choice, outcome: str, day: str) -> OutgoingMessage:
+    """Told to the pair when one buddy changes the other's check-in answer."""
+    text = (
+        f"{mention(by)} changed the check-in answer for {day} from "
+        f"{OUTCOME_WORDS[replaced.kind]} ({mention(replaced.by)}) to {OUTCOME_WORDS[outcome]}."
+    )
+    return OutgoingMessage(text=text, blocks=[section_block(f":repeat: {text}")])
 
 
 def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:

@@ -1,6 +1,9 @@
 """Changing single meetings: move, skip, meet at the backup slot, or practise solo.
 
-Each rule checks everything before it writes anything, so a refused change leaves none.
+Each rule checks everything before it writes anything, so a refused change leaves none. After a
+skip, the first buddy to choose (backup slot or solo practice) decides; a later press from the
+other buddy's older copy of the offer is refused with what was chosen (`ChosenByBuddy`), and
+changes it only when they ask to.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from models.grammar import (
     format_day,
     format_time,
 )
+from models.meetings.records import Choice, ChosenByBuddy
 from models.meetings.schedule import (
     MOVED,
     SKIPPED,
@@ -38,6 +42,9 @@ from models.refusals import Refusal
 
 # How far ahead `move` and `skip` look for the meeting named by its date.
 MEETING_SEARCH_AHEAD = timedelta(days=400)
+# What a buddy chose for a skipped meeting.
+SOLO_CHOICE = "solo"
+MOVED_CHOICE = "moved"
 
 # -- single meetings -------------------------------------------------------------------------
 
@@ -46,6 +53,16 @@ MEETING_SEARCH_AHEAD = timedelta(days=400)
 class MeetingMove:
     before: Meeting
     after: Meeting
+    # The buddy's choice this move replaced, when the caller asked to change it.
+    replaced: Choice | None = None
+
+
+@dataclass(frozen=True)
+class SoloPractice:
+    """A skipped meeting each buddy practises for alone; and the buddy's choice it replaced."""
+
+    meeting: Meeting
+    replaced: Choice | None = None
 
 
 def _upcoming(session: Session, pair: Pair, now: datetime) -> list[Meeting]:
@@ -251,6 +268,43 @@ def backup_start_for(pair: Pair, meeting: Meeting, now: datetime) -> datetime | 
     return None
 
 
+def meeting_choice(session: Session, pair_id: int, original_date: date) -> Choice | None:
+    """What a buddy chose for the meeting after it was skipped: solo practice or another time
+    (the backup slot or a move); None while it is skipped with no choice, or unchanged."""
+    change = session.scalar(
+        select(MeetingChange).where(
+            MeetingChange.pair_id == pair_id, MeetingChange.original_date == original_date
+        )
+    )
+    if change is None:
+        return None
+    if change.kind == MOVED:
+        return Choice(MOVED_CHOICE, change.changed_by, change.new_start)
+    if change.kind == SKIPPED and change.solo:
+        return Choice(SOLO_CHOICE, change.changed_by)
+    return None
+
+
+def _at_backup(pair: Pair, meeting: Meeting) -> bool:
+    """Whether the meeting was moved to a backup day and time."""
+    if not meeting.moved or pair.backup_weekday is None or pair.backup_time is None:
+        return False
+    local = meeting.local_start()
+    return local.weekday() == pair.backup_weekday and local.time() == pair.backup_time
+
+
+def _unless_buddys(
+    choice: Choice | None, caller: Participant, change_buddys_choice: bool
+) -> Choice | None:
+    """A choice the buddy made stands unless the caller asked to change it; returns the
+    buddy's choice that the caller's replaces."""
+    if choice is None or choice.by == caller.slack_user_id:
+        return None
+    if not change_buddys_choice:
+        raise ChosenByBuddy(choice, same=False)
+    return choice
+
+
 def _member_pair_meeting(
     session: Session, caller: Participant, pair_id: int, original_date: date
 ) -> tuple[Pair, Meeting]:
@@ -273,9 +327,17 @@ def meet_at_backup(
     original_date: date,
     viewer_zone: str,
     now: datetime,
+    *,
+    change_buddys_choice: bool = False,
 ) -> MeetingMove:
     """The button offered after a skip: hold that meeting at the backup slot instead."""
     pair, meeting = _member_pair_meeting(session, caller, pair_id, original_date)
+    choice = meeting_choice(session, pair.id, original_date)
+    if choice is not None and choice.kind == MOVED_CHOICE and _at_backup(pair, meeting):
+        if choice.by == caller.slack_user_id or change_buddys_choice:
+            return MeetingMove(before=meeting, after=meeting)  # already there: a double click
+        raise ChosenByBuddy(choice, same=True)
+    replaced = _unless_buddys(choice, caller, change_buddys_choice)
     start = backup_start_for(pair, meeting, now)
     if start is None:
         raise Refusal(
@@ -283,19 +345,32 @@ def meet_at_backup(
             "meeting to a day that suits you both.",
             BACKUP_EXAMPLE,
         )
-    return _move_to(
+    moved = _move_to(
         session, pair, meeting, start, viewer_zone, caller.slack_user_id, now, MOVE_EXAMPLE
     )
+    return MeetingMove(moved.before, moved.after, replaced)
 
 
 def practise_solo(
-    session: Session, caller: Participant, pair_id: int, original_date: date, now: datetime
-) -> Meeting:
+    session: Session,
+    caller: Participant,
+    pair_id: int,
+    original_date: date,
+    now: datetime,
+    *,
+    change_buddys_choice: bool = False,
+) -> SoloPractice:
     """The other button: the meeting stays skipped and each buddy practises on their own."""
     pair, meeting = _member_pair_meeting(session, caller, pair_id, original_date)
     if meeting.start <= now and not meeting.skipped:
         raise Refusal("That meeting has already happened.")
+    choice = meeting_choice(session, pair.id, original_date)
+    if choice is not None and choice.kind == SOLO_CHOICE:
+        if choice.by == caller.slack_user_id or change_buddys_choice:
+            return SoloPractice(meeting)  # already solo: a double click
+        raise ChosenByBuddy(choice, same=True)
+    replaced = _unless_buddys(choice, caller, change_buddys_choice)
     _upsert_change(
         session, pair, original_date, SKIPPED, None, True, None, caller.slack_user_id, now
     )
-    return _reloaded(session, pair, original_date)
+    return SoloPractice(_reloaded(session, pair, original_date), replaced)

@@ -7,7 +7,7 @@ pair it is about. Both render from the same snapshot, so a message and its updat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models.actions import Action, open_actions_by_owner
 from models.calendar.modules import module_for
 from models.calendar.tables import CohortBreak, Module
+from models.deliveries import meeting_subject
 from models.meetings.schedule import Meeting, load_meetings
 from models.meetings.tables import MeetingOutcome, PrepCompletion
 from models.pairs import Pair, members_by_pair, zone_of
@@ -25,6 +26,15 @@ from models.people import Cohort, Participant
 from models.quiet_hours import DateSpan
 
 DEFAULT_ZONE = "Europe/London"
+
+
+@dataclass(frozen=True)
+class SentPrep:
+    """A prep nudge the pair was sent: the meeting it was about, and when that meeting was then."""
+
+    pair_id: int
+    subject: str
+    meeting_start: datetime
 
 
 @dataclass
@@ -52,7 +62,27 @@ class PairContext:
         return tuple(DateSpan(b.start_date, b.end_date) for b in self.breaks)
 
     def module_for(self, meeting: Meeting) -> Module | None:
-        return module_for(self.modules, meeting_local_day(meeting, self.cohort.timezone))
+        return self.module_at(meeting.start)
+
+    def module_at(self, moment: datetime) -> Module | None:
+        """The module whose fortnight holds this moment's day in the cohort's zone."""
+        day = moment.astimezone(ZoneInfo(self.cohort.timezone or DEFAULT_ZONE)).date()
+        return module_for(self.modules, day)
+
+    def prep_already_sent(self, meeting: Meeting, sent: Iterable[SentPrep]) -> bool:
+        """One module, one prep nudge: none for a meeting whose prep already went (it was moved
+        since, or skipped and held at the backup slot), nor for another meeting of a module
+        whose prep the pair already had."""
+        subject = meeting_subject(meeting.pair_id, meeting.original_date)
+        module = self.module_for(meeting)
+        for prep in sent:
+            if prep.pair_id != self.pair.id:
+                continue
+            if prep.subject == subject:
+                return True
+            if module is not None and self.module_at(prep.meeting_start) is module:
+                return True
+        return False
 
     def is_prepared(self, meeting: Meeting, participant: Participant) -> bool:
         return (meeting.original_date, participant.id) in self.prepared

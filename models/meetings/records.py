@@ -1,7 +1,13 @@
-"""What buddies say about a meeting: that they prepared, and whether it happened."""
+"""What buddies say about a meeting: that they prepared, and whether it happened.
+
+A pair answers for both buddies: a late press on an answer or choice the buddy already made (a
+button still showing on an older copy of the message) changes nothing by itself. It raises
+`ChosenByBuddy`, and only a press that asks to change the buddy's choice replaces it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -14,6 +20,25 @@ from models.people import Participant
 from models.refusals import Refusal
 
 OUTCOMES = ("met", "moved", "solo")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one buddy chose for a meeting: a check-in answer (an outcome), or after a skip,
+    solo practice (`solo`) or another time (`moved`, with when)."""
+
+    kind: str
+    by: str
+    moved_to: datetime | None = None
+
+
+class ChosenByBuddy(Refusal):
+    """The buddy already made this choice; `same` when the press asked for what they chose."""
+
+    def __init__(self, choice: Choice, *, same: bool) -> None:
+        super().__init__("{0} has already answered for that meeting.", people=[choice.by])
+        self.choice = choice
+        self.same = same
 
 
 class NotInThisPair(Refusal):
@@ -59,10 +84,26 @@ def record_prep(
     return True
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The answer as recorded, and the buddy's answer it replaced (when it replaced one)."""
+
+    outcome: MeetingOutcome
+    replaced: Choice | None = None
+
+
 def record_outcome(
-    session: Session, pair_id: int, original_date: date, outcome: str, user_id: str, now: datetime
-) -> MeetingOutcome:
-    """The pair's answer to the check-in; a later answer from either buddy replaces it."""
+    session: Session,
+    pair_id: int,
+    original_date: date,
+    outcome: str,
+    user_id: str,
+    now: datetime,
+    *,
+    change_buddys_answer: bool = False,
+) -> Answered:
+    """The pair's answer to the check-in. Whoever answered may change their answer; the buddy's
+    answer is changed only when asked to (`change_buddys_answer`), never by a stale button."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     member_of(session, pair_id, user_id)
@@ -71,6 +112,13 @@ def record_outcome(
             MeetingOutcome.pair_id == pair_id, MeetingOutcome.original_date == original_date
         )
     )
+    replaced: Choice | None = None
+    if row is not None and row.answered_by != user_id:
+        replaced = Choice(row.outcome, row.answered_by)
+        if row.outcome == outcome:
+            raise ChosenByBuddy(replaced, same=True)  # nothing to change, nor its credit
+        if not change_buddys_answer:
+            raise ChosenByBuddy(replaced, same=False)
     if row is None:
         row = MeetingOutcome(pair_id=pair_id, original_date=original_date)
         session.add(row)
@@ -78,4 +126,4 @@ def record_outcome(
     row.answered_by = user_id
     row.answered_at = now
     session.flush()
-    return row
+    return Answered(row, replaced)

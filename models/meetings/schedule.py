@@ -64,6 +64,27 @@ def local_instant(on: date, at: time, zone: str) -> datetime:
     return datetime.combine(on, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def days_from(moment: datetime, days: int, zone: str) -> datetime:
+    """The instant `days` calendar days from `moment` (earlier if negative), at the same
+    wall-clock time in `zone`.
+
+    "Two days before, at the meeting's clock time" is calendar arithmetic in the slot's zone:
+    48 hours in UTC would land an hour off across a clock change (half an hour at Lord Howe).
+    """
+    local = moment.astimezone(ZoneInfo(zone))
+    return local_instant(local.date() + timedelta(days=days), local.time(), zone)
+
+
+def follow_up_due(
+    first_due: datetime, first_sent: datetime | None, days: int, zone: str
+) -> datetime | None:
+    """When to ask again: `days` after the first ask was due, and never sooner than `days` after
+    it actually went (after an outage both fell due at once); None while it has not gone."""
+    if first_sent is None:
+        return None
+    return max(days_from(first_due, days, zone), days_from(first_sent, days, zone))
+
+
 def has_slot(pair: Pair) -> bool:
     return (
         pair.slot_weekday is not None
