@@ -45,6 +45,7 @@ from handlers.views.actions import (
     build_checkin_actions_modal,
     build_more_time_modal,
     build_settled_chase,
+    build_settled_overdue,
     checkin_confirmation,
     closed_text,
     due_block_id,
@@ -59,6 +60,7 @@ from models.actions import (
     DONE_EXAMPLE,
     DROPPED,
     OPEN,
+    OVERDUE_KIND,
     SOURCE_CHECK_IN,
     ActionSnapshot,
     actions_for,
@@ -124,8 +126,8 @@ def _settled(
     deps: Deps, snapshot: ActionSnapshot, changed: bool = True
 ) -> Callable[[WebClient], None]:
     def settle(client: WebClient) -> None:
-        settle_chases(client, deps, snapshot)
-        if changed:
+        told = settle_chases(client, deps, snapshot)
+        if changed and not told:
             tell_buddies(client, deps, snapshot)
 
     return settle
@@ -134,16 +136,35 @@ def _settled(
 # -- keeping chase messages truthful ------------------------------------------------------------
 
 
-def settle_chases(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> None:
-    """Redraw every chase Buddy sent for the action, without buttons that no longer apply."""
+def settle_chases(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> bool:
+    """Redraw every chase and overdue note Buddy sent for the action, without buttons that no
+    longer apply. True when an overdue note in the pair's conversation now says what happened:
+    that update is the buddy's news, so nothing more is posted there."""
     with deps.session() as session:
         messages = sent_chase_messages(session, snapshot.id)
-    message = build_settled_chase(snapshot)
-    for channel, ts in messages:
+        conversation = _pair_conversation(session, snapshot.owner_id)
+    told = False
+    for sent in messages:
+        overdue = sent.kind == OVERDUE_KIND
+        message = build_settled_overdue(snapshot) if overdue else build_settled_chase(snapshot)
         try:
-            client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            client.chat_update(
+                channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
+            )
         except SlackApiError:
-            logger.exception("Could not update the chase %s in %s", ts, channel)
+            logger.exception("Could not update the chase %s in %s", sent.ts, sent.channel)
+            continue
+        told = told or (overdue and conversation is not None and sent.channel == conversation)
+    return told
+
+
+def _pair_conversation(session: Session, owner_id: int) -> str | None:
+    """The group DM of the owner's current pair, if it has one and someone else to tell."""
+    owner = session.get(Participant, owner_id)
+    pair = pair_of(session, owner) if owner is not None else None
+    if pair is None or len(members_of(session, pair)) < 2:
+        return None
+    return pair.group_channel_id
 
 
 def tell_buddies(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
-from models.deliveries import action_subject, sent_messages
+from models.deliveries import SentMessage, action_subject, sent_deliveries
 from models.grammar import ParseError, format_day, parse_date
 from models.meetings.schedule import load_schedule_contexts, next_meetings
 from models.pairs import Pair, members_of, pair_of, zone_of
@@ -427,6 +427,6 @@ def chase_key(kind: str, action_id: int, on: date) -> str:
     return f"{kind}:action={action_id}:{label}={on.isoformat()}"
 
 
-def sent_chase_messages(session: Session, action_id: int) -> list[tuple[str, str]]:
-    """Channel and ts of every chase and overdue note sent for the action, to update them."""
-    return sent_messages(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))
+def sent_chase_messages(session: Session, action_id: int) -> list[SentMessage]:
+    """Every chase and overdue note sent for the action (channel, ts and kind), to update them."""
+    return sent_deliveries(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))

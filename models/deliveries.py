@@ -13,6 +13,7 @@ longer planned) and `failed` (a permanent error) are final, with the reason in `
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
@@ -68,10 +69,21 @@ def action_subject(action_id: int) -> str:
     return f"action:{action_id}"
 
 
-def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
-    """Channel and ts of each message of these kinds Buddy sent about `subject`, oldest first."""
+@dataclass(frozen=True)
+class SentMessage:
+    """A message Buddy sent and recorded: which delivery, of what kind, where it is."""
+
+    delivery_id: int
+    key: str
+    kind: str
+    channel: str
+    ts: str
+
+
+def sent_deliveries(session: Session, subject: str, kinds: Sequence[str]) -> list[SentMessage]:
+    """Each message of these kinds Buddy sent about `subject`, oldest first."""
     rows = session.execute(
-        select(Delivery.channel_id, Delivery.message_ts)
+        select(Delivery.id, Delivery.key, Delivery.kind, Delivery.channel_id, Delivery.message_ts)
         .where(
             Delivery.subject == subject,
             Delivery.kind.in_(list(kinds)),
@@ -81,4 +93,12 @@ def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[
         )
         .order_by(Delivery.id)
     ).all()
-    return [(str(channel), str(ts)) for channel, ts in rows]
+    return [
+        SentMessage(int(row_id), str(key), str(kind), str(channel), str(ts))
+        for row_id, key, kind, channel, ts in rows
+    ]
+
+
+def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """Channel and ts of each message of these kinds Buddy sent about `subject`, oldest first."""
+    return [(m.channel, m.ts) for m in sent_deliveries(session, subject, kinds)]

@@ -288,3 +288,95 @@ def test_add_actions_after_a_check_in(
     [confirmation] = posts_to(fake_slack, "UALICE")
     assert "Recorded your actions from the check-in" in confirmation
     assert "Share the quiz with the department, due Thu 3 Dec" in confirmation.replace("*", "")
+
+
+def chase_and_overdue(
+    settings: Settings, sessions: sessionmaker[Session], clock: SettableClock, fake: FakeSlack
+) -> None:
+    """The clock chases Alice on Thu 3 Dec and tells the pair on Sun 6 Dec; then it is Mon 7."""
+    runner = build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases])
+    for moment in (
+        datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+    ):
+        clock.set(moment)
+        runner.run_pass()
+    assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")] == [
+        "DUALICE",
+        "GUALICE-UBOB",
+    ]
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    fake.clear()
+
+
+def changes_by_channel(fake: FakeSlack) -> dict[str, list[tuple[str, str]]]:
+    """Per conversation, each post and update Buddy made: ("post" | "update", what it shows)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for call in fake.calls:
+        if call.method in ("chat.postMessage", "chat.update"):
+            verb = "post" if call.method == "chat.postMessage" else "update"
+            found.setdefault(call.params["channel"], []).append((verb, shown(call)))
+    return found
+
+
+def test_done_updates_the_overdue_note_in_the_pair_conversation_and_posts_nothing_more(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    chase_and_overdue(settings, sessions, clock, fake_slack)
+
+    slack.command("done 1")
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]  # one change, one message
+    assert verb == "update"
+    assert "<@UALICE> has done their action" in text
+    [(verb, text)] = changes["DUALICE"]
+    assert verb == "update" and "Done: action 1" in text
+
+
+def test_need_more_time_rewrites_the_two_messages_and_posts_no_third(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    chase_and_overdue(settings, sessions, clock, fake_slack)
+    [action] = actions(sessions)
+
+    slack.block_action(CHASE_MORE_TIME, str(action.id), channel="DUALICE")
+    [opened] = fake_slack.calls_to("views.open")
+    values = {
+        MORE_TIME_BLOCK: {MORE_TIME_BLOCK: {"type": "datepicker", "selected_date": "2026-12-17"}}
+    }
+    slack.view_submission(_decoded(opened.params["view"]), values)
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]
+    assert verb == "update"
+    assert "<@UALICE> needs more time" in text and "Thu 17 Dec" in text
+    [(verb, text)] = changes["DUALICE"]
+    assert verb == "update" and "now has more time: due Thu 17 Dec" in text
+
+
+def test_without_an_overdue_note_the_pair_is_told_in_a_new_message(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    send_chase(settings, sessions, clock, fake_slack)
+    slack.command("done 1")
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]
+    assert verb == "post" and "<@UALICE> has done their action" in text
+    assert [verb for verb, _ in changes["DUALICE"]] == ["update"]

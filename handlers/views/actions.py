@@ -196,6 +196,12 @@ def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> Ou
     return OutgoingMessage(text=line, blocks=[section_block(line)])
 
 
+def build_settled_overdue(action: ActionSnapshot) -> OutgoingMessage:
+    """An overdue note in the pair's conversation, once its owner acted: the buddy's news."""
+    line = tell_buddy_text(action)
+    return OutgoingMessage(text=line, blocks=[section_block(line)])
+
+
 def more_time_metadata(action_id: int, channel: str | None, ts: str | None) -> str:
     """Which action, and which chase message to update once the new date is saved."""
     return json.dumps({"action": action_id, "channel": channel, "ts": ts})
