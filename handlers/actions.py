@@ -42,6 +42,7 @@ from handlers.views.actions import (
     MORE_TIME_BLOCK,
     MORE_TIME_CALLBACK,
     build_actions_list,
+    build_chase_message,
     build_checkin_actions_modal,
     build_more_time_modal,
     build_settled_chase,
@@ -76,6 +77,7 @@ from models.actions import (
     record_action,
     reschedule,
     sent_chase_messages,
+    snapshots_of,
 )
 from models.pairs import Pair, members_of, pair_of
 from models.people import Participant
@@ -119,14 +121,17 @@ def done(command: Command) -> Answer:
         caller = command.caller(session)
         closed = close_by_number(session, caller, number, DONE, command.now)
         snapshot = ActionSnapshot.of(closed, caller)
-    return Answer(reply=ephemeral(closed_text(snapshot)), then=_settled(command.deps, snapshot))
+        today = local_today(caller, command.now)
+    return Answer(
+        reply=ephemeral(closed_text(snapshot)), then=_settled(command.deps, snapshot, today)
+    )
 
 
 def _settled(
-    deps: Deps, snapshot: ActionSnapshot, changed: bool = True
+    deps: Deps, snapshot: ActionSnapshot, today: date, changed: bool = True
 ) -> Callable[[WebClient], None]:
     def settle(client: WebClient) -> None:
-        told = settle_chases(client, deps, snapshot)
+        told = settle_chases(client, deps, snapshot, today)
         if changed and not told:
             tell_buddies(client, deps, snapshot)
 
@@ -136,17 +141,28 @@ def _settled(
 # -- keeping chase messages truthful ------------------------------------------------------------
 
 
-def settle_chases(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> bool:
+def settle_chases(
+    client: WebClient, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
+) -> bool:
     """Redraw every chase and overdue note Buddy sent for the action, without buttons that no
-    longer apply. True when an overdue note in the pair's conversation now says what happened:
-    that update is the buddy's news, so nothing more is posted there."""
+    longer apply (a day's chase keeps the buttons of the others it lists that still apply).
+    True when an overdue note in the pair's conversation now says what happened: that update is
+    the buddy's news, so nothing more is posted there."""
     with deps.session() as session:
         messages = sent_chase_messages(session, snapshot.id)
         conversation = _pair_conversation(session, snapshot.owner_id)
+        listed = snapshots_of(session, (i for sent in messages for i in sent.action_ids))
+    listed[snapshot.id] = snapshot
     told = False
     for sent in messages:
         overdue = sent.kind == OVERDUE_KIND
-        message = build_settled_overdue(snapshot) if overdue else build_settled_chase(snapshot)
+        if overdue:
+            message = build_settled_overdue(snapshot)
+        elif sent.due is None:
+            message = build_settled_chase(snapshot, today)
+        else:
+            shown = [listed[i] for i in sent.action_ids if i in listed] or [snapshot]
+            message = build_chase_message(shown, sent.due, today)
         try:
             client.chat_update(
                 channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
@@ -191,7 +207,8 @@ def close_from_chase(press: Press) -> Answer:
     with press.deps.session() as session:
         change = close_by_id(session, action_id, press.user_id, status, press.now)
         snapshot = ActionSnapshot.of(change.action, change.owner)
-    return Answer(then=_settled(press.deps, snapshot, change.changed))
+        today = local_today(change.owner, press.now)
+    return Answer(then=_settled(press.deps, snapshot, today, change.changed))
 
 
 def open_more_time(press: Press) -> Answer:
@@ -206,7 +223,7 @@ def open_more_time(press: Press) -> Answer:
     if snapshot.status != OPEN:
         return Answer(
             reply=ephemeral("That action is already closed, so it needs no more time."),
-            then=_settled(press.deps, snapshot, changed=False),
+            then=_settled(press.deps, snapshot, today, changed=False),
         )
     suggested = max(snapshot.due_date, today) + MORE_TIME_SUGGESTION
     view = build_more_time_modal(snapshot, suggested, str(action_id))
@@ -234,9 +251,10 @@ def save_more_time(submission: Submission) -> Answer:
             check_due_date(new_due, local_today(owner, submission.now))
             change = reschedule(session, action_id, submission.user_id, new_due, submission.now)
             snapshot = ActionSnapshot.of(change.action, change.owner)
+            today = local_today(change.owner, submission.now)
     except Refusal as refusal:
         return _field_error(MORE_TIME_BLOCK, refusal.message)
-    return Answer(then=_settled(submission.deps, snapshot, change.changed))
+    return Answer(then=_settled(submission.deps, snapshot, today, change.changed))
 
 
 def _field_error(block_id: str, message: str) -> Answer:

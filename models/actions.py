@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
-from models.deliveries import SentMessage, action_subject, sent_deliveries
+from models.deliveries import action_subject, sent_deliveries, subjects_of
 from models.grammar import ParseError, format_day, parse_date
 from models.meetings.schedule import load_schedule_contexts, next_meetings
 from models.pairs import Pair, members_of, pair_of, zone_of
@@ -422,11 +422,66 @@ REVIEW_KIND = "action-review"
 
 
 def chase_key(kind: str, action_id: int, on: date) -> str:
-    """Unique for all time: a new due date gives a new chase (and a new overdue note)."""
+    """Unique for all time: a new due date gives a new overdue note (and review)."""
     label = "at" if kind == REVIEW_KIND else "due"
     return f"{kind}:action={action_id}:{label}={on.isoformat()}"
 
 
-def sent_chase_messages(session: Session, action_id: int) -> list[SentMessage]:
-    """Every chase and overdue note sent for the action (channel, ts and kind), to update them."""
-    return sent_deliveries(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))
+def day_chase_key(owner_id: int, due: date) -> str:
+    """One chase a day per owner, listing every action of theirs due that day."""
+    return f"{CHASE_KIND}:owner={owner_id}:due={due.isoformat()}"
+
+
+def _due_in_key(key: str) -> date | None:
+    """The due date a chase or overdue key names (`...:due=2026-12-03`)."""
+    head, _, day = key.rpartition(":due=")
+    try:
+        return date.fromisoformat(day) if head else None
+    except ValueError:
+        return None
+
+
+def _action_id_of(subject: str | None) -> int | None:
+    if subject is None or not subject.startswith("action:"):
+        return None
+    number = subject.removeprefix("action:")
+    return int(number) if number.isdigit() else None
+
+
+@dataclass(frozen=True)
+class SentChase:
+    """A chase or overdue note Buddy sent: where it is, the due date it chased, and every action
+    it is about (a day's chase lists several)."""
+
+    kind: str
+    channel: str
+    ts: str
+    due: date | None
+    action_ids: tuple[int, ...]
+
+
+def sent_chase_messages(session: Session, action_id: int) -> list[SentChase]:
+    """Every chase and overdue note sent about the action, alone or with others, to update."""
+    sent = sent_deliveries(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))
+    covers = subjects_of(session, [m.delivery_id for m in sent])
+    found = []
+    for message in sent:
+        subjects = [message.subject, *covers[message.delivery_id]]
+        ids = dict.fromkeys(i for i in map(_action_id_of, subjects) if i is not None)
+        found.append(
+            SentChase(message.kind, message.channel, message.ts, _due_in_key(message.key), (*ids,))
+        )
+    return found
+
+
+def snapshots_of(session: Session, action_ids: Iterable[int]) -> dict[int, ActionSnapshot]:
+    """The actions (with their owners) as messages show them, by id, in one query."""
+    ids = list(dict.fromkeys(action_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Action, Participant)
+        .join(Participant, Participant.id == Action.owner_id)
+        .where(Action.id.in_(ids))
+    )
+    return {action.id: ActionSnapshot.of(action, owner) for action, owner in rows}

@@ -380,3 +380,48 @@ def test_without_an_overdue_note_the_pair_is_told_in_a_new_message(
     [(verb, text)] = changes["GUALICE-UBOB"]
     assert verb == "post" and "<@UALICE> has done their action" in text
     assert [verb for verb, _ in changes["DUALICE"]] == ["update"]
+
+
+def button_values(call: Call) -> list[list[str]]:
+    """Each row of buttons on a message, as the values they carry."""
+    blocks = _decoded(call.params.get("blocks")) or []
+    return [[e["value"] for e in b["elements"]] for b in blocks if b["type"] == "actions"]
+
+
+def test_a_button_on_the_days_chase_redraws_it_with_the_others_buttons_kept(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    for text in ("Try retrieval starters", "Observe Sam's lesson", "Plan the INSET"):
+        slack.command(f"action {text} by 3/12")
+    first, second, third = (str(a.id) for a in actions(sessions))
+    chase = send_chase(settings, sessions, clock, fake_slack)  # one DM for all three
+    assert button_values(chase) == [[first] * 3, [second] * 3, [third] * 3]
+    ts = fake_slack.messages["DUALICE"][-1]["ts"]
+    message = {"ts": ts, "text": "chase", "blocks": []}
+
+    slack.block_action(CHASE_DONE, second, channel="DUALICE", message=message)
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == ("DUALICE", ts)
+    text = shown(update)
+    assert "*1.* Try retrieval starters" in text and "*3.* Plan the INSET" in text
+    assert "Done: action 2, Observe Sam's lesson" in text
+    assert button_values(update) == [[first] * 3, [third] * 3]
+    assert [a.status for a in actions(sessions)] == [OPEN, DONE, OPEN]
+    fake_slack.clear()
+
+    slack.block_action(CHASE_MORE_TIME, third, channel="DUALICE", message=message)
+    [opened] = fake_slack.calls_to("views.open")
+    values = {
+        MORE_TIME_BLOCK: {MORE_TIME_BLOCK: {"type": "datepicker", "selected_date": "2026-12-17"}}
+    }
+    slack.view_submission(_decoded(opened.params["view"]), values)
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.params["ts"] == ts
+    text = shown(update)
+    assert "Done: action 2" in text and "Action 3 now has more time: due Thu 17 Dec" in text
+    assert button_values(update) == [[first] * 3]

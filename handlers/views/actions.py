@@ -36,6 +36,8 @@ REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
 TITLE_LIMIT = 24
 INPUT_MAX = 500
 MAX_LISTED = 20
+# Actions one chase lists with buttons: two blocks each, within Block Kit's 50 a message.
+MAX_CHASED = 20
 
 
 def text_block_id(row: int) -> str:
@@ -124,15 +126,33 @@ def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
             button("Need more time", CHASE_MORE_TIME, value),
             button("Drop", CHASE_DROP, value, style="danger"),
         ],
-        block_id="action_chase",
+        block_id=f"action_chase_{action.id}",
     )
 
 
-def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
-    """On the due date at 09:00: the owner is asked how it went, with three buttons."""
+def _still_chased(action: ActionSnapshot, due: date) -> bool:
+    """Open and still due on the day the chase was for: its buttons still apply."""
+    return action.status == OPEN and action.due_date == due
+
+
+def build_chase_message(
+    actions: Sequence[ActionSnapshot], due: date, today: date | None = None
+) -> OutgoingMessage:
+    """On the due date at 09:00, one DM asks the owner how each action due that day went, each
+    with its own three buttons; redrawn after a change from what each action now is."""
+    ordered = sorted(actions, key=lambda a: a.number)
+    if len(ordered) == 1:
+        [action] = ordered
+        if _still_chased(action, due):
+            return _single_chase(action, today)
+        return build_settled_chase(action, today)
+    return _day_chase(ordered, due, today)
+
+
+def _single_chase(action: ActionSnapshot, today: date | None) -> OutgoingMessage:
     # Worded for any day: a chase held by a break or an outage goes out later than its date.
     line = (
-        f"Your action {action.number} is due on {format_day(action.due_date)}: "
+        f"Your action {action.number} is due on {format_day(action.due_date, today)}: "
         f"{escape(action.text)}"
     )
     return OutgoingMessage(
@@ -140,12 +160,40 @@ def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
         blocks=[
             section_block(f":alarm_clock: *{line}*"),
             context_block(
-                f"You set it on {format_day(action.created_on)}. How did it go? If it needs "
-                "longer, that's fine: pick a new date."
+                f"You set it on {format_day(action.created_on, today)}. How did it go? If it "
+                "needs longer, that's fine: pick a new date."
             ),
             _chase_buttons(action),
         ],
     )
+
+
+def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None) -> OutgoingMessage:
+    """Several actions due the same day: one message, the first MAX_CHASED with buttons (two
+    blocks each keeps it within Block Kit's 50), the rest summarised."""
+    day = format_day(due, today)
+    heading = f":alarm_clock: You have {len(actions)} actions due on {day}."
+    blocks: list[dict[str, Any]] = [
+        section_block(
+            f"*{heading}*\nHow did they go? If one needs longer, that's fine: pick a new date."
+        )
+    ]
+    for action in actions[:MAX_CHASED]:
+        if _still_chased(action, due):
+            blocks.append(section_block(f"*{action.number}.* {escape(action.text)}"))
+            blocks.append(_chase_buttons(action))
+        else:
+            blocks.append(section_block(_settled_line(action, today)))
+    rest = actions[MAX_CHASED:]
+    if rest:
+        numbers = ", ".join(str(a.number) for a in rest)
+        blocks.append(
+            context_block(
+                f"…and {len(rest)} more due that day (actions {numbers}), without buttons here: "
+                "`/buddy actions` lists them and `/buddy done <n>` closes one."
+            )
+        )
+    return OutgoingMessage(text=heading, blocks=blocks)
 
 
 def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str]) -> OutgoingMessage:
@@ -182,17 +230,20 @@ def build_review_message(action: ActionSnapshot) -> OutgoingMessage:
     )
 
 
-def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
-    """A chase after its action was closed or given more time: what happened, no buttons."""
+def _settled_line(action: ActionSnapshot, today: date | None) -> str:
     if action.status == OPEN:
-        line = (
+        return (
             f":calendar: Action {action.number} now has more time: due "
             f"{format_day(action.due_date, today)}. {escape(action.text)}"
         )
-    elif action.status == DONE:
-        line = f":white_check_mark: Done: action {action.number}, {escape(action.text)}"
-    else:
-        line = f":wastebasket: Dropped: action {action.number}, {escape(action.text)}"
+    if action.status == DONE:
+        return f":white_check_mark: Done: action {action.number}, {escape(action.text)}"
+    return f":wastebasket: Dropped: action {action.number}, {escape(action.text)}"
+
+
+def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
+    """A chase after its action was closed or given more time: what happened, no buttons."""
+    line = _settled_line(action, today)
     return OutgoingMessage(text=line, blocks=[section_block(line)])
 
 
