@@ -339,3 +339,18 @@ def test_actions_due_the_same_day_come_in_one_dm_each_with_its_buttons(
         select(DeliverySubject.subject).where(DeliverySubject.delivery_id == delivery.id)
     ).all()
     assert sorted(covered) == sorted(f"action:{i}" for i in ids)
+
+
+def test_the_overdue_note_in_the_pairs_dm_offers_the_buddy_no_owner_only_buttons(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))
+    chase, overdue = posts(fake_slack)
+    assert button_ids(chase) == list(CHASE_BUTTONS)  # in Alice's own DM
+    assert overdue["channel"] == "GUALICE-UBOB"
+    assert button_ids(overdue) == []  # Bob sees this note, and would only be refused
+    assert "<@UALICE> has the Done, Need more time and Drop buttons in their DM" in shown(overdue)
+    assert "`/buddy done 1`" in shown(overdue)

@@ -197,7 +197,8 @@ def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None)
 
 
 def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str]) -> OutgoingMessage:
-    """Three days overdue: the pair is told, so the buddy can hold the owner to account."""
+    """Three days overdue: the pair is told, so the buddy can hold the owner to account. No
+    buttons: only the owner may use them, and the buddy sees this message too."""
     who = f"<@{action.owner_user_id}>"
     buddies = " and ".join(f"<@{b}>" for b in buddy_user_ids) or "Buddy"
     line = (
@@ -211,7 +212,11 @@ def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str])
             context_block(
                 f"{buddies}: a friendly word could help. The buddy's fourth role: _{ACCOUNT_ROLE}_"
             ),
-            _chase_buttons(action),
+            # Only the owner may close it, so its buttons are in their own DM, not here.
+            context_block(
+                f"{who} has the Done, Need more time and Drop buttons in their DM from Buddy, "
+                f"or can type `/buddy done {action.number}`."
+            ),
         ],
     )
 
