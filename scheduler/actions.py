@@ -58,6 +58,7 @@ class OwnerSetting:
     zone: str
     spans: tuple[DateSpan, ...]
     spans_zone: str
+    today: date  # the owner's date now: messages show a year when a date needs one
 
     def holding(self, zones: tuple[str, ...] | None = None) -> Holding:
         return Holding(
@@ -92,7 +93,7 @@ def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDeliv
     if not rows:
         return []
     owners = [owner for _, owner in rows]
-    settings = _owner_settings(session, owners)
+    settings = _owner_settings(session, owners, now)
     pair_ids = sorted({a.pair_id for a, _ in rows if a.pair_id is not None and a.status == OPEN})
     members = members_by_pair(session, pair_ids)
 
@@ -111,11 +112,13 @@ def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDeliv
     by_id = {owner.id: owner for _, owner in rows}
     for (owner_id, due), listed in chased.items():
         owner = by_id[owner_id]
-        planned.append(_day_chase(owner, due, listed, settings[owner_id], now))
+        planned.append(_day_chase(owner, due, listed, settings[owner_id]))
     return [p for p in planned if p.expires_at is None or p.send_at() + LOOKBACK > now]
 
 
-def _owner_settings(session: Session, owners: Sequence[Participant]) -> dict[int, OwnerSetting]:
+def _owner_settings(
+    session: Session, owners: Sequence[Participant], now: datetime
+) -> dict[int, OwnerSetting]:
     """Each owner's zone and cohort breaks, in two queries whatever the number of owners."""
     cohort_ids = {o.cohort_id for o in owners if o.cohort_id is not None}
     teams = {o.team_id for o in owners}
@@ -147,6 +150,7 @@ def _owner_settings(session: Session, owners: Sequence[Participant]) -> dict[int
             zone=zone_of(owner),
             spans=tuple(breaks[cohort.id]) if cohort is not None else (),
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
+            today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
         )
     return found
 
@@ -186,7 +190,6 @@ def _day_chase(
     due: date,
     listed: Sequence[tuple[Action, ActionSnapshot]],
     setting: OwnerSetting,
-    now: datetime,
 ) -> PlannedDelivery:
     """One DM a day to the owner, listing every open action of theirs due that day (an action
     set after 09:00 on its own due date is not chased at once). The delivery records each
@@ -195,13 +198,12 @@ def _day_chase(
     due_at = local_instant(due, CHASE_AT, setting.zone)
     pair_ids = {action.pair_id for action, _ in listed}
     snapshots = tuple(snapshot for _, snapshot in listed)
-    today = now.astimezone(ZoneInfo(setting.zone)).date()
     return PlannedDelivery(
         key=day_chase_key(owner.id, due),
         kind=CHASE,
         due_at=due_at,
         target=UserTarget(owner.id, owner.slack_user_id),
-        render=partial(build_chase_message, snapshots, due, today),
+        render=partial(build_chase_message, snapshots, due, setting.today),
         describe=f"{owner.slack_user_id} ({len(listed)} actions due {due.isoformat()})",
         holding=holding,
         expires_at=holding.hold(due_at) + LOOKBACK,
@@ -230,7 +232,7 @@ def _overdue(
             OVERDUE,
             due_at,
             PairTarget(action.pair_id, tuple(m.slack_user_id for m in group)),
-            partial(build_overdue_message, snapshot, buddies),
+            partial(build_overdue_message, snapshot, buddies, setting.today),
             f"pair {action.pair_id} (action {action.id} of {owner.slack_user_id})",
             setting.holding(zones),
             action,
@@ -248,7 +250,7 @@ def _review(
             REVIEW,
             local_instant(action.review_at, CHASE_AT, setting.zone),
             UserTarget(owner.id, owner.slack_user_id),
-            partial(build_review_message, snapshot),
+            partial(build_review_message, snapshot, setting.today),
             f"{owner.slack_user_id} (review of action {action.id})",
             setting.holding(),
             action,

@@ -425,3 +425,57 @@ def test_a_button_on_the_days_chase_redraws_it_with_the_others_buttons_kept(
     text = shown(update)
     assert "Done: action 2" in text and "Action 3 now has more time: due Thu 17 Dec" in text
     assert button_values(update) == [[first] * 3]
+
+
+def date_buttons(result: Any) -> list[dict[str, Any]]:
+    blocks = result.json().get("blocks") or []
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_date_that_reads_both_ways_is_asked_about_before_anything_is_stored(
+    slack: SlackClientForTests,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    clock.set(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))  # Sun 1 Nov 2026
+    asked = slack.command("action Plan the INSET by 11/5")
+    assert "Which date did you mean" in asked.text
+    near, far = date_buttons(asked)
+    assert (near["text"]["text"], far["text"]["text"]) == ("Thu 5 Nov", "Tue 11 May 2027")
+    assert actions(sessions) == []  # nothing stored until a button is pressed
+
+    slack.block_action(near["action_id"], near["value"], channel="CCOHORT")
+    assert "Recorded action 1: Plan the INSET, due Thu 5 Nov" in slack.told()
+    assert slack.last_told[-1]["replace_original"] is True  # the question becomes the answer
+    for button in (near, far):  # pressed again, or the other one: still one action
+        slack.block_action(button["action_id"], button["value"], channel="CCOHORT")
+        assert "already recorded that action" in slack.told()
+    [recorded] = actions(sessions)
+    assert (recorded.text, recorded.due_date) == ("Plan the INSET", date(2026, 11, 5))
+
+
+def test_a_date_meant_either_way_is_recorded_as_pressed_and_shown_with_its_year(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    clock.set(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
+    _, far = date_buttons(slack.command("action Plan the INSET by 11/5 with review"))
+    slack.block_action(far["action_id"], far["value"], channel="CCOHORT")
+    assert "due Tue 11 May 2027" in slack.told()
+    [recorded] = actions(sessions)
+    assert recorded.due_date == date(2027, 5, 11) and recorded.review_at is not None
+    # Near enough either way, or not a date that could be swapped: no question.
+    assert "Recorded action 2" in slack.command("action Observe Sam by 5/11").text
+    assert "Recorded action 3" in slack.command("action Read Rosenshine by 3/4").text
+
+
+def test_dates_more_than_six_months_away_show_their_year(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    paired(sessions)
+    clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=UTC))  # Sat 2 Jan 2027
+    recorded = slack.command("action Write the year's review by 11/12")
+    assert "due Sat 11 Dec 2027" in recorded.text
+    assert "due Sat 11 Dec 2027" in slack.command("actions").text
+    assert "due Fri 5 Feb." in slack.command("action Observe Sam by 5/2").text
+    assert "due Sat 11 Dec 2027" in slack.command("next").text  # the pair's next meetings

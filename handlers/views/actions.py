@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,8 @@ CHASE_BUTTONS = (CHASE_DONE, CHASE_MORE_TIME, CHASE_DROP)
 MORE_TIME_CALLBACK = "action_more_time"
 MORE_TIME_BLOCK = "new_due"
 CHECKIN_ACTIONS_CALLBACK = "checkin_actions"
+# The two buttons asking which reading of a date was meant (an actions block's ids must differ).
+DATE_CHOICES = ("action_date_choice_1", "action_date_choice_2")
 CHECKIN_ROWS = 3
 REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
 TITLE_LIMIT = 24
@@ -107,7 +110,7 @@ def closed_text(action: Action | ActionSnapshot) -> str:
     return f":wastebasket: Dropped action {action.number}: {escape(action.text)}"
 
 
-def tell_buddy_text(action: ActionSnapshot) -> str:
+def tell_buddy_text(action: ActionSnapshot, today: date | None = None) -> str:
     """What the pair's conversation is told when an owner closes or reschedules an action."""
     who = f"<@{action.owner_user_id}>"
     task = escape(action.text)
@@ -115,7 +118,8 @@ def tell_buddy_text(action: ActionSnapshot) -> str:
         return f":white_check_mark: {who} has done their action: {task}"
     if action.status == DROPPED:
         return f":wastebasket: {who} has dropped their action: {task}"
-    return f":calendar: {who} needs more time: {task} is now due {format_day(action.due_date)}."
+    due = format_day(action.due_date, today)
+    return f":calendar: {who} needs more time: {task} is now due {due}."
 
 
 def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
@@ -196,14 +200,16 @@ def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None)
     return OutgoingMessage(text=heading, blocks=blocks)
 
 
-def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str]) -> OutgoingMessage:
+def build_overdue_message(
+    action: ActionSnapshot, buddy_user_ids: Sequence[str], today: date | None = None
+) -> OutgoingMessage:
     """Three days overdue: the pair is told, so the buddy can hold the owner to account. No
     buttons: only the owner may use them, and the buddy sees this message too."""
     who = f"<@{action.owner_user_id}>"
     buddies = " and ".join(f"<@{b}>" for b in buddy_user_ids) or "Buddy"
     line = (
-        f"{who}'s action {action.number} was due on {format_day(action.due_date)} and is still "
-        f"open: {escape(action.text)}"
+        f"{who}'s action {action.number} was due on {format_day(action.due_date, today)} and is "
+        f"still open: {escape(action.text)}"
     )
     return OutgoingMessage(
         text=f":hourglass_flowing_sand: {line}",
@@ -221,14 +227,14 @@ def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str])
     )
 
 
-def build_review_message(action: ActionSnapshot) -> OutgoingMessage:
+def build_review_message(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
     """90 days after the action was set: seed 002's impact question, for the owner."""
     return OutgoingMessage(
         text=f":seedling: {REVIEW_PROMPT} ({escape(action.text)})",
         blocks=[
             section_block(f":seedling: *{REVIEW_PROMPT}*"),
             section_block(
-                f"Your action, set on {format_day(action.created_on)}: {escape(action.text)}"
+                f"Your action, set on {format_day(action.created_on, today)}: {escape(action.text)}"
             ),
             context_block("It's worth talking over with your buddy at your next meeting."),
         ],
@@ -252,10 +258,54 @@ def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> Ou
     return OutgoingMessage(text=line, blocks=[section_block(line)])
 
 
-def build_settled_overdue(action: ActionSnapshot) -> OutgoingMessage:
+def build_settled_overdue(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
     """An overdue note in the pair's conversation, once its owner acted: the buddy's news."""
-    line = tell_buddy_text(action)
+    line = tell_buddy_text(action, today)
     return OutgoingMessage(text=line, blocks=[section_block(line)])
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    """What one of the two date buttons carries: all it takes to record the action on press."""
+
+    offer: str
+    text: str
+    due: date
+    with_review: bool
+
+
+def date_choice_value(choice: DateChoice) -> str:
+    data = {"o": choice.offer, "t": choice.text, "d": choice.due.isoformat()}
+    return json.dumps({**data, "r": choice.with_review}, ensure_ascii=False)
+
+
+def read_date_choice(value: str) -> DateChoice | None:
+    try:
+        data = json.loads(value)
+        choice = DateChoice(str(data["o"]), str(data["t"]), date.fromisoformat(data["d"]), False)
+        return DateChoice(choice.offer, choice.text, choice.due, data.get("r") is True)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def build_date_question(
+    choices: tuple[DateChoice, DateChoice], today: date
+) -> tuple[str, list[dict[str, Any]]]:
+    """`by 11/5` on 1 November: 5 Nov, or 11 May next year? Asked before anything is stored."""
+    first, second = (format_day(c.due, today) for c in choices)
+    question = (
+        f":thinking_face: Which date did you mean for “{escape(choices[0].text)}”: {first} or "
+        f"{second}? I read dates day first, but this one could be either."
+    )
+    buttons = [
+        button(format_day(c.due, today), action_id, date_choice_value(c))
+        for c, action_id in zip(choices, DATE_CHOICES, strict=True)
+    ]
+    return question, [
+        section_block(question),
+        actions_block(buttons, block_id="action_date_choice"),
+        context_block("Nothing is recorded until you pick one."),
+    ]
 
 
 def more_time_metadata(action_id: int, channel: str | None, ts: str | None) -> str:
@@ -271,7 +321,9 @@ def parse_more_time_metadata(text: str | None) -> tuple[int, str | None, str | N
         return None
 
 
-def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str) -> dict[str, Any]:
+def build_more_time_modal(
+    action: ActionSnapshot, suggested: date, metadata: str, today: date | None = None
+) -> dict[str, Any]:
     """Need more time: one datepicker for the new due date."""
     return modal(
         MORE_TIME_CALLBACK,
@@ -279,7 +331,7 @@ def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str
         [
             section_block(
                 f"*Action {action.number}:* {escape(action.text)}\n"
-                f"Due {format_day(action.due_date)}."
+                f"Due {format_day(action.due_date, today)}."
             ),
             {
                 "type": "input",
@@ -294,7 +346,9 @@ def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str
     )
 
 
-def build_checkin_actions_modal(metadata: str, suggested: date | None) -> dict[str, Any]:
+def build_checkin_actions_modal(
+    metadata: str, suggested: date | None, today: date | None = None
+) -> dict[str, Any]:
     """GROW's Will after a meeting: up to three actions, each with its due date."""
     blocks: list[dict[str, Any]] = [
         section_block(
@@ -306,7 +360,9 @@ def build_checkin_actions_modal(metadata: str, suggested: date | None) -> dict[s
         blocks.append(context_block("Please give each action a date."))
     else:
         blocks.append(
-            context_block(f"A date left as it is means your next meeting, {format_day(suggested)}.")
+            context_block(
+                f"A date left as it is means your next meeting, {format_day(suggested, today)}."
+            )
         )
     for row in range(1, CHECKIN_ROWS + 1):
         blocks.append(

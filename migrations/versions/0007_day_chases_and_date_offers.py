@@ -1,4 +1,5 @@
-"""delivery_subjects: a message about several things (one chase a day listing every action due)
+"""delivery_subjects: a message about several things (one chase a day listing every action due);
+actions.offer: the date question an action was recorded from, so it is recorded once
 
 Chases were one DM per action (`action-chase:action=<id>:due=<date>`); now they are one DM per
 owner per due date (`action-chase:owner=<participant>:due=<date>`). So that a day already chased
@@ -56,6 +57,9 @@ def upgrade() -> None:
     with op.batch_alter_table("delivery_subjects", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_delivery_subjects_subject"), ["subject"], unique=False)
     _mark_days_already_chased()
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("offer", sa.String(length=32), nullable=True))
+        batch_op.create_index(batch_op.f("ix_actions_offer"), ["offer"], unique=True)
 
 
 def _mark_days_already_chased() -> None:
@@ -107,6 +111,10 @@ def _mark_days_already_chased() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_actions_offer"))
+        batch_op.drop_column("offer")
+
     with op.batch_alter_table("delivery_subjects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_delivery_subjects_subject"))
 
