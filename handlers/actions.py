@@ -34,6 +34,7 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.payloads import int_value, meeting_value
 from handlers.slack.replies import Reply, ephemeral
+from handlers.slack.text import typed
 from handlers.views.actions import (
     CHASE_DONE,
     CHASE_DROP,
@@ -107,7 +108,8 @@ def action(command: Command) -> Reply:
     with command.deps.session() as session:
         caller = command.caller(session)
         today = local_today(caller, command.now)
-        parsed = accepted(parse_action_args(command.args, today))
+        # Stored as typed: Slack's entities and its markup for mentions and links read back.
+        parsed = accepted(parse_action_args(typed(command.args), today))
         if parsed.due is not None and parsed.other_due is not None:
             return _ask_which_date(parsed, (parsed.other_due, parsed.due), today)
         recorded = record_action(
