@@ -479,3 +479,12 @@ def test_dates_more_than_six_months_away_show_their_year(
     assert "due Sat 11 Dec 2027" in slack.command("actions").text
     assert "due Fri 5 Feb." in slack.command("action Observe Sam by 5/2").text
     assert "due Sat 11 Dec 2027" in slack.command("next").text  # the pair's next meetings
+
+
+def test_a_date_button_whose_value_was_tampered_with_records_nothing(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    for value in ("", "not json", json.dumps({"o": "x" * 500, "t": "Plan", "d": "2026-12-03"})):
+        slack.block_action("action_date_choice_1", value, channel="CCOHORT")
+        assert "out of date" in slack.told()
+    assert actions(sessions) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -274,6 +275,9 @@ class DateChoice:
     with_review: bool
 
 
+_OFFER = re.compile(r"[0-9a-f]{32}")
+
+
 def date_choice_value(choice: DateChoice) -> str:
     data = {"o": choice.offer, "t": choice.text, "d": choice.due.isoformat()}
     return json.dumps({**data, "r": choice.with_review}, ensure_ascii=False)
@@ -282,10 +286,12 @@ def date_choice_value(choice: DateChoice) -> str:
 def read_date_choice(value: str) -> DateChoice | None:
     try:
         data = json.loads(value)
-        choice = DateChoice(str(data["o"]), str(data["t"]), date.fromisoformat(data["d"]), False)
-        return DateChoice(choice.offer, choice.text, choice.due, data.get("r") is True)
+        offer, text, due = str(data["o"]), str(data["t"]), date.fromisoformat(data["d"])
     except (ValueError, TypeError, KeyError):
         return None
+    if not _OFFER.fullmatch(offer):
+        return None
+    return DateChoice(offer, text, due, data.get("r") is True)
 
 
 def build_date_question(
