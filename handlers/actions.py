@@ -8,6 +8,7 @@ what has already happened, and the pair's conversation is told.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -33,21 +34,29 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.payloads import int_value, meeting_value
 from handlers.slack.replies import Reply, ephemeral
+from handlers.slack.text import typed
 from handlers.views.actions import (
     CHASE_DONE,
     CHASE_DROP,
     CHASE_MORE_TIME,
     CHECKIN_ACTIONS_CALLBACK,
     CHECKIN_ROWS,
+    DATE_CHOICES,
     MORE_TIME_BLOCK,
     MORE_TIME_CALLBACK,
+    DateChoice,
     build_actions_list,
+    build_chase_message,
     build_checkin_actions_modal,
+    build_date_question,
     build_more_time_modal,
     build_settled_chase,
+    build_settled_overdue,
     checkin_confirmation,
     closed_text,
+    date_choice_value,
     due_block_id,
+    read_date_choice,
     recorded_text,
     tell_buddy_text,
     text_block_id,
@@ -59,7 +68,9 @@ from models.actions import (
     DONE_EXAMPLE,
     DROPPED,
     OPEN,
+    OVERDUE_KIND,
     SOURCE_CHECK_IN,
+    ActionArgs,
     ActionSnapshot,
     actions_for,
     check_due_date,
@@ -74,7 +85,9 @@ from models.actions import (
     record_action,
     reschedule,
     sent_chase_messages,
+    snapshots_of,
 )
+from models.grammar import format_day
 from models.pairs import Pair, members_of, pair_of
 from models.people import Participant
 from models.refusals import Refusal
@@ -82,6 +95,7 @@ from models.refusals import Refusal
 logger = logging.getLogger(__name__)
 GROUP = "Actions"
 MORE_TIME_SUGGESTION = timedelta(days=7)
+BUTTON_VALUE_LIMIT = 2000
 CLOSING = {CHASE_DONE: DONE, CHASE_DROP: DROPPED}
 
 
@@ -89,15 +103,61 @@ CLOSING = {CHASE_DONE: DONE, CHASE_DROP: DROPPED}
 
 
 def action(command: Command) -> Reply:
-    """Record an action for the caller, due at the next meeting unless a date is given."""
+    """Record an action for the caller, due at the next meeting unless a date is given; a date
+    that could be read either way (`11/5`) is asked about first, and nothing stored till then."""
     with command.deps.session() as session:
         caller = command.caller(session)
         today = local_today(caller, command.now)
-        parsed = accepted(parse_action_args(command.args, today))
+        # Stored as typed: Slack's entities and its markup for mentions and links read back.
+        parsed = accepted(parse_action_args(typed(command.args), today))
+        if parsed.due is not None and parsed.other_due is not None:
+            return _ask_which_date(parsed, (parsed.other_due, parsed.due), today)
         recorded = record_action(
             session, caller, parsed.text, parsed.due, command.now, with_review=parsed.with_review
         )
         return ephemeral(recorded_text(recorded, today))
+
+
+def _ask_which_date(parsed: ActionArgs, readings: tuple[date, date], today: date) -> Reply:
+    """The two readings as buttons (the nearer first), each carrying the whole action."""
+    for day in readings:
+        check_due_date(day, today)
+    offer = uuid.uuid4().hex
+    cleaned = check_text(parsed.text)
+    choices = (
+        DateChoice(offer, cleaned, readings[0], parsed.with_review),
+        DateChoice(offer, cleaned, readings[1], parsed.with_review),
+    )
+    if any(len(date_choice_value(c)) > BUTTON_VALUE_LIMIT for c in choices):
+        raise Refusal(
+            "That date could be read two ways. Please write it with the month's name, like "
+            f"`{format_day(readings[0], today)}`.",
+            ACTION_EXAMPLE,
+        )
+    question, blocks = build_date_question(choices, today)
+    return ephemeral(question, blocks)
+
+
+def record_chosen_date(press: Press) -> Answer:
+    """One of the two date buttons: record the action with that date, once however often
+    either button is pressed."""
+    choice = read_date_choice(press.value)
+    if choice is None:
+        raise out_of_date()
+    with press.deps.session() as session:
+        caller = press.caller(session)
+        today = local_today(caller, press.now)
+        recorded = record_action(
+            session,
+            caller,
+            choice.text,
+            choice.due,
+            press.now,
+            with_review=choice.with_review,
+            offer=choice.offer,
+        )
+        answer = recorded_text(recorded, today)
+    return Answer(reply={**ephemeral(answer), "replace_original": True})
 
 
 def actions(command: Command) -> Reply:
@@ -117,16 +177,19 @@ def done(command: Command) -> Answer:
         caller = command.caller(session)
         closed = close_by_number(session, caller, number, DONE, command.now)
         snapshot = ActionSnapshot.of(closed, caller)
-    return Answer(reply=ephemeral(closed_text(snapshot)), then=_settled(command.deps, snapshot))
+        today = local_today(caller, command.now)
+    return Answer(
+        reply=ephemeral(closed_text(snapshot)), then=_settled(command.deps, snapshot, today)
+    )
 
 
 def _settled(
-    deps: Deps, snapshot: ActionSnapshot, changed: bool = True
+    deps: Deps, snapshot: ActionSnapshot, today: date, changed: bool = True
 ) -> Callable[[WebClient], None]:
     def settle(client: WebClient) -> None:
-        settle_chases(client, deps, snapshot)
-        if changed:
-            tell_buddies(client, deps, snapshot)
+        told = settle_chases(client, deps, snapshot, today)
+        if changed and not told:
+            tell_buddies(client, deps, snapshot, today)
 
     return settle
 
@@ -134,19 +197,51 @@ def _settled(
 # -- keeping chase messages truthful ------------------------------------------------------------
 
 
-def settle_chases(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> None:
-    """Redraw every chase Buddy sent for the action, without buttons that no longer apply."""
+def settle_chases(
+    client: WebClient, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
+) -> bool:
+    """Redraw every chase and overdue note Buddy sent for the action, without buttons that no
+    longer apply (a day's chase keeps the buttons of the others it lists that still apply).
+    True when an overdue note in the pair's conversation now says what happened: that update is
+    the buddy's news, so nothing more is posted there."""
     with deps.session() as session:
         messages = sent_chase_messages(session, snapshot.id)
-    message = build_settled_chase(snapshot)
-    for channel, ts in messages:
+        conversation = _pair_conversation(session, snapshot.owner_id)
+        listed = snapshots_of(session, (i for sent in messages for i in sent.action_ids))
+    listed[snapshot.id] = snapshot
+    told = False
+    for sent in messages:
+        overdue = sent.kind == OVERDUE_KIND
+        if overdue:
+            message = build_settled_overdue(snapshot, today)
+        elif sent.due is None:
+            message = build_settled_chase(snapshot, today)
+        else:
+            shown = [listed[i] for i in sent.action_ids if i in listed] or [snapshot]
+            message = build_chase_message(shown, sent.due, today)
         try:
-            client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            client.chat_update(
+                channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
+            )
         except SlackApiError:
-            logger.exception("Could not update the chase %s in %s", ts, channel)
+            logger.exception("Could not update the chase %s in %s", sent.ts, sent.channel)
+            continue
+        told = told or (overdue and conversation is not None and sent.channel == conversation)
+    return told
 
 
-def tell_buddies(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> None:
+def _pair_conversation(session: Session, owner_id: int) -> str | None:
+    """The group DM of the owner's current pair, if it has one and someone else to tell."""
+    owner = session.get(Participant, owner_id)
+    pair = pair_of(session, owner) if owner is not None else None
+    if pair is None or len(members_of(session, pair)) < 2:
+        return None
+    return pair.group_channel_id
+
+
+def tell_buddies(
+    client: WebClient, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
+) -> None:
     """The buddy sees what the owner did, in the pair's conversation (if they are paired)."""
     with deps.session() as session:
         owner = session.get(Participant, snapshot.owner_id)
@@ -154,7 +249,7 @@ def tell_buddies(client: WebClient, deps: Deps, snapshot: ActionSnapshot) -> Non
         if pair is None or len(members_of(session, pair)) < 2:
             return
         pair_id = pair.id
-    text = tell_buddy_text(snapshot)
+    text = tell_buddy_text(snapshot, today)
     tell_pair(client, deps, pair_id, text, [section_block(text)])
 
 
@@ -170,7 +265,8 @@ def close_from_chase(press: Press) -> Answer:
     with press.deps.session() as session:
         change = close_by_id(session, action_id, press.user_id, status, press.now)
         snapshot = ActionSnapshot.of(change.action, change.owner)
-    return Answer(then=_settled(press.deps, snapshot, change.changed))
+        today = local_today(change.owner, press.now)
+    return Answer(then=_settled(press.deps, snapshot, today, change.changed))
 
 
 def open_more_time(press: Press) -> Answer:
@@ -185,10 +281,10 @@ def open_more_time(press: Press) -> Answer:
     if snapshot.status != OPEN:
         return Answer(
             reply=ephemeral("That action is already closed, so it needs no more time."),
-            then=_settled(press.deps, snapshot, changed=False),
+            then=_settled(press.deps, snapshot, today, changed=False),
         )
     suggested = max(snapshot.due_date, today) + MORE_TIME_SUGGESTION
-    view = build_more_time_modal(snapshot, suggested, str(action_id))
+    view = build_more_time_modal(snapshot, suggested, str(action_id), today)
     trigger_id = press.trigger_id
 
     def open_modal(client: WebClient) -> None:
@@ -213,9 +309,10 @@ def save_more_time(submission: Submission) -> Answer:
             check_due_date(new_due, local_today(owner, submission.now))
             change = reschedule(session, action_id, submission.user_id, new_due, submission.now)
             snapshot = ActionSnapshot.of(change.action, change.owner)
+            today = local_today(change.owner, submission.now)
     except Refusal as refusal:
         return _field_error(MORE_TIME_BLOCK, refusal.message)
-    return Answer(then=_settled(submission.deps, snapshot, change.changed))
+    return Answer(then=_settled(submission.deps, snapshot, today, change.changed))
 
 
 def _field_error(block_id: str, message: str) -> Answer:
@@ -247,7 +344,8 @@ def open_checkin_actions(press: Press) -> Answer:
         if member is None:
             raise Refusal("That check-in belongs to another buddy pair, so I've left it alone.")
         suggested = _suggested_due(session, target[0], member, press)
-    view = build_checkin_actions_modal(press.value, suggested)
+        today = local_today(member, press.now)
+    view = build_checkin_actions_modal(press.value, suggested, today)
     trigger_id = press.trigger_id
 
     def open_modal(client: WebClient) -> None:
@@ -345,6 +443,8 @@ def register(app: App) -> None:
     for action_id in CLOSING:
         on_button(app, action_id, close_from_chase)
     on_button(app, CHASE_MORE_TIME, open_more_time)
+    for action_id in DATE_CHOICES:
+        on_button(app, action_id, record_chosen_date)
     on_submission(app, MORE_TIME_CALLBACK, save_more_time)
     on_button(app, CHECKIN_ADD_ACTIONS, open_checkin_actions)
     on_submission(app, CHECKIN_ACTIONS_CALLBACK, save_checkin_actions)

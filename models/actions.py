@@ -16,14 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
-from models.deliveries import action_subject, sent_messages
-from models.grammar import ParseError, format_day, parse_date
+from models.deliveries import action_subject, sent_deliveries, subjects_of
+from models.grammar import ParseError, format_day, month_first_reading, parse_date
 from models.meetings.schedule import load_schedule_contexts, next_meetings
 from models.pairs import Pair, members_of, pair_of, zone_of
 from models.people import Participant
 from models.refusals import Refusal
 
 OPEN = "open"
+OFFER_LENGTH = 32
 DONE = "done"
 DROPPED = "dropped"
 
@@ -55,6 +56,8 @@ class Action(Base):
     review_at: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The offer (two buttons asking which date was meant) it was recorded from: once per offer.
+    offer: Mapped[str | None] = mapped_column(String(OFFER_LENGTH), unique=True, index=True)
 
 
 ACTION_EXAMPLE = "action Try retrieval starters with 9X by 3/12"
@@ -75,11 +78,30 @@ _BY = re.compile(r"(?:^|\s)by\s", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ActionArgs:
-    """`/buddy action <text> [by <date>] [with review]`, read but not yet checked."""
+    """`/buddy action <text> [by <date>] [with review]`, read but not yet checked.
+
+    `other_due` is the month-first reading of a date that might have been meant that way
+    (`11/5` on 1 November): which one was meant is asked before anything is stored."""
 
     text: str
     due: date | None
     with_review: bool
+    other_due: date | None = None
+
+
+# A day-first date further away than this, whose month-first reading is within it, is asked about.
+ASK_BEYOND = timedelta(days=60)
+
+
+def reading_to_ask_about(written: str, due: date, today: date) -> date | None:
+    """The month-first reading of `written` when the day-first `due` is more than 60 days away
+    and that other reading is within 60 days: someone may well have meant it."""
+    if due - today <= ASK_BEYOND:
+        return None
+    other = month_first_reading(written, today)
+    if other is None or not today <= other <= today + ASK_BEYOND:
+        return None
+    return other
 
 
 def parse_action_args(text: str, today: date) -> ActionArgs | ParseError:
@@ -91,6 +113,7 @@ def parse_action_args(text: str, today: date) -> ActionArgs | ParseError:
     rest = " ".join(text.split())
     with_review = False
     due: date | None = None
+    other_due: date | None = None
     for _ in range(2):
         if not with_review and (match := _WITH_REVIEW.search(rest)):
             with_review = True
@@ -100,19 +123,21 @@ def parse_action_args(text: str, today: date) -> ActionArgs | ParseError:
             if isinstance(found, ParseError):
                 return found
             if found is not None:
-                due, rest = found
+                due, rest, written = found
+                other_due = reading_to_ask_about(written, due, today)
     if not rest:
         return ParseError("Please say what the action is, before any `by <date>`.", ACTION_EXAMPLE)
-    return ActionArgs(text=rest, due=due, with_review=with_review)
+    return ActionArgs(text=rest, due=due, with_review=with_review, other_due=other_due)
 
 
-def _trailing_date(text: str, today: date) -> tuple[date, str] | ParseError | None:
+def _trailing_date(text: str, today: date) -> tuple[date, str, str] | ParseError | None:
+    """The date after the last `by` that gives one, the text before it, and the date as written."""
     starts = [m.start() for m in _BY.finditer(text)]
     for start in reversed(starts):
         tail = text[start:].strip()[2:].strip()
         found = parse_date(tail, today)
         if not isinstance(found, ParseError):
-            return found, text[:start].strip()
+            return found, text[:start].strip(), tail
     if starts:
         tail = text[starts[-1] :].strip()[2:].strip()
         if any(ch.isdigit() for ch in tail) and len(tail.split()) <= 3:
@@ -196,10 +221,16 @@ def record_action(
     *,
     with_review: bool = False,
     source: str = SOURCE_COMMAND,
+    offer: str | None = None,
 ) -> Action:
-    """A new open action for `owner`, numbered with the smallest number their open ones leave."""
+    """A new open action for `owner`, numbered with the smallest number their open ones leave.
+
+    From an `offer` (the buttons that ask which date was meant), once: a second press, of either
+    button, is refused with the action the first one recorded."""
     cleaned = check_text(text)
     today = local_today(owner, now)
+    if offer is not None:
+        _check_offer_unused(session, offer, today)
     if due is None:
         due = default_due_date(session, owner, now)
     check_due_date(due, today)
@@ -215,17 +246,30 @@ def record_action(
             source=source,
             review_at=today + REVIEW_AFTER if with_review else None,
             created_at=now,
+            offer=offer,
         )
         try:
             with session.begin_nested():
                 session.add(action)
                 session.flush()
         except IntegrityError:
+            if offer is not None:
+                _check_offer_unused(session, offer, today)  # the other press of the two came first
             continue  # another request took that number a moment ago
         return action
     raise Refusal(
         "Several actions were being recorded for you at once. Please try again.", ACTION_EXAMPLE
     )
+
+
+def _check_offer_unused(session: Session, offer: str, today: date) -> None:
+    taken = session.scalar(select(Action).where(Action.offer == offer))
+    if taken is not None:
+        raise Refusal(
+            f"I've already recorded that action, due {format_day(taken.due_date, today)}, so I "
+            "haven't added it again. `/buddy actions` lists yours.",
+            "actions",
+        )
 
 
 def _free_number(session: Session, owner_id: int) -> int:
@@ -422,11 +466,66 @@ REVIEW_KIND = "action-review"
 
 
 def chase_key(kind: str, action_id: int, on: date) -> str:
-    """Unique for all time: a new due date gives a new chase (and a new overdue note)."""
+    """Unique for all time: a new due date gives a new overdue note (and review)."""
     label = "at" if kind == REVIEW_KIND else "due"
     return f"{kind}:action={action_id}:{label}={on.isoformat()}"
 
 
-def sent_chase_messages(session: Session, action_id: int) -> list[tuple[str, str]]:
-    """Channel and ts of every chase and overdue note sent for the action, to update them."""
-    return sent_messages(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))
+def day_chase_key(owner_id: int, due: date) -> str:
+    """One chase a day per owner, listing every action of theirs due that day."""
+    return f"{CHASE_KIND}:owner={owner_id}:due={due.isoformat()}"
+
+
+def _due_in_key(key: str) -> date | None:
+    """The due date a chase or overdue key names (`...:due=2026-12-03`)."""
+    head, _, day = key.rpartition(":due=")
+    try:
+        return date.fromisoformat(day) if head else None
+    except ValueError:
+        return None
+
+
+def _action_id_of(subject: str | None) -> int | None:
+    if subject is None or not subject.startswith("action:"):
+        return None
+    number = subject.removeprefix("action:")
+    return int(number) if number.isdigit() else None
+
+
+@dataclass(frozen=True)
+class SentChase:
+    """A chase or overdue note Buddy sent: where it is, the due date it chased, and every action
+    it is about (a day's chase lists several)."""
+
+    kind: str
+    channel: str
+    ts: str
+    due: date | None
+    action_ids: tuple[int, ...]
+
+
+def sent_chase_messages(session: Session, action_id: int) -> list[SentChase]:
+    """Every chase and overdue note sent about the action, alone or with others, to update."""
+    sent = sent_deliveries(session, action_subject(action_id), (CHASE_KIND, OVERDUE_KIND))
+    covers = subjects_of(session, [m.delivery_id for m in sent])
+    found = []
+    for message in sent:
+        subjects = [message.subject, *covers[message.delivery_id]]
+        ids = dict.fromkeys(i for i in map(_action_id_of, subjects) if i is not None)
+        found.append(
+            SentChase(message.kind, message.channel, message.ts, _due_in_key(message.key), (*ids,))
+        )
+    return found
+
+
+def snapshots_of(session: Session, action_ids: Iterable[int]) -> dict[int, ActionSnapshot]:
+    """The actions (with their owners) as messages show them, by id, in one query."""
+    ids = list(dict.fromkeys(action_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Action, Participant)
+        .join(Participant, Participant.id == Action.owner_id)
+        .where(Action.id.in_(ids))
+    )
+    return {action.id: ActionSnapshot.of(action, owner) for action, owner in rows}

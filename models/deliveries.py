@@ -13,9 +13,10 @@ longer planned) and `failed` (a permanent error) are final, with the reason in `
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -60,6 +61,18 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class DeliverySubject(Base):
+    """A further subject of one delivery: a message about several things (one DM chasing all
+    the actions due that day) is found from each of them."""
+
+    __tablename__ = "delivery_subjects"
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
 def meeting_subject(pair_id: int, original_date: date) -> str:
     return f"meeting:{pair_id}:{original_date.isoformat()}"
 
@@ -68,12 +81,37 @@ def action_subject(action_id: int) -> str:
     return f"action:{action_id}"
 
 
-def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
-    """Channel and ts of each message of these kinds Buddy sent about `subject`, oldest first."""
+@dataclass(frozen=True)
+class SentMessage:
+    """A message Buddy sent and recorded: which delivery, of what kind, where it is."""
+
+    delivery_id: int
+    key: str
+    kind: str
+    subject: str | None
+    channel: str
+    ts: str
+
+
+def sent_deliveries(session: Session, subject: str, kinds: Sequence[str]) -> list[SentMessage]:
+    """Each message of these kinds Buddy sent about `subject` (its own, or one of several it
+    covers), oldest first."""
     rows = session.execute(
-        select(Delivery.channel_id, Delivery.message_ts)
+        select(
+            Delivery.id,
+            Delivery.key,
+            Delivery.kind,
+            Delivery.subject,
+            Delivery.channel_id,
+            Delivery.message_ts,
+        )
         .where(
-            Delivery.subject == subject,
+            or_(
+                Delivery.subject == subject,
+                Delivery.id.in_(
+                    select(DeliverySubject.delivery_id).where(DeliverySubject.subject == subject)
+                ),
+            ),
             Delivery.kind.in_(list(kinds)),
             Delivery.status == SENT,
             Delivery.channel_id.is_not(None),
@@ -81,7 +119,29 @@ def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[
         )
         .order_by(Delivery.id)
     ).all()
-    return [(str(channel), str(ts)) for channel, ts in rows]
+    return [
+        SentMessage(int(row_id), str(key), str(kind), own, str(channel), str(ts))
+        for row_id, key, kind, own, channel, ts in rows
+    ]
+
+
+def sent_messages(session: Session, subject: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """Channel and ts of each message of these kinds Buddy sent about `subject`, oldest first."""
+    return [(m.channel, m.ts) for m in sent_deliveries(session, subject, kinds)]
+
+
+def subjects_of(session: Session, delivery_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The further subjects each of these deliveries covers."""
+    found: dict[int, list[str]] = {delivery_id: [] for delivery_id in delivery_ids}
+    if not delivery_ids:
+        return found
+    for delivery_id, subject in session.execute(
+        select(DeliverySubject.delivery_id, DeliverySubject.subject).where(
+            DeliverySubject.delivery_id.in_(list(delivery_ids))
+        )
+    ):
+        found[int(delivery_id)].append(str(subject))
+    return found
 
 
 def sent_times(session: Session, keys: Sequence[str]) -> dict[str, datetime]:

@@ -10,6 +10,7 @@ that has begun; `thu` and `next thu` are the first Thursday after today.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import cache
@@ -290,9 +291,13 @@ def parse_zone(text: str) -> str | ParseError:
 
 
 def format_day(d: date, today: date | None = None) -> str:
-    """`Thu 3 Dec`; the year is added when it is not this year's (given `today`)."""
+    """`Thu 3 Dec`; given `today`, the year is added when it is not this year's or the date is
+    more than six months away (`Sat 11 Dec 2027` on 2 Jan 2027), so no date is taken for a
+    nearer one."""
     text = f"{WEEKDAY_NAMES[d.weekday()][:3]} {d.day} {MONTH_NAMES[d.month - 1][:3]}"
-    if today is not None and d.year != today.year:
+    if today is not None and (
+        d.year != today.year or not _months_on(today, -6) <= d <= _months_on(today, 6)
+    ):
         text += f" {d.year}"
     return text
 
@@ -300,6 +305,25 @@ def format_day(d: date, today: date | None = None) -> str:
 def format_date(d: date) -> str:
     """`Thu 3 Dec 2026`: always with its year, for a date read without one."""
     return f"{format_day(d)} {d.year}"
+
+
+def _months_on(d: date, months: int) -> date:
+    """The same day `months` later (or earlier), the month's last day where it is shorter."""
+    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(year, month + 1, min(d.day, monthrange(year, month + 1)[1]))
+
+
+def month_first_reading(text: str, today: date) -> date | None:
+    """The other way to read a numeric date (`11/5` as 5 November), when it names a real date
+    that differs from the day-first one; None for dates written any other way."""
+    match = _NUMERIC.match(_clean(text))
+    if match is None:
+        return None
+    first, second = int(match[1]), int(match[2])
+    if first == second or first > 12:
+        return None
+    found = _day_month(second, first, match[3], today)
+    return None if isinstance(found, ParseError) else found
 
 
 def format_time(t: time) -> str:

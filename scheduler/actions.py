@@ -1,6 +1,7 @@
-"""Chasing actions: the due-date DM to the owner, the pair told three days overdue, and the
-90-day review prompt. Each is planned from the actions' current state, so a closed or
-rescheduled action simply stops planning its old keys (and the outbox skips any still pending).
+"""Chasing actions: the due-date DM to the owner (one a day, listing every action due that day),
+the pair told three days overdue, and the 90-day review prompt. Each is planned from the actions'
+current state, so a closed or rescheduled action simply stops planning its old keys (and the
+outbox skips any still pending).
 
 A pass reads only actions due (or up for review) near now, in a fixed four queries.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from models.actions import (
     Action,
     ActionSnapshot,
     chase_key,
+    day_chase_key,
 )
 from models.calendar.tables import CohortBreak
 from models.deliveries import action_subject
@@ -55,6 +58,7 @@ class OwnerSetting:
     zone: str
     spans: tuple[DateSpan, ...]
     spans_zone: str
+    today: date  # the owner's date now: messages show a year when a date needs one
 
     def holding(self, zones: tuple[str, ...] | None = None) -> Holding:
         return Holding(
@@ -89,24 +93,32 @@ def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDeliv
     if not rows:
         return []
     owners = [owner for _, owner in rows]
-    settings = _owner_settings(session, owners)
+    settings = _owner_settings(session, owners, now)
     pair_ids = sorted({a.pair_id for a, _ in rows if a.pair_id is not None and a.status == OPEN})
     members = members_by_pair(session, pair_ids)
 
     planned: list[PlannedDelivery] = []
+    chased: dict[tuple[int, date], list[tuple[Action, ActionSnapshot]]] = defaultdict(list)
     for action, owner in rows:
         setting = settings[owner.id]
         snapshot = ActionSnapshot.of(action, owner)
         if action.status == OPEN:
-            planned.extend(_due_chase(action, owner, snapshot, setting))
+            if _chase_due(action, setting) > action.created_at:
+                chased[(owner.id, action.due_date)].append((action, snapshot))
             group = members.get(action.pair_id, []) if action.pair_id is not None else []
             planned.extend(_overdue(action, owner, snapshot, setting, group))
         if action.review_at is not None:
             planned.extend(_review(action, owner, snapshot, setting))
+    by_id = {owner.id: owner for _, owner in rows}
+    for (owner_id, due), listed in chased.items():
+        owner = by_id[owner_id]
+        planned.append(_day_chase(owner, due, listed, settings[owner_id]))
     return [p for p in planned if p.expires_at is None or p.send_at() + LOOKBACK > now]
 
 
-def _owner_settings(session: Session, owners: Sequence[Participant]) -> dict[int, OwnerSetting]:
+def _owner_settings(
+    session: Session, owners: Sequence[Participant], now: datetime
+) -> dict[int, OwnerSetting]:
     """Each owner's zone and cohort breaks, in two queries whatever the number of owners."""
     cohort_ids = {o.cohort_id for o in owners if o.cohort_id is not None}
     teams = {o.team_id for o in owners}
@@ -138,6 +150,7 @@ def _owner_settings(session: Session, owners: Sequence[Participant]) -> dict[int
             zone=zone_of(owner),
             spans=tuple(breaks[cohort.id]) if cohort is not None else (),
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
+            today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
         )
     return found
 
@@ -168,24 +181,36 @@ def _expiring(
     )
 
 
-def _due_chase(
-    action: Action, owner: Participant, snapshot: ActionSnapshot, setting: OwnerSetting
-) -> list[PlannedDelivery]:
-    due_at = local_instant(action.due_date, CHASE_AT, setting.zone)
-    if due_at <= action.created_at:
-        return []  # set after 09:00 on its own due date: no need to chase it at once
-    return [
-        _expiring(
-            chase_key(CHASE, action.id, action.due_date),
-            CHASE,
-            due_at,
-            UserTarget(owner.id, owner.slack_user_id),
-            partial(build_chase_message, snapshot),
-            f"{owner.slack_user_id} (action {action.id})",
-            setting.holding(),
-            action,
-        )
-    ]
+def _chase_due(action: Action, setting: OwnerSetting) -> datetime:
+    return local_instant(action.due_date, CHASE_AT, setting.zone)
+
+
+def _day_chase(
+    owner: Participant,
+    due: date,
+    listed: Sequence[tuple[Action, ActionSnapshot]],
+    setting: OwnerSetting,
+) -> PlannedDelivery:
+    """One DM a day to the owner, listing every open action of theirs due that day (an action
+    set after 09:00 on its own due date is not chased at once). The delivery records each
+    action it covers, so a change to any of them finds and redraws it."""
+    holding = setting.holding()
+    due_at = local_instant(due, CHASE_AT, setting.zone)
+    pair_ids = {action.pair_id for action, _ in listed}
+    snapshots = tuple(snapshot for _, snapshot in listed)
+    return PlannedDelivery(
+        key=day_chase_key(owner.id, due),
+        kind=CHASE,
+        due_at=due_at,
+        target=UserTarget(owner.id, owner.slack_user_id),
+        render=partial(build_chase_message, snapshots, due, setting.today),
+        describe=f"{owner.slack_user_id} ({len(listed)} actions due {due.isoformat()})",
+        holding=holding,
+        expires_at=holding.hold(due_at) + LOOKBACK,
+        pair_id=pair_ids.pop() if len(pair_ids) == 1 else None,
+        participant_id=owner.id,
+        covers=tuple(action_subject(action.id) for action, _ in listed),
+    )
 
 
 def _overdue(
@@ -207,7 +232,7 @@ def _overdue(
             OVERDUE,
             due_at,
             PairTarget(action.pair_id, tuple(m.slack_user_id for m in group)),
-            partial(build_overdue_message, snapshot, buddies),
+            partial(build_overdue_message, snapshot, buddies, setting.today),
             f"pair {action.pair_id} (action {action.id} of {owner.slack_user_id})",
             setting.holding(zones),
             action,
@@ -225,7 +250,7 @@ def _review(
             REVIEW,
             local_instant(action.review_at, CHASE_AT, setting.zone),
             UserTarget(owner.id, owner.slack_user_id),
-            partial(build_review_message, snapshot),
+            partial(build_review_message, snapshot, setting.today),
             f"{owner.slack_user_id} (review of action {action.id})",
             setting.holding(),
             action,

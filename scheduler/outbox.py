@@ -18,7 +18,16 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.deliveries import CLAIMED, FAILED, MAYBE_SENT, PENDING, SENT, SKIPPED, Delivery
+from models.deliveries import (
+    CLAIMED,
+    FAILED,
+    MAYBE_SENT,
+    PENDING,
+    SENT,
+    SKIPPED,
+    Delivery,
+    DeliverySubject,
+)
 from scheduler.planning import PlannedDelivery
 
 # A claim lives this long; a post takes at most the client's timeout, so only a sender that died
@@ -74,7 +83,25 @@ def record_due(session: Session, planned: Sequence[PlannedDelivery], now: dateti
     # Another clock may insert the same key between our read and write: the constraint decides.
     statement = insert(Delivery).on_conflict_do_nothing(index_elements=["key"])
     session.execute(statement, rows)
+    _record_covers(session, [p for p in planned if p.covers and p.key not in known])
     return len(rows)
+
+
+def _record_covers(session: Session, planned: Sequence[PlannedDelivery]) -> None:
+    """What each new message about several things covers, so each of them finds it later."""
+    if not planned:
+        return
+    covers = {p.key: p.covers for p in planned}
+    ids = session.execute(select(Delivery.id, Delivery.key).where(Delivery.key.in_(list(covers))))
+    rows = [
+        {"delivery_id": delivery_id, "subject": subject}
+        for delivery_id, key in ids
+        for subject in dict.fromkeys(covers[key])
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A second clock recording the same delivery records the same subjects: nothing changes.
+    session.execute(insert(DeliverySubject).on_conflict_do_nothing(), rows)
 
 
 def sendable(session: Session, now: datetime, keys: Sequence[str]) -> list[Delivery]:

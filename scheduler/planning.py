@@ -69,6 +69,8 @@ class PlannedDelivery:
     pair_id: int | None = None
     participant_id: int | None = None
     subject: str | None = None
+    # Further subjects of a message about several things (each action a day's chase lists).
+    covers: tuple[str, ...] = ()
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at

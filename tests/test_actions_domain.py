@@ -182,3 +182,16 @@ def test_open_actions_by_owner_reads_everyone_in_one_query(
     listing = actions_for(session, bob)
     assert [a.text for a in listing.mine] == ["B"]
     assert [(p.slack_user_id, len(a)) for p, a in listing.buddies] == [("UALICE", 2)]
+
+
+def test_a_far_date_that_reads_near_month_first_is_to_be_asked_about() -> None:
+    first_of_november = date(2026, 11, 1)
+    asked = parse_action_args("Plan the INSET by 11/5", first_of_november)
+    assert isinstance(asked, ActionArgs)
+    assert (asked.due, asked.other_due) == (date(2027, 5, 11), date(2026, 11, 5))
+    assert parse_action_args("Plan by 12/1", first_of_november) == ActionArgs(
+        "Plan", date(2027, 1, 12), False, date(2026, 12, 1)
+    )
+    for text in ("Plan by 5/11", "Plan by 3/4", "Plan by 11 May", "Plan by 30/12", "Plan"):
+        found = parse_action_args(text, first_of_november)
+        assert isinstance(found, ActionArgs) and found.other_due is None, text

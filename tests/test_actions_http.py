@@ -312,3 +312,203 @@ def test_what_people_type_never_reaches_the_log(
     slack.command("done 1")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "clinic" not in logged
+
+
+def chase_and_overdue(
+    settings: Settings, sessions: sessionmaker[Session], clock: SettableClock, fake: FakeSlack
+) -> None:
+    """The clock chases Alice on Thu 3 Dec and tells the pair on Sun 6 Dec; then it is Mon 7."""
+    runner = build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases])
+    for moment in (
+        datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+    ):
+        clock.set(moment)
+        runner.run_pass()
+    assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")] == [
+        "DUALICE",
+        "GUALICE-UBOB",
+    ]
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    fake.clear()
+
+
+def changes_by_channel(fake: FakeSlack) -> dict[str, list[tuple[str, str]]]:
+    """Per conversation, each post and update Buddy made: ("post" | "update", what it shows)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for call in fake.calls:
+        if call.method in ("chat.postMessage", "chat.update"):
+            verb = "post" if call.method == "chat.postMessage" else "update"
+            found.setdefault(call.params["channel"], []).append((verb, shown(call)))
+    return found
+
+
+def test_done_updates_the_overdue_note_in_the_pair_conversation_and_posts_nothing_more(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    chase_and_overdue(settings, sessions, clock, fake_slack)
+
+    slack.command("done 1")
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]  # one change, one message
+    assert verb == "update"
+    assert "<@UALICE> has done their action" in text
+    [(verb, text)] = changes["DUALICE"]
+    assert verb == "update" and "Done: action 1" in text
+
+
+def test_need_more_time_rewrites_the_two_messages_and_posts_no_third(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    chase_and_overdue(settings, sessions, clock, fake_slack)
+    [action] = actions(sessions)
+
+    slack.block_action(CHASE_MORE_TIME, str(action.id), channel="DUALICE")
+    [opened] = fake_slack.calls_to("views.open")
+    values = {
+        MORE_TIME_BLOCK: {MORE_TIME_BLOCK: {"type": "datepicker", "selected_date": "2026-12-17"}}
+    }
+    slack.view_submission(_decoded(opened.params["view"]), values)
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]
+    assert verb == "update"
+    assert "<@UALICE> needs more time" in text and "Thu 17 Dec" in text
+    [(verb, text)] = changes["DUALICE"]
+    assert verb == "update" and "now has more time: due Thu 17 Dec" in text
+
+
+def test_without_an_overdue_note_the_pair_is_told_in_a_new_message(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    slack.command("action Try retrieval starters with 9X")
+    send_chase(settings, sessions, clock, fake_slack)
+    slack.command("done 1")
+    changes = changes_by_channel(fake_slack)
+    [(verb, text)] = changes["GUALICE-UBOB"]
+    assert verb == "post" and "<@UALICE> has done their action" in text
+    assert [verb for verb, _ in changes["DUALICE"]] == ["update"]
+
+
+def button_values(call: Call) -> list[list[str]]:
+    """Each row of buttons on a message, as the values they carry."""
+    blocks = _decoded(call.params.get("blocks")) or []
+    return [[e["value"] for e in b["elements"]] for b in blocks if b["type"] == "actions"]
+
+
+def test_a_button_on_the_days_chase_redraws_it_with_the_others_buttons_kept(
+    slack: SlackClientForTests,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    paired(sessions)
+    for text in ("Try retrieval starters", "Observe Sam's lesson", "Plan the INSET"):
+        slack.command(f"action {text} by 3/12")
+    first, second, third = (str(a.id) for a in actions(sessions))
+    chase = send_chase(settings, sessions, clock, fake_slack)  # one DM for all three
+    assert button_values(chase) == [[first] * 3, [second] * 3, [third] * 3]
+    ts = fake_slack.messages["DUALICE"][-1]["ts"]
+    message = {"ts": ts, "text": "chase", "blocks": []}
+
+    slack.block_action(CHASE_DONE, second, channel="DUALICE", message=message)
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == ("DUALICE", ts)
+    text = shown(update)
+    assert "*1.* Try retrieval starters" in text and "*3.* Plan the INSET" in text
+    assert "Done: action 2, Observe Sam's lesson" in text
+    assert button_values(update) == [[first] * 3, [third] * 3]
+    assert [a.status for a in actions(sessions)] == [OPEN, DONE, OPEN]
+    fake_slack.clear()
+
+    slack.block_action(CHASE_MORE_TIME, third, channel="DUALICE", message=message)
+    [opened] = fake_slack.calls_to("views.open")
+    values = {
+        MORE_TIME_BLOCK: {MORE_TIME_BLOCK: {"type": "datepicker", "selected_date": "2026-12-17"}}
+    }
+    slack.view_submission(_decoded(opened.params["view"]), values)
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.params["ts"] == ts
+    text = shown(update)
+    assert "Done: action 2" in text and "Action 3 now has more time: due Thu 17 Dec" in text
+    assert button_values(update) == [[first] * 3]
+
+
+def date_buttons(result: Any) -> list[dict[str, Any]]:
+    blocks = result.json().get("blocks") or []
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_date_that_reads_both_ways_is_asked_about_before_anything_is_stored(
+    slack: SlackClientForTests,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    clock.set(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))  # Sun 1 Nov 2026
+    asked = slack.command("action Plan the INSET by 11/5")
+    assert "Which date did you mean" in asked.text
+    near, far = date_buttons(asked)
+    assert (near["text"]["text"], far["text"]["text"]) == ("Thu 5 Nov", "Tue 11 May 2027")
+    assert actions(sessions) == []  # nothing stored until a button is pressed
+
+    slack.block_action(near["action_id"], near["value"], channel="CCOHORT")
+    assert "Recorded action 1: Plan the INSET, due Thu 5 Nov" in slack.told()
+    assert slack.last_told[-1]["replace_original"] is True  # the question becomes the answer
+    for button in (near, far):  # pressed again, or the other one: still one action
+        slack.block_action(button["action_id"], button["value"], channel="CCOHORT")
+        assert "already recorded that action" in slack.told()
+    [recorded] = actions(sessions)
+    assert (recorded.text, recorded.due_date) == ("Plan the INSET", date(2026, 11, 5))
+
+
+def test_a_date_meant_either_way_is_recorded_as_pressed_and_shown_with_its_year(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    clock.set(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
+    _, far = date_buttons(slack.command("action Plan the INSET by 11/5 with review"))
+    slack.block_action(far["action_id"], far["value"], channel="CCOHORT")
+    assert "due Tue 11 May 2027" in slack.told()
+    [recorded] = actions(sessions)
+    assert recorded.due_date == date(2027, 5, 11) and recorded.review_at is not None
+    # Near enough either way, or not a date that could be swapped: no question.
+    assert "Recorded action 2" in slack.command("action Observe Sam by 5/11").text
+    assert "Recorded action 3" in slack.command("action Read Rosenshine by 3/4").text
+
+
+def test_dates_more_than_six_months_away_show_their_year(
+    slack: SlackClientForTests, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    paired(sessions)
+    clock.set(datetime(2027, 1, 2, 10, 0, tzinfo=UTC))  # Sat 2 Jan 2027
+    recorded = slack.command("action Write the year's review by 11/12")
+    assert "due Sat 11 Dec 2027" in recorded.text
+    assert "due Sat 11 Dec 2027" in slack.command("actions").text
+    assert "due Fri 5 Feb." in slack.command("action Observe Sam by 5/2").text
+    assert "due Sat 11 Dec 2027" in slack.command("next").text  # the pair's next meetings
+
+
+def test_a_date_button_whose_value_was_tampered_with_records_nothing(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    for value in ("", "not json", json.dumps({"o": "x" * 500, "t": "Plan", "d": "2026-12-03"})):
+        slack.block_action("action_date_choice_1", value, channel="CCOHORT")
+        assert "out of date" in slack.told()
+    assert actions(sessions) == []

@@ -16,7 +16,7 @@ from handlers.views.actions import CHASE_BUTTONS, REVIEW_PROMPT
 from models.actions import DONE, close_by_number, record_action, reschedule
 from models.calendar.tables import CohortBreak
 from models.clock import SettableClock
-from models.deliveries import SENT, SKIPPED, Delivery
+from models.deliveries import SENT, SKIPPED, Delivery, DeliverySubject
 from models.people import default_cohort, ensure_participant
 from scheduler.actions import plan_action_chases
 from scheduler.runner import PassRunner, build_runner
@@ -111,7 +111,9 @@ def test_the_chase_goes_once_at_nine_on_the_due_date(
     assert button_ids(chase) == list(CHASE_BUTTONS)
     session.expire_all()
     delivery = session.scalars(select(Delivery)).one()
-    assert delivery.key == f"action-chase:action={action_id}:due=2026-12-03"
+    owner = person(session, "UALICE").id
+    assert delivery.key == f"action-chase:owner={owner}:due=2026-12-03"  # one a day per owner
+    assert session.scalars(select(DeliverySubject.subject)).all() == [f"action:{action_id}"]
     assert delivery.status == SENT and delivery.message_ts is not None
 
 
@@ -245,9 +247,10 @@ def test_more_time_gives_a_new_chase_on_the_new_date(
     assert first["channel"] == second["channel"] == "DUALICE"
     session.expire_all()
     keys = sorted(session.scalars(select(Delivery.key)))
+    owner = person(session, "UALICE").id
     assert keys == [
-        f"action-chase:action={action_id}:due=2026-12-03",
-        f"action-chase:action={action_id}:due=2026-12-10",
+        f"action-chase:owner={owner}:due=2026-12-03",
+        f"action-chase:owner={owner}:due=2026-12-10",
     ]
 
 
@@ -300,3 +303,54 @@ def test_a_pass_reads_a_fixed_number_of_queries(session: Session, engine: Any) -
     session.commit()
     session.expire_all()
     assert queries_for_pass() == one <= 4
+
+
+def test_actions_due_the_same_day_come_in_one_dm_each_with_its_buttons(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alice = person(session, "UALICE")
+    ids = [
+        record_action(session, alice, f"Step {n} & <more>", DUE, DEFAULT_NOW).id
+        for n in range(1, 24)
+    ]
+    record_action(session, alice, "Another day's step", date(2026, 12, 4), DEFAULT_NOW)
+    session.commit()
+    for minute in (0, 1, 30):
+        run_at(runner, clock, datetime(2026, 12, 3, 9, minute, tzinfo=LONDON))
+    [chase] = posts(fake_slack)  # not 23 DMs
+    assert chase["channel"] == "DUALICE"
+    blocks = blocks_of(chase)
+    assert len(blocks) <= 50
+    text = shown(chase)
+    assert "You have 23 actions due on Thu 3 Dec" in text
+    assert "*1.* Step 1 &amp; &lt;more&gt;" in text and "*20.* Step 20" in text
+    assert "Step 21" not in text and "3 more due that day (actions 21, 22, 23)" in text
+    assert "Another day's step" not in text
+    rows = [b for b in blocks if b["type"] == "actions"]
+    values = [[e["value"] for e in row["elements"]] for row in rows]
+    assert values == [[str(i)] * 3 for i in ids[:20]]
+    assert all(button_ids({"blocks": [row]}) == list(CHASE_BUTTONS) for row in rows)
+    assert len({row["block_id"] for row in rows}) == 20
+    session.expire_all()
+    [delivery] = session.scalars(select(Delivery)).all()
+    assert delivery.key == f"action-chase:owner={alice.id}:due=2026-12-03"
+    covered = session.scalars(
+        select(DeliverySubject.subject).where(DeliverySubject.delivery_id == delivery.id)
+    ).all()
+    assert sorted(covered) == sorted(f"action:{i}" for i in ids)
+
+
+def test_the_overdue_note_in_the_pairs_dm_offers_the_buddy_no_owner_only_buttons(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    alices_action(session)
+    run_at(runner, clock, datetime(2026, 12, 3, 9, 0, tzinfo=LONDON))
+    run_at(runner, clock, datetime(2026, 12, 6, 9, 0, tzinfo=LONDON))
+    chase, overdue = posts(fake_slack)
+    assert button_ids(chase) == list(CHASE_BUTTONS)  # in Alice's own DM
+    assert overdue["channel"] == "GUALICE-UBOB"
+    assert button_ids(overdue) == []  # Bob sees this note, and would only be refused
+    assert "<@UALICE> has the Done, Need more time and Drop buttons in their DM" in shown(overdue)
+    assert "`/buddy done 1`" in shown(overdue)

@@ -20,6 +20,7 @@ from models.grammar import (
     format_clock,
     format_day,
     format_time,
+    month_first_reading,
     parse_backup_args,
     parse_date,
     parse_format_args,
@@ -278,3 +279,21 @@ def test_the_nearest_reading_is_within_six_months(day: date, today: date) -> Non
     assert isinstance(found, date)
     assert (found.month, found.day) == (day.month, day.day)
     assert abs((found - today).days) <= 183
+
+
+def test_a_year_shows_on_dates_more_than_six_months_away() -> None:
+    today = date(2027, 1, 2)
+    assert format_day(date(2027, 7, 2), today) == "Fri 2 Jul"
+    assert format_day(date(2027, 7, 3), today) == "Sat 3 Jul 2027"
+    assert format_day(date(2027, 12, 11), today) == "Sat 11 Dec 2027"
+    assert format_day(date(2027, 12, 11), date(2027, 8, 31)) == "Sat 11 Dec"
+    assert format_day(date(2027, 2, 28), date(2026, 8, 31)) == "Sun 28 Feb 2027"
+
+
+def test_the_month_first_reading_of_a_numeric_date() -> None:
+    today = date(2026, 11, 1)
+    assert month_first_reading("11/5", today) == date(2026, 11, 5)
+    assert month_first_reading("5/11", today) == date(2027, 5, 11)
+    assert month_first_reading("12/1/2027", today) == date(2027, 12, 1)
+    for text in ("13/5", "5/5", "5 Nov", "2026-11-05", "thu"):
+        assert month_first_reading(text, today) is None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,11 +33,15 @@ CHASE_BUTTONS = (CHASE_DONE, CHASE_MORE_TIME, CHASE_DROP)
 MORE_TIME_CALLBACK = "action_more_time"
 MORE_TIME_BLOCK = "new_due"
 CHECKIN_ACTIONS_CALLBACK = "checkin_actions"
+# The two buttons asking which reading of a date was meant (an actions block's ids must differ).
+DATE_CHOICES = ("action_date_choice_1", "action_date_choice_2")
 CHECKIN_ROWS = 3
 REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
 TITLE_LIMIT = 24
 INPUT_MAX = 500
 MAX_LISTED = 20
+# Actions one chase lists with buttons: two blocks each, within Block Kit's 50 a message.
+MAX_CHASED = 20
 
 
 def text_block_id(row: int) -> str:
@@ -105,7 +111,7 @@ def closed_text(action: Action | ActionSnapshot) -> str:
     return f":wastebasket: Dropped action {action.number}: {escape(action.text)}"
 
 
-def tell_buddy_text(action: ActionSnapshot) -> str:
+def tell_buddy_text(action: ActionSnapshot, today: date | None = None) -> str:
     """What the pair's conversation is told when an owner closes or reschedules an action."""
     who = f"<@{action.owner_user_id}>"
     task = escape(action.text)
@@ -113,7 +119,8 @@ def tell_buddy_text(action: ActionSnapshot) -> str:
         return f":white_check_mark: {who} has done their action: {task}"
     if action.status == DROPPED:
         return f":wastebasket: {who} has dropped their action: {task}"
-    return f":calendar: {who} needs more time: {task} is now due {format_day(action.due_date)}."
+    due = format_day(action.due_date, today)
+    return f":calendar: {who} needs more time: {task} is now due {due}."
 
 
 def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
@@ -124,15 +131,33 @@ def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
             button("Need more time", CHASE_MORE_TIME, value),
             button("Drop", CHASE_DROP, value, style="danger"),
         ],
-        block_id="action_chase",
+        block_id=f"action_chase_{action.id}",
     )
 
 
-def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
-    """On the due date at 09:00: the owner is asked how it went, with three buttons."""
+def _still_chased(action: ActionSnapshot, due: date) -> bool:
+    """Open and still due on the day the chase was for: its buttons still apply."""
+    return action.status == OPEN and action.due_date == due
+
+
+def build_chase_message(
+    actions: Sequence[ActionSnapshot], due: date, today: date | None = None
+) -> OutgoingMessage:
+    """On the due date at 09:00, one DM asks the owner how each action due that day went, each
+    with its own three buttons; redrawn after a change from what each action now is."""
+    ordered = sorted(actions, key=lambda a: a.number)
+    if len(ordered) == 1:
+        [action] = ordered
+        if _still_chased(action, due):
+            return _single_chase(action, today)
+        return build_settled_chase(action, today)
+    return _day_chase(ordered, due, today)
+
+
+def _single_chase(action: ActionSnapshot, today: date | None) -> OutgoingMessage:
     # Worded for any day: a chase held by a break or an outage goes out later than its date.
     line = (
-        f"Your action {action.number} is due on {format_day(action.due_date)}: "
+        f"Your action {action.number} is due on {format_day(action.due_date, today)}: "
         f"{escape(action.text)}"
     )
     return OutgoingMessage(
@@ -140,21 +165,52 @@ def build_chase_message(action: ActionSnapshot) -> OutgoingMessage:
         blocks=[
             section_block(f":alarm_clock: *{line}*"),
             context_block(
-                f"You set it on {format_day(action.created_on)}. How did it go? If it needs "
-                "longer, that's fine: pick a new date."
+                f"You set it on {format_day(action.created_on, today)}. How did it go? If it "
+                "needs longer, that's fine: pick a new date."
             ),
             _chase_buttons(action),
         ],
     )
 
 
-def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str]) -> OutgoingMessage:
-    """Three days overdue: the pair is told, so the buddy can hold the owner to account."""
+def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None) -> OutgoingMessage:
+    """Several actions due the same day: one message, the first MAX_CHASED with buttons (two
+    blocks each keeps it within Block Kit's 50), the rest summarised."""
+    day = format_day(due, today)
+    heading = f":alarm_clock: You have {len(actions)} actions due on {day}."
+    blocks: list[dict[str, Any]] = [
+        section_block(
+            f"*{heading}*\nHow did they go? If one needs longer, that's fine: pick a new date."
+        )
+    ]
+    for action in actions[:MAX_CHASED]:
+        if _still_chased(action, due):
+            blocks.append(section_block(f"*{action.number}.* {escape(action.text)}"))
+            blocks.append(_chase_buttons(action))
+        else:
+            blocks.append(section_block(_settled_line(action, today)))
+    rest = actions[MAX_CHASED:]
+    if rest:
+        numbers = ", ".join(str(a.number) for a in rest)
+        blocks.append(
+            context_block(
+                f"…and {len(rest)} more due that day (actions {numbers}), without buttons here: "
+                "`/buddy actions` lists them and `/buddy done <n>` closes one."
+            )
+        )
+    return OutgoingMessage(text=heading, blocks=blocks)
+
+
+def build_overdue_message(
+    action: ActionSnapshot, buddy_user_ids: Sequence[str], today: date | None = None
+) -> OutgoingMessage:
+    """Three days overdue: the pair is told, so the buddy can hold the owner to account. No
+    buttons: only the owner may use them, and the buddy sees this message too."""
     who = f"<@{action.owner_user_id}>"
     buddies = " and ".join(f"<@{b}>" for b in buddy_user_ids) or "Buddy"
     line = (
-        f"{who}'s action {action.number} was due on {format_day(action.due_date)} and is still "
-        f"open: {escape(action.text)}"
+        f"{who}'s action {action.number} was due on {format_day(action.due_date, today)} and is "
+        f"still open: {escape(action.text)}"
     )
     return OutgoingMessage(
         text=f":hourglass_flowing_sand: {line}",
@@ -163,37 +219,99 @@ def build_overdue_message(action: ActionSnapshot, buddy_user_ids: Sequence[str])
             context_block(
                 f"{buddies}: a friendly word could help. The buddy's fourth role: _{ACCOUNT_ROLE}_"
             ),
-            _chase_buttons(action),
+            # Only the owner may close it, so its buttons are in their own DM, not here.
+            context_block(
+                f"{who} has the Done, Need more time and Drop buttons in their DM from Buddy, "
+                f"or can type `/buddy done {action.number}`."
+            ),
         ],
     )
 
 
-def build_review_message(action: ActionSnapshot) -> OutgoingMessage:
+def build_review_message(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
     """90 days after the action was set: seed 002's impact question, for the owner."""
     return OutgoingMessage(
         text=f":seedling: {REVIEW_PROMPT} ({escape(action.text)})",
         blocks=[
             section_block(f":seedling: *{REVIEW_PROMPT}*"),
             section_block(
-                f"Your action, set on {format_day(action.created_on)}: {escape(action.text)}"
+                f"Your action, set on {format_day(action.created_on, today)}: {escape(action.text)}"
             ),
             context_block("It's worth talking over with your buddy at your next meeting."),
         ],
     )
 
 
-def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
-    """A chase after its action was closed or given more time: what happened, no buttons."""
+def _settled_line(action: ActionSnapshot, today: date | None) -> str:
     if action.status == OPEN:
-        line = (
+        return (
             f":calendar: Action {action.number} now has more time: due "
             f"{format_day(action.due_date, today)}. {escape(action.text)}"
         )
-    elif action.status == DONE:
-        line = f":white_check_mark: Done: action {action.number}, {escape(action.text)}"
-    else:
-        line = f":wastebasket: Dropped: action {action.number}, {escape(action.text)}"
+    if action.status == DONE:
+        return f":white_check_mark: Done: action {action.number}, {escape(action.text)}"
+    return f":wastebasket: Dropped: action {action.number}, {escape(action.text)}"
+
+
+def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
+    """A chase after its action was closed or given more time: what happened, no buttons."""
+    line = _settled_line(action, today)
     return OutgoingMessage(text=line, blocks=[section_block(line)])
+
+
+def build_settled_overdue(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
+    """An overdue note in the pair's conversation, once its owner acted: the buddy's news."""
+    line = tell_buddy_text(action, today)
+    return OutgoingMessage(text=line, blocks=[section_block(line)])
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    """What one of the two date buttons carries: all it takes to record the action on press."""
+
+    offer: str
+    text: str
+    due: date
+    with_review: bool
+
+
+_OFFER = re.compile(r"[0-9a-f]{32}")
+
+
+def date_choice_value(choice: DateChoice) -> str:
+    data = {"o": choice.offer, "t": choice.text, "d": choice.due.isoformat()}
+    return json.dumps({**data, "r": choice.with_review}, ensure_ascii=False)
+
+
+def read_date_choice(value: str) -> DateChoice | None:
+    try:
+        data = json.loads(value)
+        offer, text, due = str(data["o"]), str(data["t"]), date.fromisoformat(data["d"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not _OFFER.fullmatch(offer):
+        return None
+    return DateChoice(offer, text, due, data.get("r") is True)
+
+
+def build_date_question(
+    choices: tuple[DateChoice, DateChoice], today: date
+) -> tuple[str, list[dict[str, Any]]]:
+    """`by 11/5` on 1 November: 5 Nov, or 11 May next year? Asked before anything is stored."""
+    first, second = (format_day(c.due, today) for c in choices)
+    question = (
+        f":thinking_face: Which date did you mean for “{escape(choices[0].text)}”: {first} or "
+        f"{second}? I read dates day first, but this one could be either."
+    )
+    buttons = [
+        button(format_day(c.due, today), action_id, date_choice_value(c))
+        for c, action_id in zip(choices, DATE_CHOICES, strict=True)
+    ]
+    return question, [
+        section_block(question),
+        actions_block(buttons, block_id="action_date_choice"),
+        context_block("Nothing is recorded until you pick one."),
+    ]
 
 
 def more_time_metadata(action_id: int, channel: str | None, ts: str | None) -> str:
@@ -209,7 +327,9 @@ def parse_more_time_metadata(text: str | None) -> tuple[int, str | None, str | N
         return None
 
 
-def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str) -> dict[str, Any]:
+def build_more_time_modal(
+    action: ActionSnapshot, suggested: date, metadata: str, today: date | None = None
+) -> dict[str, Any]:
     """Need more time: one datepicker for the new due date."""
     return modal(
         MORE_TIME_CALLBACK,
@@ -217,7 +337,7 @@ def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str
         [
             section_block(
                 f"*Action {action.number}:* {escape(action.text)}\n"
-                f"Due {format_day(action.due_date)}."
+                f"Due {format_day(action.due_date, today)}."
             ),
             {
                 "type": "input",
@@ -232,7 +352,9 @@ def build_more_time_modal(action: ActionSnapshot, suggested: date, metadata: str
     )
 
 
-def build_checkin_actions_modal(metadata: str, suggested: date | None) -> dict[str, Any]:
+def build_checkin_actions_modal(
+    metadata: str, suggested: date | None, today: date | None = None
+) -> dict[str, Any]:
     """GROW's Will after a meeting: up to three actions, each with its due date."""
     blocks: list[dict[str, Any]] = [
         section_block(
@@ -244,7 +366,9 @@ def build_checkin_actions_modal(metadata: str, suggested: date | None) -> dict[s
         blocks.append(context_block("Please give each action a date."))
     else:
         blocks.append(
-            context_block(f"A date left as it is means your next meeting, {format_day(suggested)}.")
+            context_block(
+                f"A date left as it is means your next meeting, {format_day(suggested, today)}."
+            )
         )
     for row in range(1, CHECKIN_ROWS + 1):
         blocks.append(

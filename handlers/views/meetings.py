@@ -266,7 +266,7 @@ def build_next_blocks(
                 lines.append(f"How: {format_description(context.pair)}")
             lines.extend(_module_lines(context, meeting))
         if meeting is first_ahead:
-            lines.extend(_open_action_lines(context))
+            lines.extend(_open_action_lines(context, today))
         blocks.append(section_block("\n".join(lines)))
     blocks.append(context_block(f"Times shown in {zone}. Change one: `/buddy move to 5/12 17:00`"))
     return blocks
@@ -385,12 +385,12 @@ def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
     ]
 
 
-def _open_action_lines(context: PairContext) -> list[str]:
+def _open_action_lines(context: PairContext, today: date) -> list[str]:
     lines = []
     for member in context.members:
         for action in context.open_actions.get(member.id, []):
             lines.append(
                 f"Action {action.number} ({mention(member.slack_user_id)}): {escape(action.text)}, "
-                f"due {format_day(action.due_date)}"
+                f"due {format_day(action.due_date, today)}"
             )
     return lines
