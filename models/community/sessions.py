@@ -264,7 +264,9 @@ class SessionPlan:
     next_chair: str | None  # the rotation's proposal for the session after
     first: bool
     stopped: bool
+    started_by: str | None  # None for a scheduled session
     cards: dict[str, CardLink]
+    participant_ids: dict[str, int]
 
     @property
     def stages(self) -> list[Stage]:
@@ -319,6 +321,8 @@ def plans_for(session: Session, group: CommunityGroup) -> list[SessionPlan]:
         following = next_chair(rotation, [r.appointed_chair_id for r in rows[: index + 1]])
         if index + 1 < len(rows) and rows[index + 1].appointed_chair_id is not None:
             following = rows[index + 1].appointed_chair_id
+        elif index + 1 == len(rows) and group.next_chair_id is not None:
+            following = group.next_chair_id
         plans.append(
             SessionPlan(
                 session_id=row.id,
@@ -332,7 +336,9 @@ def plans_for(session: Session, group: CommunityGroup) -> list[SessionPlan]:
                 next_chair=by_id.get(following) if following is not None else None,
                 first=index == 0,
                 stopped=row.stopped_at is not None,
+                started_by=row.started_by,
                 cards=cards,
+                participant_ids={m.user_id: m.participant.id for m in members},
             )
         )
     return plans
