@@ -409,7 +409,11 @@ def save_response(
         raise Refusal("Only {0} can save their own response as an action.", people=[owner])
     if not is_member(members_of(session, group), owner):
         raise Refusal("Only the group's members can save a response here.")
-    action = record_action(session, caller, text, None, now, source=SOURCE_COMMUNITY)
+    # Due by the group's next session; a fortnight on when none is scheduled.
+    later = [r for r in sessions_of(session, group) if r.starts_at > row.starts_at + LENGTH]
+    due_at = later[0].starts_at if later else row.starts_at + FORTNIGHT
+    due = due_at.astimezone(ZoneInfo(group.timezone)).date()
+    action = record_action(session, caller, text, due, now, source=SOURCE_COMMUNITY)
     session.add(
         CommunityAction(
             session_id=row.id, participant_id=caller.id, action_id=action.id, created_at=now
