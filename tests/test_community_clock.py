@@ -16,6 +16,7 @@ from models.community.groups import set_group
 from models.community.protocol import timetable
 from models.community.tables import CommunitySession
 from models.people import ensure_participant
+from models.problems.tables import POSTED, Problem
 from scheduler.runner import PassRunner, build_runner
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
@@ -159,3 +160,41 @@ def test_a_stopped_session_posts_nothing_more(
         "stage=turn-1-introduce",
         "stage=turn-1-clarify",
     ]
+
+
+def test_a_posted_card_is_linked_in_the_owners_turn_and_their_prep_dm(
+    sessions: sessionmaker[Session], clock: SettableClock, fake_slack: FakeSlack, make_runner: Any
+) -> None:
+    make_session(sessions, 5)
+    with sessions() as session:
+        bob = ensure_participant(session, "T1", "UBOB", DEFAULT_NOW)
+        session.add(
+            Problem(
+                owner_id=bob.id,
+                status=POSTED,
+                problem="My pupils keep forgetting",
+                channel_id=CHANNEL,
+                message_ts="1764000000.000100",
+                posted_at=DEFAULT_NOW,
+                created_at=DEFAULT_NOW,
+                updated_at=DEFAULT_NOW,
+            )
+        )
+        session.commit()
+    runner = make_runner()
+    clock.set(STARTS - timedelta(days=2))
+    runner.run_pass()
+    dms = {c.params["channel"]: shown(c.params) for c in fake_slack.calls_to("chat.postMessage")}
+    link = f"https://slack.com/archives/{CHANNEL}/p1764000000000100"
+    assert link in dms["DUBOB"] and "Draft your problem" not in dms["DUBOB"]
+    assert "Draft your problem" in dms["DUALICE"]
+    for minute in range(20):
+        clock.set(STARTS + timedelta(minutes=minute))
+        runner.run_pass()
+    posts = [shown(p) for p in channel_posts(fake_slack)]
+    # Fives have no Introduce stage: the card comes with Clarify, at the turn's start.
+    bob_turn = next(p for p in posts if p.startswith("Clarify (1 min, 15-16)"))
+    assert "<@UBOB>" in bob_turn and link in bob_turn
+    assert "No problem card posted yet." in next(
+        p for p in posts if p.startswith("Clarify (1 min, 5-6)")
+    )
