@@ -3,6 +3,7 @@
 from models import actions, deliveries, handled_requests, pairs, people
 from models.base import Base
 from models.calendar import tables as calendar_tables
+from models.community import tables as community_tables
 from models.meetings import tables as meeting_tables
 from models.problems import tables as problem_tables
 
@@ -10,6 +11,7 @@ __all__ = [
     "Base",
     "actions",
     "calendar_tables",
+    "community_tables",
     "deliveries",
     "handled_requests",
     "meeting_tables",

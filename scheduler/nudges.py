@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scheduler.actions import plan_action_chases
+from scheduler.community import plan_community
 from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
 
@@ -10,4 +11,5 @@ PLANNERS: tuple[Planner, ...] = (
     plan_meeting_nudges,
     plan_slot_nudges,
     plan_action_chases,
+    plan_community,
 )

@@ -32,7 +32,14 @@ class UserTarget:
     user_id: str
 
 
-Target = PairTarget | UserTarget
+@dataclass(frozen=True)
+class ChannelTarget:
+    """A channel Buddy is in (a community group's), posted to as it is: nothing to open."""
+
+    channel_id: str
+
+
+Target = PairTarget | UserTarget | ChannelTarget
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from bot.logging_setup import quiet_logger
 from handlers.slack.channels import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
-from scheduler.planning import OutgoingMessage, PairTarget, Target
+from scheduler.planning import ChannelTarget, OutgoingMessage, PairTarget, Target, UserTarget
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class SlackSender:
 
         Returns them so the caller keeps them alive in the session's (weak) identity map."""
         pair_ids = {t.pair_id for t in targets if isinstance(t, PairTarget)}
-        person_ids = {t.participant_id for t in targets if not isinstance(t, PairTarget)}
+        person_ids = {t.participant_id for t in targets if isinstance(t, UserTarget)}
         loaded: list[object] = []
         if pair_ids:
             loaded.extend(session.scalars(select(Pair).where(Pair.id.in_(pair_ids))))
@@ -141,6 +141,8 @@ class SlackSender:
 
     def known_channel(self, session: Session, target: Target) -> str | None:
         """The channel already kept for `target`, without calling Slack."""
+        if isinstance(target, ChannelTarget):
+            return target.channel_id
         if isinstance(target, PairTarget):
             pair = session.get(Pair, target.pair_id)
             return pair.group_channel_id if pair is not None else None
@@ -149,6 +151,8 @@ class SlackSender:
 
     def channel_for(self, session: Session, target: Target) -> str:
         """The real channel id, opening a DM once and keeping it (conversations.open is Tier 3)."""
+        if isinstance(target, ChannelTarget):
+            return target.channel_id
         try:
             if isinstance(target, PairTarget):
                 pair = session.get(Pair, target.pair_id)
@@ -168,6 +172,7 @@ class SlackSender:
                 blocks=message.blocks or None,
                 metadata=delivery_metadata(key),
                 unfurl_links=False,
+                thread_ts=message.thread_ts,
             )
         except (SlackApiError, OSError, HTTPException) as error:
             raise classify(error) from error

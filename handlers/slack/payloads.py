@@ -92,6 +92,10 @@ class ViewState:
         value = _dict(self._element(block_id).get("selected_option")).get("value")
         return value if isinstance(value, str) else None
 
+    def user(self, block_id: str) -> str | None:
+        picked = self._element(block_id).get("selected_user")
+        return picked if isinstance(picked, str) and picked else None
+
     def options(self, block_id: str) -> list[str]:
         chosen = self._element(block_id).get("selected_options")
         if not isinstance(chosen, list):

@@ -22,6 +22,8 @@ class OutgoingMessage:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    # A reply in the thread under this message (the community session record, under its close).
+    thread_ts: str | None = None
 
 
 def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
