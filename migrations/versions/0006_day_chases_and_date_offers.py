@@ -6,8 +6,8 @@ owner per due date (`action-chase:owner=<participant>:due=<date>`). So that a da
 one action at a time is not chased again under the new key, each such day gets a row under the
 new key, recorded as skipped (nothing more is sent for it).
 
-Revision ID: 0007
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0007"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
