@@ -23,7 +23,12 @@ from handlers.slack.deps import Deps, deps_from
 from handlers.slack.payloads import ViewState, Who, clicked_message, first_action, who_of
 from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral, refused
 from models.pairs import zone_of
-from models.people import Participant, ensure_participant
+from models.people import (
+    DEFAULT_COHORT_TIMEZONE,
+    Participant,
+    ensure_participant,
+    find_participant,
+)
 from models.refusals import Refusal
 
 logger = logging.getLogger(__name__)
@@ -80,11 +85,14 @@ class Request:
         return ensure_participant(session, self.team_id, self.user_id, self.now)
 
     def today(self) -> date:
-        """The caller's today, for reading dates they typed (`thu`, `3/12`), before any other
-        session is open: inside one, use `local_today(caller, now)` (a second session would wait
-        on the first one's new participant row, for ever on PostgreSQL)."""
+        """The caller's today, for reading dates they typed (`thu`, `3/12`). It only reads (a
+        first contact is not created here), so it is safe inside another session: a second
+        session writing the same new participant would wait for the first, for ever on
+        PostgreSQL."""
         with self.deps.session() as session:
-            return local_today(self.caller(session), self.now)
+            known = find_participant(session, self.team_id, self.user_id)
+            zone = zone_of(known) if known is not None else DEFAULT_COHORT_TIMEZONE
+        return self.now.astimezone(ZoneInfo(zone)).date()
 
 
 def local_today(participant: Participant, now: datetime) -> date:
