@@ -48,6 +48,8 @@ class _UnusedTokenNotice(logging.Filter):
 
 
 def bolt_logger() -> logging.Logger:
+    # Answers through a response_url go by slack_sdk's webhook client, which logs their bodies.
+    quiet_logger("slack_sdk.webhook.client")
     found = quiet_logger("buddy.bolt")
     if not any(isinstance(f, _UnusedTokenNotice) for f in found.filters):
         found.addFilter(_UnusedTokenNotice())
