@@ -38,19 +38,23 @@ def held_for_workspace(session: Session, planned: Iterable[PlannedDelivery]) -> 
     person_ids = {p.target.participant_id for p in deliveries if isinstance(p.target, UserTarget)}
     channels = {p.target.channel_id for p in deliveries if isinstance(p.target, ChannelTarget)}
     pair_team = dict(
-        session.execute(select(Pair.id, Pair.team_id).where(Pair.id.in_(pair_ids))).tuples()
+        session.execute(select(Pair.id, Pair.team_id).where(Pair.id.in_(pair_ids))).tuples().all()
     )
     person_team = dict(
         session.execute(
             select(Participant.id, Participant.team_id).where(Participant.id.in_(person_ids))
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     channel_team = dict(
         session.execute(
             select(CommunityGroup.channel_id, CommunityGroup.team_id).where(
                 CommunityGroup.channel_id.in_(channels)
             )
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     held: set[str] = set()
     for p in deliveries:
