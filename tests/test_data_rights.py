@@ -1,4 +1,5 @@
-"""A participant's own data and life events over HTTP: export, erasure, pauses, leavers, uninstall."""
+"""A participant's own data and life events over HTTP: export, erasure, pauses, leavers,
+uninstall."""
 
 from __future__ import annotations
 
