@@ -43,6 +43,7 @@ from handlers.views.pairs import (
     build_unpair_confirm,
     slot_description,
 )
+from handlers.views.pauses import build_pause_status
 from models.grammar import (
     BACKUP_EXAMPLE,
     MATCH_EXAMPLE,
@@ -70,6 +71,7 @@ from models.pairs import (
     unpair,
     zone_of,
 )
+from models.pauses import current_pause
 from models.people import cohort_of, find_participant, is_facilitator
 from models.refusals import Refusal
 
@@ -321,6 +323,10 @@ def status(command: Command) -> Reply:
             local_today(caller, command.now),
         )
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
+        today = local_today(caller, command.now)
+        paused = current_pause(session, caller, today)
+        if paused is not None:
+            blocks.extend(build_pause_status(paused, today))
     fallback = (
         f"Your buddy pair with {mentions(buddies)}"
         if current

@@ -1,4 +1,5 @@
-"""When a proactive nudge may go: never in quiet hours (20:00-07:30 local) or a cohort break.
+"""When a proactive nudge may go: never in quiet hours (20:00-07:30 local), a cohort break or a
+recipient's personal pause.
 
 Pure functions of instants and zone names, so the scheduler's holding rules are tested without a
 database or Slack.
@@ -26,6 +27,14 @@ class DateSpan:
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class ZonedSpan:
+    """A personal pause: its dates are read in the paused person's own zone."""
+
+    span: DateSpan
+    zone: str
 
 
 def in_quiet_hours(moment: datetime, zone: str) -> bool:
@@ -78,10 +87,15 @@ def hold_proactive(
     fallback_zone: str,
     spans: Sequence[DateSpan] = (),
     spans_zone: str = "Europe/London",
+    pauses: Sequence[ZonedSpan] = (),
 ) -> datetime:
-    """When a proactive nudge due at `moment` may be sent: after breaks, outside quiet hours."""
+    """When a proactive nudge due at `moment` may be sent: after breaks and recipients' pauses,
+    outside quiet hours."""
     for _ in range(10):
-        held = next_allowed(after_spans(moment, spans, spans_zone), zones, fallback_zone)
+        held = after_spans(moment, spans, spans_zone)
+        for pause in pauses:
+            held = after_spans(held, [pause.span], pause.zone)
+        held = next_allowed(held, zones, fallback_zone)
         if held == moment:
             return held
         moment = held

@@ -1,6 +1,6 @@
 """Imports every table module so `Base.metadata` is complete (Alembic, tests)."""
 
-from models import actions, deliveries, handled_requests, pairs, people
+from models import actions, deliveries, handled_requests, lifecycle, pairs, pauses, people, privacy
 from models.base import Base
 from models.calendar import tables as calendar_tables
 from models.community import tables as community_tables
@@ -14,8 +14,11 @@ __all__ = [
     "community_tables",
     "deliveries",
     "handled_requests",
+    "lifecycle",
     "meeting_tables",
     "pairs",
+    "pauses",
     "people",
+    "privacy",
     "problem_tables",
 ]

@@ -35,8 +35,9 @@ from models.calendar.tables import CohortBreak
 from models.deliveries import action_subject
 from models.meetings.schedule import local_instant
 from models.pairs import members_by_pair, zone_of
+from models.pauses import pauses_by_user
 from models.people import DEFAULT_COHORT_TIMEZONE, Cohort, Participant
-from models.quiet_hours import DateSpan
+from models.quiet_hours import DateSpan, ZonedSpan
 from scheduler.planning import Holding, PairTarget, PlannedDelivery, UserTarget
 
 CHASE_AT = time(9, 0)
@@ -59,6 +60,7 @@ class OwnerSetting:
     spans: tuple[DateSpan, ...]
     spans_zone: str
     today: date  # the owner's date now: messages show a year when a date needs one
+    pauses: tuple[ZonedSpan, ...] = ()  # the owner's own pauses (leave, illness)
 
     def holding(self, zones: tuple[str, ...] | None = None) -> Holding:
         return Holding(
@@ -66,6 +68,7 @@ class OwnerSetting:
             fallback_zone=self.zone,
             spans=self.spans,
             spans_zone=self.spans_zone,
+            pauses=self.pauses,
         )
 
 
@@ -141,6 +144,7 @@ def _owner_settings(
         breaks[cohort_break.cohort_id].append(
             DateSpan(cohort_break.start_date, cohort_break.end_date)
         )
+    pauses = pauses_by_user(session, [o.slack_user_id for o in owners], (now - WINDOW).date())
     found: dict[int, OwnerSetting] = {}
     for owner in owners:
         cohort = by_id.get(owner.cohort_id) if owner.cohort_id is not None else None
@@ -151,6 +155,7 @@ def _owner_settings(
             spans=tuple(breaks[cohort.id]) if cohort is not None else (),
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
             today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
+            pauses=tuple(pauses.get(owner.slack_user_id, ())),
         )
     return found
 
@@ -175,6 +180,7 @@ def _expiring(
         describe=describe,
         holding=holding,
         expires_at=held + LOOKBACK,
+        expiry_follows_hold=True,
         pair_id=action.pair_id,
         participant_id=action.owner_id,
         subject=action_subject(action.id),
@@ -207,6 +213,7 @@ def _day_chase(
         describe=f"{owner.slack_user_id} ({len(listed)} actions due {due.isoformat()})",
         holding=holding,
         expires_at=holding.hold(due_at) + LOOKBACK,
+        expiry_follows_hold=True,
         pair_id=pair_ids.pop() if len(pair_ids) == 1 else None,
         participant_id=owner.id,
         covers=tuple(action_subject(action.id) for action, _ in listed),

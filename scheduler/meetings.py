@@ -29,6 +29,7 @@ from models.deliveries import meeting_subject, sent_times, sent_to_pairs
 from models.meetings.context import PairContext, SentPrep, load_pair_contexts
 from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
+from models.pauses import paused_on, pauses_by_user
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
 PREP_DAYS_BEFORE = 2
@@ -80,11 +81,20 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
     end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
     contexts = [c for c in load_pair_contexts(session, start, end) if len(c.members) >= 2]
+    pauses = pauses_by_user(
+        session, [m.slack_user_id for c in contexts for m in c.members], start.date()
+    )
+    # A meeting on a day one of the pair is paused is not held: the buddy was offered solo
+    # practice for it, so none of its nudges go.
     due: list[tuple[PairContext, Meeting]] = [
         (context, meeting)
         for context in contexts
         for meeting in context.meetings
-        if not meeting.skipped and not context.after_cohort_end(meeting)
+        if not meeting.skipped
+        and not context.after_cohort_end(meeting)
+        and not any(
+            paused_on(pauses.get(m.slack_user_id, ()), meeting.start) for m in context.members
+        )
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
     # A prep nudge expires when its meeting starts: its expiry says when that meeting was.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.slack.replies import OutgoingMessage
-from models.quiet_hours import DateSpan, hold_proactive
+from models.quiet_hours import DateSpan, ZonedSpan, hold_proactive
 
 __all__ = ["OutgoingMessage"]
 
@@ -44,15 +44,19 @@ Target = PairTarget | UserTarget | ChannelTarget
 
 @dataclass(frozen=True)
 class Holding:
-    """Quiet hours and breaks that hold a proactive nudge; None on a delivery means none apply."""
+    """Quiet hours, breaks and recipients' pauses that hold a proactive nudge; None on a delivery
+    means none apply."""
 
     zones: tuple[str, ...]
     fallback_zone: str
     spans: tuple[DateSpan, ...] = ()
     spans_zone: str = "Europe/London"
+    pauses: tuple[ZonedSpan, ...] = ()
 
     def hold(self, moment: datetime) -> datetime:
-        return hold_proactive(moment, self.zones, self.fallback_zone, self.spans, self.spans_zone)
+        return hold_proactive(
+            moment, self.zones, self.fallback_zone, self.spans, self.spans_zone, self.pauses
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ class PlannedDelivery:
     subject: str | None = None
     # Further subjects of a message about several things (each action a day's chase lists).
     covers: tuple[str, ...] = ()
+    # True when `expires_at` only means "a while after it could first go" (a chase): a pause
+    # that holds it moves its expiry on by as long. False: its moment is fixed (a meeting's).
+    expiry_follows_hold: bool = False
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at

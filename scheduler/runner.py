@@ -25,8 +25,10 @@ from models.clock import Clock
 from models.db import make_engine, make_session_factory
 from models.deliveries import FAILED, SKIPPED, Delivery
 from scheduler import outbox
+from scheduler.lifecycle import held_for_workspace, without_leavers
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
+from scheduler.pauses import hold_for_pauses
 from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery
 from scheduler.sender import (
     CLIENT_TIMEOUT_SECONDS,
@@ -97,6 +99,8 @@ class _ThisPass:
     report: PassReport
     # Methods this pass calls no more (a 429, a 5xx or a timeout came back).
     stopped: set[str] = field(default_factory=set)
+    # Keys of deliveries to a workspace where sending is stopped: not touched this pass.
+    waiting: set[str] = field(default_factory=set)
 
     def note(self, bucket: list[str], verb: str, line: str, key: str) -> None:
         """Report and log each outcome as it happens, so a killed pass leaves its record.
@@ -121,23 +125,26 @@ class PassRunner:
         self.pacing = Pacing()
 
     def plan(self, session: Session, now: datetime) -> dict[str, PlannedDelivery]:
+        """What every planner calls for, held by its recipients' pauses, leavers left out."""
         planned: dict[str, PlannedDelivery] = {}
         for planner in self.planners:
             for delivery in planner(session, now):
                 planned[delivery.key] = delivery
-        return planned
+        return without_leavers(session, hold_for_pauses(session, planned, now))
 
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()
         report = PassReport(at=now, dry_run=dry_run)
         with self.sessions() as session:
             planned = self.plan(session, now)
-            due = [p for p in planned.values() if p.decide_at() <= now]
+            # A workspace that uninstalled Buddy: its nudges stay planned (not skipped) but wait.
+            waiting = held_for_workspace(session, planned.values())
+            due = [p for p in planned.values() if p.decide_at() <= now and p.key not in waiting]
             if dry_run:
                 self._dry_run(session, now, due, report)
                 return report
             outbox.record_due(session, due, now)
-            state = _ThisPass(report)
+            state = _ThisPass(report, waiting=waiting)
             for stale in outbox.unplanned_pending(session, now, set(planned)):
                 if outbox.settle_pending(session, stale.id, SKIPPED, "no longer planned"):
                     line = f"{stale.kind} {stale.key}: no longer planned"
@@ -176,6 +183,8 @@ class PassRunner:
             logger.warning("%d claims ran out unmarked: checking Slack before resending", expired)
         by_channel: dict[str, list[Delivery]] = {}
         for row in outbox.checkable(session, self.clock.now()):
+            if row.key in state.waiting:
+                continue
             channel = row.channel_id or self._legacy_channel(session, row, planned)
             if channel is not None:
                 by_channel.setdefault(channel, []).append(row)

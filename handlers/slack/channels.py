@@ -102,6 +102,16 @@ def tell_people(client: WebClient, user_ids: Sequence[str], text: str) -> bool:
     return ok
 
 
+def tell_person(client: WebClient, user_id: str, message: OutgoingMessage) -> bool:
+    """Post a message with blocks to one person's DM; False (and logged) when it failed."""
+    try:
+        client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks or None)
+    except SlackApiError:
+        logger.exception("Could not tell %s", user_id)
+        return False
+    return True
+
+
 def tell_pair_later(
     deps: Deps, pair_id: int, message: OutgoingMessage
 ) -> Callable[[WebClient], Reply | None]:

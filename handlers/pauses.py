@@ -1,0 +1,108 @@
+"""`/buddy pause <date> to <date> [reason]` and `/buddy resume`: the caller's own nudges wait."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from handlers.slack.answers import Answer, Command, accepted, local_today
+from handlers.slack.channels import tell_people, tell_person
+from handlers.slack.commands import Subcommand
+from handlers.slack.replies import Reply, ephemeral
+from handlers.slack.text import typed
+from handlers.views.pauses import (
+    build_pause_notice,
+    build_paused_answer,
+    build_resume_notice,
+    build_resumed_answer,
+)
+from models.meetings.schedule import load_schedule_contexts, local_instant, next_meetings
+from models.pairs import members_of, pair_of, zone_of
+from models.pauses import PAUSE_EXAMPLE, end_pause, parse_pause_args, start_pause
+
+GROUP = "Your own data and time off"
+# Enough meetings to cover the longest pause of fortnightly meetings.
+_MEETINGS_LOOKED_AT = 30
+
+
+def pause(command: Command) -> Answer:
+    args = accepted(parse_pause_args(typed(command.args), command.today()))
+    with command.deps.session() as session:
+        caller = command.caller(session)
+        today = local_today(caller, command.now)
+        paused = start_pause(session, caller, args, today, command.now)
+        zone = zone_of(caller)
+        current = pair_of(session, caller)
+        buddies: list[str] = []
+        meetings: list[datetime] = []
+        if current is not None:
+            buddies = [m.slack_user_id for m in members_of(session, current) if m.id != caller.id]
+            context = load_schedule_contexts(session, [current])[current.id]
+            starts = local_instant(paused.start_date, datetime.min.time(), zone)
+            ends = local_instant(paused.end_date + timedelta(days=1), datetime.min.time(), zone)
+            meetings = [
+                m.start
+                for m in next_meetings(
+                    current,
+                    context.changes,
+                    context.breaks,
+                    context.cohort_timezone,
+                    max(starts, command.now),
+                    _MEETINGS_LOOKED_AT,
+                )
+                if m.start < ends
+            ]
+        answer = build_paused_answer(paused, buddies, today)
+        notice = build_pause_notice(command.user_id, paused, meetings, zone, today)
+
+    def tell(client: WebClient) -> Reply | None:
+        told = [tell_person(client, buddy, notice) for buddy in buddies]
+        if all(told):
+            return None
+        return ephemeral("I couldn't tell your buddy just now, so please let them know yourself.")
+
+    return Answer(reply=ephemeral(answer), then=tell)
+
+
+def resume(command: Command) -> Answer:
+    with command.deps.session() as session:
+        caller = command.caller(session)
+        end_pause(session, caller, local_today(caller, command.now))
+        current = pair_of(session, caller)
+        buddies = (
+            [m.slack_user_id for m in members_of(session, current) if m.id != caller.id]
+            if current is not None
+            else []
+        )
+    note = build_resume_notice(command.user_id)
+
+    def tell(client: WebClient) -> Reply | None:
+        if tell_people(client, buddies, note):
+            return None
+        return ephemeral("I couldn't tell your buddy just now, so please let them know yourself.")
+
+    return Answer(reply=ephemeral(build_resumed_answer(bool(buddies))), then=tell)
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        name="pause",
+        usage=f"/buddy {PAUSE_EXAMPLE}",
+        summary="hold your nudges for leave or illness (your buddy is told)",
+        group=GROUP,
+        handle=pause,
+    ),
+    Subcommand(
+        name="resume",
+        usage="/buddy resume",
+        summary="end your pause now",
+        group=GROUP,
+        handle=resume,
+    ),
+]
+
+
+def register(app: App) -> None:
+    """Commands only: no buttons."""

@@ -1,0 +1,170 @@
+"""`/buddy export me` and `/buddy forget me` (or `forget @x`, for facilitators acting on a
+written request): a person's own data, sent to them or erased after a confirmation."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.slack.answers import Answer, Command, Press, on_button
+from handlers.slack.channels import tell_people, user_dm_channel
+from handlers.slack.commands import Subcommand
+from handlers.slack.replies import Reply, ephemeral, problem_text
+from handlers.views.privacy import (
+    EXPORT_JSON,
+    EXPORT_TEXT,
+    FORGET_CANCEL,
+    FORGET_CONFIRM,
+    build_buddy_notice,
+    build_export_comment,
+    build_facilitator_notice,
+    build_forget_confirm,
+    build_forgotten_answer,
+)
+from models.grammar import ParseError, parse_mention
+from models.lifecycle import facilitators_of
+from models.pairs import members_of, pair_of
+from models.people import Participant, find_participant, is_facilitator
+from models.privacy import export_data, export_json, export_summary, forget
+from models.refusals import Refusal
+
+logger = logging.getLogger(__name__)
+
+GROUP = "Your own data and time off"
+FORGET_EXAMPLE = "forget me"
+EXPORT_EXAMPLE = "export me"
+
+
+def export(command: Command) -> Answer:
+    if command.args.strip().lower() != "me":
+        raise Refusal("Buddy sends you your own data: say `me`.", EXPORT_EXAMPLE)
+    with command.deps.session() as session:
+        caller = command.caller(session)
+        data = export_data(session, caller)
+        as_json = export_json(data, command.user_id, command.now)
+        as_text = export_summary(data, command.user_id, command.now)
+        caller_id = caller.id
+
+    def send(client: WebClient) -> Reply:
+        with command.deps.session() as session:
+            participant = session.get(Participant, caller_id)
+            assert participant is not None
+            channel = user_dm_channel(client, session, participant)
+        try:
+            client.files_upload_v2(
+                channel=channel,
+                file_uploads=[
+                    {"content": as_json, "filename": EXPORT_JSON, "title": "Your Buddy data"},
+                    {"content": as_text, "filename": EXPORT_TEXT, "title": "Your Buddy data"},
+                ],
+                initial_comment=build_export_comment(),
+                request_file_info=False,
+            )
+        except SlackApiError:
+            logger.exception("Could not upload the export for %s", command.user_id)
+            return ephemeral(
+                problem_text(
+                    "I couldn't send your data just now. Please try again in a minute.",
+                    EXPORT_EXAMPLE,
+                )
+            )
+        return ephemeral(":card_index_dividers: I've sent your data to our direct messages.")
+
+    return Answer(then=send)
+
+
+def _target(command: Command) -> str:
+    words = command.args.strip()
+    if words.lower() == "me":
+        return command.user_id
+    found = parse_mention(words)
+    if isinstance(found, ParseError):
+        raise Refusal("Say `me`, or (facilitators) mention the person.", FORGET_EXAMPLE)
+    return found
+
+
+def ask_to_forget(command: Command) -> Reply:
+    target = _target(command)
+    own = target == command.user_id
+    with command.deps.session() as session:
+        if not own and not is_facilitator(
+            session, command.deps.facilitators, command.team_id, command.user_id
+        ):
+            raise Refusal(
+                "Only facilitators can erase someone else's data. To erase your own:",
+                FORGET_EXAMPLE,
+            )
+        person = find_participant(session, command.team_id, target)
+        if person is None:
+            if own:
+                return ephemeral("Buddy holds no data about you, so there is nothing to erase.")
+            raise Refusal("Buddy holds no data about {0}.", people=[target])
+        current = pair_of(session, person)
+        buddies = (
+            [m.slack_user_id for m in members_of(session, current) if m.id != person.id]
+            if current is not None
+            else []
+        )
+    return ephemeral("Erase data from Buddy?", build_forget_confirm(target, own, buddies, target))
+
+
+def confirm_forget(press: Press) -> Answer:
+    target = press.value
+    own = target == press.user_id
+    with press.deps.session() as session:
+        if not own and not is_facilitator(
+            session, press.deps.facilitators, press.team_id, press.user_id
+        ):
+            raise Refusal("Only facilitators can erase someone else's data.")
+        person = find_participant(session, press.team_id, target)
+        if person is None:
+            raise Refusal("That data has already been erased, so nothing more changed.")
+        done = forget(session, person, press.now, by_facilitator=not own)
+        everyone = facilitators_of(session, press.deps.facilitators, press.team_id)
+        facilitators = [f for f in everyone if f != target]
+
+    def tell(client: WebClient) -> Reply:
+        deleted = 0
+        for channel, ts in done.cards:
+            try:
+                client.chat_delete(channel=channel, ts=ts)
+                deleted += 1
+            except SlackApiError:
+                logger.exception("Could not delete a problem card in %s", channel)
+        if done.buddies:
+            tell_people(client, done.buddies, build_buddy_notice())
+        tell_people(client, facilitators, build_facilitator_notice(done.buddies))
+        answer = build_forgotten_answer(own, target, deleted, done.buddies)
+        return {"replace_original": True, **ephemeral(answer)}
+
+    return Answer(then=tell)
+
+
+def cancel_forget(press: Press) -> Reply:
+    return {"replace_original": True, **ephemeral("No change: nothing was erased.")}
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        name="export",
+        usage=f"/buddy {EXPORT_EXAMPLE}",
+        summary="everything Buddy holds about you, as files by DM",
+        group=GROUP,
+        handle=export,
+    ),
+    Subcommand(
+        name="forget",
+        usage="/buddy forget me | @someone",
+        summary="erase your data (asks first; facilitators can erase someone's on request)",
+        group=GROUP,
+        handle=ask_to_forget,
+    ),
+]
+
+
+def register(app: App) -> None:
+    on_button(app, FORGET_CONFIRM, confirm_forget)
+    on_button(app, FORGET_CANCEL, cancel_forget)

@@ -1,0 +1,66 @@
+"""What a pause says: to the person pausing, to their buddy, and in `/buddy status`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from handlers.slack.blocks import context_block, section_block
+from handlers.slack.replies import OutgoingMessage
+from handlers.slack.text import escape, mention
+from handlers.views.meetings import when
+from models.grammar import format_day
+from models.guidance import SOLO_PRACTICE_NOTE
+from models.pauses import Pause
+
+
+def span_words(pause: Pause, today: date) -> str:
+    return f"{format_day(pause.start_date, today)} to {format_day(pause.end_date, today)}"
+
+
+def build_paused_answer(pause: Pause, buddies: Sequence[str], today: date) -> str:
+    back = format_day(pause.end_date + timedelta(days=1), today)
+    text = (
+        f":palm_tree: Paused from {span_words(pause, today)}. Your nudges and chases wait until "
+        f"{back}; your pair's meetings in those days are not nudged."
+    )
+    if buddies:
+        told = " and ".join(mention(b) for b in buddies)
+        text += f" I've told {told}" + (
+            ", with your reason." if pause.reason else ", without a reason."
+        )
+    return text + "\nBack sooner? `/buddy resume`"
+
+
+def build_pause_notice(
+    who: str, pause: Pause, meetings: Sequence[datetime], zone: str, today: date
+) -> OutgoingMessage:
+    """To the buddy: when, the reason only if one was given, and the meetings left to them."""
+    text = f"{mention(who)} is pausing Buddy from {span_words(pause, today)}"
+    text += f" ({escape(pause.reason)})." if pause.reason else "."
+    lines = [f":palm_tree: {text}"]
+    if meetings:
+        days = ", ".join(when(m, zone, today) for m in meetings)
+        lines.append(
+            f"Your meetings in that time ({days}) are yours for solo practice: work through the "
+            f"application module on your own.\n_{SOLO_PRACTICE_NOTE}_"
+        )
+    return OutgoingMessage(text=text, blocks=[section_block("\n".join(lines))])
+
+
+def build_resumed_answer(had_buddy: bool) -> str:
+    text = ":arrow_forward: Welcome back: your nudges and chases are on again."
+    return text + (" I've told your buddy." if had_buddy else "")
+
+
+def build_resume_notice(who: str) -> str:
+    return f":arrow_forward: {mention(who)} is back: your buddy meetings and nudges are on again."
+
+
+def build_pause_status(pause: Pause, today: date) -> list[dict[str, Any]]:
+    if pause.start_date <= today:
+        line = f":palm_tree: *Paused* until {format_day(pause.end_date, today)}"
+    else:
+        line = f":palm_tree: *Pause planned* from {span_words(pause, today)}"
+    return [context_block(f"{line} · `/buddy resume` to end it")]

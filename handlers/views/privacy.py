@@ -1,0 +1,83 @@
+"""What export and erasure say: the confirmation (what goes, who is told), and the notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from handlers.slack.blocks import actions_block, button, section_block
+from handlers.slack.text import mention, mentions
+
+FORGET_CONFIRM = "buddy_forget_confirm"
+FORGET_CANCEL = "buddy_forget_cancel"
+EXPORT_JSON = "buddy-data.json"
+EXPORT_TEXT = "buddy-data.txt"
+
+ERASED_LIST = (
+    "your profile (time zone, birthday, DM), your actions and their reviews, your problem drafts "
+    "and the problem cards Buddy posted for you (deleted from their channels), your prep and "
+    "community records, your pauses, and the record of the messages Buddy sent you. Where a "
+    "shared record names you (a meeting you moved, a group you set up) your name and words are "
+    "taken out. Only anonymous counts are kept."
+)
+
+
+def build_forget_confirm(
+    target: str, own: bool, buddies: Sequence[str], value: str
+) -> list[dict[str, Any]]:
+    whose = "your" if own else f"{mention(target)}'s"
+    lines = [f":wastebasket: Erase {whose} data from Buddy? This can't be undone.", ERASED_LIST]
+    if own:
+        lines[1] = "What goes: " + lines[1]
+    else:
+        lines[1] = "What goes: " + lines[1].replace("your ", "their ").replace("you", "them")
+    if buddies:
+        lines.append(
+            f"{mentions(buddies)} will be told the buddy pair has ended (not why) and offered to "
+            "pair again; the facilitators will be told too."
+        )
+    return [
+        section_block("\n".join(lines)),
+        actions_block(
+            [
+                button("Yes, erase it", FORGET_CONFIRM, value, style="danger"),
+                button("No, keep it", FORGET_CANCEL, value),
+            ],
+            block_id="forget_confirm",
+        ),
+    ]
+
+
+def build_forgotten_answer(own: bool, target: str, cards: int, buddies: Sequence[str]) -> str:
+    text = (
+        ":wastebasket: Done: Buddy has erased your data."
+        if own
+        else f":wastebasket: Done: Buddy has erased {mention(target)}'s data."
+    )
+    if cards:
+        text += f" {cards} problem card{'s' if cards != 1 else ''} deleted."
+    if buddies:
+        text += f" I've let {mentions(buddies)} know."
+    return text
+
+
+def build_buddy_notice() -> str:
+    return (
+        ":wave: Your buddy has left Buddy, so your buddy pair has ended and your fortnightly "
+        "meetings have stopped. Your own actions and records are kept. When you're ready, pair "
+        "with someone new: `/buddy pair @Sam`, or ask a facilitator to match you."
+    )
+
+
+def build_facilitator_notice(buddies: Sequence[str]) -> str:
+    text = ":wastebasket: A participant's data was erased from Buddy at their request."
+    if buddies:
+        text += f" {mentions(buddies)} no longer has a buddy and needs a new pair."
+    return text
+
+
+def build_export_comment() -> str:
+    return (
+        ":card_index_dividers: Everything Buddy holds about you: the JSON file has every record, "
+        "the text file the same, to read. To erase it: `/buddy forget me`."
+    )

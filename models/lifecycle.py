@@ -1,0 +1,132 @@
+"""Life events Slack reports: a person deactivated (a leaver), and the app uninstalled or its
+tokens revoked in a workspace (nothing is sent there until it is installed again).
+
+Each rule is idempotent: Slack retries events, and the same news twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, UTCDateTime
+from models.pairs import Unpaired, pair_of, unpair
+from models.people import Facilitator, Participant, find_participant
+
+UNINSTALLED = "app_uninstalled"
+TOKENS_REVOKED = "tokens_revoked"
+
+
+class Workspace(Base):
+    """A Slack workspace Buddy has heard from; sending stops while `stopped_at` is set."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stopped_because: Mapped[str | None] = mapped_column(String(32))
+
+
+class Leaver(Base):
+    """A participant Slack reported deactivated: nothing more is sent to them."""
+
+    __tablename__ = "leavers"
+    __table_args__ = (UniqueConstraint("participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    left_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- workspaces ------------------------------------------------------------------------------
+
+
+def stop_sending(session: Session, team_id: str, because: str, now: datetime) -> bool:
+    """The app was uninstalled or its tokens revoked; True the first time."""
+    found = session.get(Workspace, team_id)
+    if found is None:
+        session.add(Workspace(team_id=team_id, stopped_at=now, stopped_because=because))
+        session.flush()
+        return True
+    if found.stopped_at is not None:
+        return False
+    found.stopped_at = now
+    found.stopped_because = because
+    session.flush()
+    return True
+
+
+def resume_sending(session: Session, team_id: str) -> bool:
+    """A request from the workspace (or a working token): it is installed again. One statement,
+    cheap enough for every request; True when sending was stopped."""
+    result = session.execute(
+        update(Workspace)
+        .where(Workspace.team_id == team_id, Workspace.stopped_at.is_not(None))
+        .values(stopped_at=None, stopped_because=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def stopped_teams(session: Session) -> set[str]:
+    return set(session.scalars(select(Workspace.team_id).where(Workspace.stopped_at.is_not(None))))
+
+
+# -- leavers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Departure:
+    """What a leaver's departure changed: whom to tell (their buddy, if they had a pair)."""
+
+    leaver: str
+    unpaired: Unpaired | None
+
+
+def record_leaver(session: Session, team_id: str, user_id: str, now: datetime) -> Departure | None:
+    """Slack says the user is deactivated: their pair ends and their nudges stop. None when
+    Buddy never knew them, or already knew they had left (nobody is told twice)."""
+    participant = find_participant(session, team_id, user_id)
+    if participant is None:
+        return None
+    already = session.scalar(select(Leaver.id).where(Leaver.participant_id == participant.id))
+    if already is not None:
+        return None
+    session.add(Leaver(participant_id=participant.id, left_at=now))
+    unpaired = unpair(session, participant, now) if pair_of(session, participant) else None
+    session.flush()
+    return Departure(leaver=user_id, unpaired=unpaired)
+
+
+def record_return(session: Session, team_id: str, user_id: str) -> None:
+    """Reactivated in Slack: Buddy may write to them again (their old pair stays ended)."""
+    participant = find_participant(session, team_id, user_id)
+    if participant is None:
+        return
+    for row in session.scalars(select(Leaver).where(Leaver.participant_id == participant.id)):
+        session.delete(row)
+    session.flush()
+
+
+def leaver_user_ids(session: Session, user_ids: Iterable[str]) -> set[str]:
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Participant.slack_user_id)
+            .join(Leaver, Leaver.participant_id == Participant.id)
+            .where(Participant.slack_user_id.in_(ids))
+        )
+    )
+
+
+def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str) -> list[str]:
+    """Everyone told of a leaver or an erasure: the bootstrapped facilitators and those granted."""
+    granted = session.scalars(
+        select(Facilitator.slack_user_id).where(Facilitator.team_id == team_id)
+    )
+    return sorted(set(bootstrapped) | set(granted))

@@ -1,0 +1,308 @@
+"""A participant's own data: everything Buddy holds about them (export), and erasing it (forget).
+
+Both find the data generically, from the tables themselves, so a table added later is covered
+without a change here: every row with a foreign key to their participant row, every row of their
+pairs (for export), and every text column holding their Slack id (who formed, changed, answered,
+started something). Erasure keeps only anonymous counts (`erasures`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.base import Base, UTCDateTime
+from models.pairs import Unpaired, members_of, pair_of, unpair
+from models.people import Participant
+from models.problems.tables import Problem
+
+# What an erased person's Slack id becomes where a shared record named them.
+ERASED = "erased"
+# Rows Buddy keeps only for the person, though the key may be empty: erased with them.
+ROWS_ABOUT_THEM = frozenset({("deliveries", "participant_id")})
+
+
+class Erasure(Base):
+    """What is left of an erased participant: when, how, and how many of each kind of record."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON: table name → how many of its rows were about them. No ids, no text.
+    counts: Mapped[str] = mapped_column(Text)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _tables() -> list[Table]:
+    import models.registry  # noqa: F401  (every table module, so none is missed)
+
+    return [t for t in Base.metadata.sorted_tables if t.name != Erasure.__tablename__]
+
+
+def _person_keys(table: Table) -> list[Column[Any]]:
+    return [
+        c
+        for c in table.columns
+        if any(f.column.table.name == "participants" for f in c.foreign_keys)
+    ]
+
+
+def _pair_keys(table: Table) -> list[Column[Any]]:
+    return [c for c in table.columns if any(f.column.table.name == "pairs" for f in c.foreign_keys)]
+
+
+def _text_columns(table: Table) -> list[Column[Any]]:
+    return [c for c in table.columns if isinstance(c.type, String | Text) and not c.foreign_keys]
+
+
+def _names(table: Table, user_id: str) -> ColumnElement[bool] | None:
+    """Rows with the Slack id in any text column (exactly, or inside a list or a channel id)."""
+    found = [c.contains(user_id) for c in _text_columns(table)]
+    if not found:
+        return None
+    condition = found[0]
+    for more in found[1:]:
+        condition = condition | more
+    return condition
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def export_data(session: Session, participant: Participant) -> dict[str, list[dict[str, Any]]]:
+    """Every row about the participant, by table: theirs, their pairs', and any naming them."""
+    user_id = participant.slack_user_id
+    found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+    tables = _tables()
+    current = pair_of(session, participant)
+    pair_ids: set[int] = {current.id} if current is not None else set()
+
+    def keep(table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
+        rows = [dict(r._mapping) for r in session.execute(select(table).where(condition))]
+        pk = [c.name for c in table.primary_key.columns]
+        for row in rows:
+            found[table.name][tuple(row[k] for k in pk)] = {k: _plain(v) for k, v in row.items()}
+        return rows
+
+    for table in tables:
+        if table.name == "participants":
+            keep(table, table.c.id == participant.id)
+            continue
+        for column in _person_keys(table):
+            for row in keep(table, column == participant.id):
+                pair_ids.update(row[c.name] for c in _pair_keys(table) if row[c.name] is not None)
+        if (names := _names(table, user_id)) is not None:
+            for row in keep(table, names):
+                if table.name == "pairs":
+                    pair_ids.add(row["id"])
+    for table in tables:
+        if table.name == "pairs":
+            keep(table, table.c.id.in_(pair_ids))
+        elif not [c for c in _person_keys(table) if not c.nullable]:
+            # A pair's records (meetings, changes, outcomes, messages to the pair's DM); another
+            # member's own rows (their actions, their prep) are theirs, not this person's.
+            for column in _pair_keys(table):
+                keep(table, column.in_(pair_ids))
+    return {name: list(rows.values()) for name, rows in sorted(found.items()) if rows}
+
+
+def export_json(data: dict[str, list[dict[str, Any]]], user_id: str, now: datetime) -> str:
+    return json.dumps(
+        {"slack_user_id": user_id, "exported_at": now.isoformat(), "tables": data},
+        indent=2,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def export_summary(data: dict[str, list[dict[str, Any]]], user_id: str, now: datetime) -> str:
+    """The same data as plain text a person can read: one section per kind of record."""
+    lines = [
+        f"Everything Buddy holds about Slack user {user_id}, as of {now:%Y-%m-%d %H:%M} UTC.",
+        "Each section is one kind of record; the JSON file has the same data for machines.",
+        "Buddy stores no copies of the messages it sent, only when and where each went.",
+        "",
+    ]
+    for table, rows in data.items():
+        title = table.replace("_", " ")
+        lines.append(f"== {title} ({len(rows)}) ==")
+        for row in rows:
+            shown = "; ".join(f"{k}: {v}" for k, v in row.items() if v is not None and v != "")
+            lines.append(f"- {shown}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# -- erasure ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What erasing someone changed outside the database: whom to tell, which cards to delete."""
+
+    user_id: str
+    unpaired: Unpaired | None
+    buddies: list[str]
+    cards: list[tuple[str, str]]  # (channel, ts) of each problem card Buddy posted for them
+    counts: dict[str, int]
+
+
+def _references(tables: Iterable[Table], target: Table) -> list[tuple[Table, Column[Any], str]]:
+    """Each column pointing at `target`, with the column of `target` it points at."""
+    found = []
+    for table in tables:
+        for column in table.columns:
+            for key in column.foreign_keys:
+                if key.column.table.name == target.name:
+                    found.append((table, column, key.column.name))
+    return found
+
+
+def _delete_rows(
+    session: Session, tables: list[Table], table: Table, condition: ColumnElement[bool]
+) -> int:
+    """Delete rows and, first, what points at them: a reference that may be empty is emptied,
+    one that may not goes with them."""
+    for other, column, target in _references(tables, table):
+        keys = select(table.c[target]).where(condition).scalar_subquery()
+        if column.nullable and (other.name, column.name) not in ROWS_ABOUT_THEM:
+            session.execute(update(other).where(column.in_(keys)).values({column.name: None}))
+        else:
+            _delete_rows(session, tables, other, column.in_(keys))
+    result = session.execute(delete(table).where(condition))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _count(session: Session, table: Table, condition: ColumnElement[bool]) -> int:
+    return len(session.execute(select(table).where(condition)).all())
+
+
+def forget(
+    session: Session, participant: Participant, now: datetime, *, by_facilitator: bool
+) -> Forgotten:
+    """Erase the participant: their pair ends, their rows go, shared records lose their id and
+    what they typed there, and only anonymous counts stay."""
+    user_id = participant.slack_user_id
+    tables = _tables()
+    people = Base.metadata.tables["participants"]
+    current = pair_of(session, participant)
+    buddies = (
+        [m.slack_user_id for m in members_of(session, current) if m.id != participant.id]
+        if current is not None
+        else []
+    )
+    unpaired = unpair(session, participant, now) if current is not None else None
+    cards = [
+        (p.channel_id, p.message_ts)
+        for p in session.scalars(
+            select(Problem).where(
+                Problem.owner_id == participant.id,
+                Problem.channel_id.is_not(None),
+                Problem.message_ts.is_not(None),
+            )
+        )
+        if p.channel_id and p.message_ts
+    ]
+    counts: dict[str, int] = {}
+    for table in tables:
+        for column in _person_keys(table):
+            counted = _count(session, table, column == participant.id)
+            if counted:
+                counts[table.name] = counts.get(table.name, 0) + counted
+    session.flush()
+
+    # Their own rows, and every reference to them.
+    for table in tables:
+        for column in _person_keys(table):
+            if column.nullable and (table.name, column.name) not in ROWS_ABOUT_THEM:
+                session.execute(
+                    update(table).where(column == participant.id).values({column.name: None})
+                )
+            else:
+                _delete_rows(session, tables, table, column == participant.id)
+    # Shared records that name them: the id goes, and so does what they typed there.
+    for table in tables:
+        if table is people or (names := _names(table, user_id)) is None:
+            continue
+        _scrub(session, tables, table, names, user_id)
+    _delete_rows(session, tables, people, people.c.id == participant.id)
+    session.add(
+        Erasure(
+            team_id=participant.team_id,
+            cohort_id=participant.cohort_id,
+            by_facilitator=by_facilitator,
+            counts=json.dumps(counts, sort_keys=True),
+            erased_at=now,
+        )
+    )
+    session.flush()
+    session.expunge(participant)
+    return Forgotten(
+        user_id=user_id, unpaired=unpaired, buddies=buddies, cards=cards, counts=counts
+    )
+
+
+def _scrub(
+    session: Session,
+    tables: list[Table],
+    table: Table,
+    names: ColumnElement[bool],
+    user_id: str,
+) -> None:
+    pk = list(table.primary_key.columns)
+    texts = _text_columns(table)
+    for row in session.execute(select(table).where(names)).all():
+        values = row._mapping
+        where = [c == values[c.name] for c in pk]
+        if any(values[c.name] == user_id and c.name == "slack_user_id" for c in texts):
+            _delete_rows(session, tables, table, _all(where))
+            continue
+        changes: dict[str, Any] = {}
+        named_exactly = any(values[c.name] == user_id for c in texts)
+        for column in texts:
+            value = values[column.name]
+            if not isinstance(value, str):
+                continue
+            if value == user_id:
+                changes[column.name] = None if column.nullable else ERASED
+            elif user_id in value:
+                changes[column.name] = value.replace(user_id, ERASED)
+            elif named_exactly and column.nullable and isinstance(column.type, Text):
+                # A free-text field of a record they made (a skip's reason): their words.
+                changes[column.name] = None
+        session.execute(update(table).where(_all(where)).values(changes))
+
+
+def _all(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    condition = conditions[0]
+    for more in conditions[1:]:
+        condition = condition & more
+    return condition
