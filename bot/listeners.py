@@ -14,6 +14,7 @@ from handlers import (
     facilitators,
     grow,
     home,
+    imports,
     meetings,
     pairs,
     problems,
@@ -33,6 +34,7 @@ FEATURES: tuple[ModuleType, ...] = (
     cohorts,
     facilitators,
     home,
+    imports,
 )
 
 
