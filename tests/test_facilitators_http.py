@@ -238,3 +238,42 @@ def test_nudge_at_most_once_a_day_per_pair(
     assert len(fake_slack.posted_texts()) == 2
     slack.command("nudge <@UERIN>", user=FACILITATOR)
     assert "isn't in a buddy pair" in slack.told()
+
+
+def test_the_weekly_digest_goes_once_across_two_clocks_and_can_be_turned_off(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+    settings: Any,
+) -> None:
+    from datetime import UTC, datetime
+
+    from scheduler.facilitators import plan_facilitator_digests
+    from scheduler.runner import build_runner
+
+    match(slack, "UALICE", "UBOB")
+    slack.command("facilitator add <@UCAROL>", user=FACILITATOR)
+    slack.command("digest on", user=FACILITATOR)
+    slack.command("digest off", user="UCAROL")
+    assert "No more weekly digest" in slack.told()
+    fake_slack.clear()
+    runners = [
+        build_runner(settings, clock, sessions=sessions, planners=[plan_facilitator_digests])
+        for _ in range(2)
+    ]
+    clock.set(datetime(2026, 11, 30, 7, 59, tzinfo=UTC))  # Monday, 07:59 in London
+    for runner in runners:
+        runner.run_pass()
+    assert fake_slack.posted_texts() == []
+    clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+    for runner in runners:
+        runner.run_pass()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    for runner in runners:
+        runner.run_pass()
+    digests = fake_slack.calls_to("chat.postMessage")
+    assert len(digests) == 1
+    assert digests[0].params["channel"].startswith("D") and "UFACIL" in digests[0].params["channel"]
+    assert "Weekly digest" in digests[0].params["text"]
+    assert "facilitators_nudge" in json.dumps(digests[0].params.get("blocks"))
