@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("all", help="the Slack listener and the clock together (Ctrl-C stops both)")
     sub.add_parser("migrate", help="apply database migrations")
     importing = sub.add_parser("import", help="import data from a CSV file")
-    kinds = importing.add_subparsers(dest="kind", metavar="modules", required=True)
+    kinds = importing.add_subparsers(dest="kind", metavar="modules|pairs", required=True)
     modules = kinds.add_parser(
         "modules",
         help="a cohort's module calendar (columns: code,title,insight_module,starts_on)",
@@ -44,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add to the cohort's calendar instead of replacing it",
     )
+    pairs = kinds.add_parser(
+        "pairs",
+        help="buddy pairs (columns: buddy_1,buddy_2,buddy_3,slot)",
+        description="Add the buddy pairs in a CSV file to a cohort (columns: buddy_1,buddy_2,"
+        "buddy_3,slot; Slack ids or emails). Nothing is written unless every row is good.",
+    )
+    pairs.add_argument("file", type=Path, help="the CSV file, e.g. samples/pairs.csv")
+    pairs.add_argument("--cohort", help="the cohort's name (default: the only cohort)")
+    pairs.add_argument("--team", help="the Slack workspace id, like T0123ABCD")
     return parser
 
 
@@ -88,6 +98,8 @@ def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = load_settings(env, mode="database")
     engine = make_engine(settings.database_url)
     try:
+        if args.kind == "pairs":
+            return _import_pairs(args, settings, make_session_factory(engine))
         result = import_modules(
             make_session_factory(engine),
             args.file,
@@ -111,6 +123,42 @@ def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     finally:
         engine.dispose()
     print(describe_result(result))
+    return 0
+
+
+def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any) -> int:
+    from bot.importing import describe_pairs, import_pairs_file, progress_bar
+    from models.clock import SystemClock
+
+    def lookup(emails: Sequence[str]) -> dict[str, str]:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+        found = {}
+        for email in emails:
+            try:
+                found[email] = str(client.users_lookupByEmail(email=email)["user"]["id"])
+            except SlackApiError:
+                continue
+        return found
+
+    def show(done: int, total: int) -> None:
+        if total >= 500:
+            print(progress_bar(done, total), end="", file=sys.stderr, flush=True)
+
+    result = import_pairs_file(
+        sessions,
+        args.file,
+        now=SystemClock().now(),
+        team=args.team,
+        cohort_name=args.cohort,
+        lookup_emails=lookup if settings.bot_token else None,
+        progress=show,
+    )
+    if result.pairs >= 500:
+        print(file=sys.stderr)
+    print(describe_pairs(result))
     return 0
 
 

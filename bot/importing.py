@@ -1,4 +1,4 @@
-"""`python -m bot import modules`: a cohort's module calendar from a CSV file, all or nothing.
+"""`python -m bot import modules|pairs`: a module calendar or pairs from CSV, all or nothing.
 
 The whole file is read and checked before anything is written, so a facilitator fixing one bad
 row never ends up with half a calendar. By default an import replaces the cohort's calendar
@@ -11,10 +11,11 @@ import _csv
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,16 @@ from models.calendar.modules import (
     store_modules,
 )
 from models.db import session_scope
+from models.facilitators.imports import HEADER as PAIRS_HEADER
+from models.facilitators.imports import README_HINT as PAIRS_HINT
+from models.facilitators.imports import (
+    ImportedPairs,
+    PairsRefused,
+    describe_problems,
+    emails_in,
+    import_pairs,
+    parse_pairs_csv,
+)
 from models.grammar import ParseError, format_day, parse_date_with_year
 from models.people import DEFAULT_COHORT_NAME, Cohort, Participant, default_cohort
 
@@ -364,3 +375,64 @@ def _span(starts_on: date) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+# -- pairs -------------------------------------------------------------------------------------
+
+EmailLookup = Callable[[Sequence[str]], dict[str, str]]
+
+
+def import_pairs_file(
+    sessions: sessionmaker[Session],
+    path: Path,
+    *,
+    now: datetime,
+    team: str | None = None,
+    cohort_name: str | None = None,
+    lookup_emails: EmailLookup | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportedPairs:
+    """`python -m bot import pairs`: every row checked, then all written in one transaction."""
+    text = _read_text(path)
+    try:
+        with session_scope(sessions) as session:
+            team_id = choose_team(session, team)
+            cohort = choose_cohort(session, team_id, cohort_name, now)
+            today = now.astimezone(ZoneInfo(cohort.timezone)).date()
+            drafts, problems = parse_pairs_csv(text, today)
+            emails = emails_in(drafts)
+            if emails and lookup_emails is None:
+                raise ImportRefused(
+                    f"{path} names people by email, which needs SLACK_BOT_TOKEN to look them up "
+                    "in Slack; set it, or use Slack user ids (U0123ABCD)."
+                )
+            found = lookup_emails(emails) if emails and lookup_emails else {}
+            total = len(drafts)
+            return import_pairs(
+                session,
+                cohort,
+                drafts,
+                problems,
+                found,
+                now,
+                (lambda done: progress(done, total)) if progress else None,
+            )
+    except PairsRefused as refused:
+        lines = describe_problems(refused.problems)
+        raise ImportRefused(
+            f"{path} was not imported, and nothing was changed: {refused}\n"
+            + "\n".join(f"  {line}" for line in lines)
+            + (f"\nThe columns are {PAIRS_HEADER}. {PAIRS_HINT}" if lines else "")
+        ) from None
+
+
+def describe_pairs(result: ImportedPairs) -> str:
+    return (
+        f"Imported {_plural(result.pairs, 'pair')} ({_plural(result.people, 'person')}) into "
+        f"the {result.cohort_name} cohort."
+    )
+
+
+def progress_bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // max(total, 1)
+    return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} pairs"

@@ -9,8 +9,12 @@ from slack_bolt import App
 from handlers import (
     actions,
     calendar,
+    cohorts,
     community,
+    facilitators,
     grow,
+    home,
+    imports,
     lifecycle,
     meetings,
     pairs,
@@ -33,6 +37,10 @@ FEATURES: tuple[ModuleType, ...] = (
     pauses,
     privacy,
     lifecycle,
+    cohorts,
+    facilitators,
+    home,
+    imports,
 )
 
 

@@ -44,6 +44,7 @@ from handlers.views.pairs import (
     slot_description,
 )
 from handlers.views.pauses import build_pause_status
+from models.cohorts import bound_cohort, place_in_cohort
 from models.grammar import (
     BACKUP_EXAMPLE,
     MATCH_EXAMPLE,
@@ -127,6 +128,10 @@ def match(command: Command) -> Answer:
         profiles = fetch_profiles(client, people)
         with command.deps.session() as session:
             known = remember_profiles(session, command.team_id, profiles, command.now)
+            here = bound_cohort(session, command.team_id, command.channel_id)
+            if here is not None and allowed:
+                # Matched in a cohort's channel by a facilitator: they belong to that cohort.
+                place_in_cohort([known[p] for p in people], here)
             matched = match_pair(
                 session,
                 command.user_id,

@@ -93,6 +93,7 @@ class Profile:
     timezone: str | None
     is_bot: bool
     deleted: bool = False
+    name: str | None = None
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -142,6 +143,8 @@ def remember_profiles(
         if profile.timezone:
             participant.timezone = profile.timezone
         participant.is_bot = profile.is_bot
+        if profile.name:
+            participant.display_name = profile.name[:200]
         found[profile.user_id] = participant
     session.flush()
     return found

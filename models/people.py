@@ -49,6 +49,8 @@ class Participant(Base):
     birthday_month: Mapped[int | None] = mapped_column(Integer)
     # The user's DM channel with the bot, kept once opened (files need a real channel id).
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # The name Slack shows for them, cached from users.info (reports and CSV exports).
+    display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -63,6 +65,24 @@ class Facilitator(Base):
     slack_user_id: Mapped[str] = mapped_column(String(32))
     granted_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FacilitatorSetting(Base):
+    """A facilitator's own choices (the weekly digest), and that they were seen as one.
+
+    Bootstrapped facilitators (BUDDY_FACILITATORS) have no `facilitators` row; the clock finds
+    them here once they have used Buddy as a facilitator."""
+
+    __tablename__ = "facilitator_settings"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True while the person is a facilitator (granted or bootstrapped) as last seen.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 DEFAULT_COHORT_NAME = "Everyone"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scheduler.actions import plan_action_chases
 from scheduler.community import plan_community
+from scheduler.facilitators import plan_facilitator_digests
 from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
 
@@ -12,4 +13,5 @@ PLANNERS: tuple[Planner, ...] = (
     plan_slot_nudges,
     plan_action_chases,
     plan_community,
+    plan_facilitator_digests,
 )

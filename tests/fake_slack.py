@@ -79,6 +79,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.response_posts: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
+        # Files people uploaded (a modal's file input), served by files.info and a download URL.
+        self.files: dict[str, bytes] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self._scripts: dict[str, deque[Scripted]] = {}
@@ -129,6 +131,12 @@ class FakeSlack:
             "is_bot": is_bot,
             "deleted": False,
         }
+
+    def add_file(self, content: bytes, name: str = "upload.csv") -> str:
+        """A file someone uploaded to Slack; its id goes in a file input's state."""
+        file_id = f"FUP{next(self._ids)}"
+        self.files[file_id] = content
+        return file_id
 
     def fail_next(
         self,
@@ -262,6 +270,19 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
+            def do_GET(self) -> None:
+                path = urlparse(self.path).path
+                content = fake.files.get(path.rsplit("/", 1)[-1])
+                authorised = self.headers.get("Authorization") == "Bearer xoxb-test"
+                if not path.startswith("/files/") or content is None or not authorised:
+                    self._send(404, {"ok": False, "error": "file_not_found"})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -388,6 +409,12 @@ class FakeSlack:
                 "upload_url": f"{self.base_url}/upload/{file_id}",
                 "file_id": file_id,
             }
+        if method == "files.info":
+            file_id = str(params.get("file"))
+            if file_id not in self.files:
+                return {"ok": False, "error": "file_not_found"}
+            url = f"{self.base_url}/files/{file_id}"
+            return {"ok": True, "file": {"id": file_id, "url_private_download": url}}
         if method == "files.completeUploadExternal":
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files

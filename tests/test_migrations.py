@@ -8,12 +8,11 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
 from bot.migrate import alembic_config, upgrade_to_head
 from models.db import make_engine, make_session_factory
 from models.deliveries import PENDING, SENT, SKIPPED, Delivery
-from models.people import ensure_participant
 from models.registry import Base
 
 
@@ -44,18 +43,28 @@ def test_a_day_chased_one_action_at_a_time_is_not_chased_again_after_0007(
     engine = make_engine(url)
     now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     with make_session_factory(engine)() as session:
-        alice = ensure_participant(session, "T1", "UALICE", now)
-        bob = ensure_participant(session, "T1", "UBOB", now)
-        for key, who, status in (
-            ("action-chase:action=1:due=2026-12-03", alice, SENT),
-            ("action-chase:action=2:due=2026-12-03", alice, SENT),
-            ("action-chase:action=3:due=2026-12-04", bob, PENDING),
+        # Participants as they were at 0004 (the model has columns added since).
+        for user in ("UALICE", "UBOB"):
+            session.execute(
+                text(
+                    "INSERT INTO participants (team_id, slack_user_id, is_bot, created_at) "
+                    "VALUES ('T1', :user, 0, :now)"
+                ),
+                {"user": user, "now": now.isoformat()},
+            )
+        ids = dict(
+            session.execute(text("SELECT slack_user_id, id FROM participants")).tuples().all()
+        )
+        for key, who_id, status in (
+            ("action-chase:action=1:due=2026-12-03", ids["UALICE"], SENT),
+            ("action-chase:action=2:due=2026-12-03", ids["UALICE"], SENT),
+            ("action-chase:action=3:due=2026-12-04", ids["UBOB"], PENDING),
         ):
             session.add(
                 Delivery(
                     key=key,
                     kind="action-chase",
-                    participant_id=who.id,
+                    participant_id=who_id,
                     subject=f"action:{key.split('=')[1].split(':')[0]}",
                     status=status,
                     due_at=now,
@@ -65,7 +74,7 @@ def test_a_day_chased_one_action_at_a_time_is_not_chased_again_after_0007(
                 )
             )
         session.commit()
-        alice_id, bob_id = alice.id, bob.id
+        alice_id, bob_id = ids["UALICE"], ids["UBOB"]
     upgrade_to_head(url)
     with make_session_factory(engine)() as session:
         rows = dict(

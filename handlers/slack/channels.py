@@ -47,9 +47,25 @@ def fetch_profiles(client: WebClient, user_ids: Sequence[str]) -> list[Profile]:
                 timezone=user.get("tz") or None,
                 is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
                 deleted=bool(user.get("deleted")),
+                name=display_name(user),
             )
         )
     return profiles
+
+
+def display_name(user: dict[str, Any]) -> str | None:
+    """The name Slack shows: the display name, else the real name, else the handle."""
+    found = user.get("profile")
+    profile: dict[str, Any] = found if isinstance(found, dict) else {}
+    for value in (
+        profile.get("display_name"),
+        profile.get("real_name"),
+        user.get("real_name"),
+        user.get("name"),
+    ):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def open_conversation(client: WebClient, user_ids: Sequence[str]) -> str:

@@ -101,3 +101,10 @@ class ViewState:
         if not isinstance(chosen, list):
             return []
         return [str(o.get("value")) for o in chosen if isinstance(o, dict)]
+
+    def file_ids(self, block_id: str) -> list[str]:
+        """The ids of the files uploaded in a file input."""
+        files = self._element(block_id).get("files")
+        if not isinstance(files, list):
+            return []
+        return [str(f["id"]) for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]

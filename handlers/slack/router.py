@@ -13,6 +13,7 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import deps_from
 from handlers.slack.help import help_reply
 from handlers.slack.replies import Reply
+from models.cohorts import join_channel_cohort
 
 HELP_NAMES = ("", "help")
 
@@ -51,7 +52,18 @@ class Router:
             return self.help(
                 f":thinking_face: I don't know `/buddy {command.name}`. Here is what I can do:"
             )
+        _join_channel_cohort(command)
         return sub.handle(command)
+
+
+def _join_channel_cohort(command: Command) -> None:
+    """Someone using `/buddy` in a cohort's channel belongs to that cohort."""
+    if not command.channel_id.startswith(("C", "G")):
+        return
+    with command.deps.session() as session:
+        join_channel_cohort(
+            session, command.team_id, command.user_id, command.channel_id, command.now
+        )
 
 
 def register(app: App, router: Router) -> None:

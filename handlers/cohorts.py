@@ -1,0 +1,99 @@
+"""`/buddy cohort`, `cohort setup <name>`, `zone <Area/City>`, `end <date>`, `areas <a>; <b>`.
+
+Everyone may look; only facilitators change a cohort (refused politely, naming them).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+
+from handlers.slack.answers import Command, accepted
+from handlers.slack.commands import Subcommand
+from handlers.slack.replies import Reply
+from handlers.slack.text import typed
+from handlers.views.cohorts import build_cohort, build_cohort_changed, build_cohort_set_up
+from models.cohorts import (
+    END_EXAMPLE,
+    SETUP_EXAMPLE,
+    ZONE_EXAMPLE,
+    bound_cohort,
+    cohort_here,
+    join_channel_cohort,
+    require_bound,
+    set_areas,
+    set_end,
+    set_zone,
+    setup_cohort,
+    summarise,
+)
+from models.facilitators.roles import require_facilitator
+from models.grammar import format_day, parse_date, parse_zone
+from models.refusals import Refusal
+
+GROUP = "Facilitators"
+VERBS = ("setup", "zone", "end", "areas")
+
+
+def cohort(command: Command) -> Reply:
+    verb, _, rest = command.args.partition(" ")
+    verb = verb.lower()
+    rest = typed(rest.strip())
+    deps = command.deps
+    with deps.session() as session:
+        if not verb or verb in ("show", "list"):
+            caller = command.caller(session)
+            found = cohort_here(session, caller, command.channel_id, command.now)
+            today = command.now.astimezone(ZoneInfo(found.timezone)).date()
+            bound = bound_cohort(session, command.team_id, command.channel_id) is not None
+            return build_cohort(summarise(session, found), today, bound)
+        if verb not in VERBS:
+            raise Refusal(
+                "`/buddy cohort` can `setup`, `zone`, `end` or `areas`; on its own it shows the "
+                "channel's cohort.",
+                SETUP_EXAMPLE,
+            )
+        require_facilitator(
+            session, deps.facilitators, command.team_id, command.user_id, "change a cohort"
+        )
+        if verb == "setup":
+            created = setup_cohort(session, command.team_id, command.channel_id, rest, command.now)
+            join_channel_cohort(
+                session, command.team_id, command.user_id, command.channel_id, command.now
+            )
+            return build_cohort_set_up(created)
+        found = require_bound(session, command.team_id, command.channel_id, SETUP_EXAMPLE)
+        today = command.now.astimezone(ZoneInfo(found.timezone)).date()
+        if verb == "zone":
+            zone = accepted(parse_zone(rest)) if rest else None
+            if zone is None:
+                raise Refusal("Please give a time zone like Europe/London.", ZONE_EXAMPLE)
+            set_zone(found, zone)
+            return build_cohort_changed(found, f"time zone is now {zone}")
+        if verb == "end":
+            if not rest:
+                raise Refusal("Please give the cohort's last day, like 23/7/2027.", END_EXAMPLE)
+            day = accepted(parse_date(rest, today, nearest=False))
+            set_end(found, day, today)
+            return build_cohort_changed(
+                found,
+                f"last day is {format_day(day, today)} {day.year}: nothing is nudged after it",
+            )
+        areas = set_areas(found, rest)
+        return build_cohort_changed(found, f"framework areas are now: {'; '.join(areas)}")
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        name="cohort",
+        usage="/buddy cohort [setup <name>|zone <Area/City>|end <date>|areas <a>; <b>]",
+        summary="the channel's cohort; facilitators set it up and change it",
+        group=GROUP,
+        handle=cohort,
+    )
+]
+
+
+def register(app: App) -> None:
+    """Answered in the ack; nothing else to listen for."""

@@ -1,0 +1,114 @@
+"""The App Home tab: `app_home_opened` → `views.publish`, and its command buttons.
+
+Publishing is idempotent: every opening (or a retried event that got past bot/once.py) reads the
+current state and publishes the whole view again; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from handlers import actions as action_handlers
+from handlers import meetings as meeting_handlers
+from handlers import pairs as pair_handlers
+from handlers.slack.answers import Answer, Command, Press, local_today, on_button
+from handlers.slack.commands import Subcommand
+from handlers.slack.deps import Deps, deps_from
+from handlers.views.home import HOME_COMMAND, build_home, facilitator_blocks, participant_blocks
+from models.actions import OPEN, Action
+from models.calendar.modules import module_for, modules_of
+from models.facilitators.report import cohort_report
+from models.facilitators.roles import note_facilitator
+from models.meetings.schedule import load_schedule_contexts, next_meetings
+from models.meetings.tables import PrepCompletion
+from models.pairs import members_of, pair_of, zone_of
+from models.people import cohort_of, ensure_participant, is_facilitator
+
+logger = logging.getLogger(__name__)
+SUBCOMMANDS: list[Subcommand] = []
+COMMANDS = {
+    "next": meeting_handlers.next_meetings,
+    "actions": action_handlers.actions,
+    "status": pair_handlers.status,
+}
+
+
+def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
+    """The whole Home view for this person, as things stand now."""
+    now = deps.clock.now()
+    with deps.session() as session:
+        caller = ensure_participant(session, team_id, user_id, now)
+        cohort = cohort_of(session, caller, now)
+        zone = zone_of(caller, cohort.timezone)
+        today = local_today(caller, now)
+        pair = pair_of(session, caller)
+        members = members_of(session, pair) if pair is not None else []
+        meeting = module_code = None
+        prepared: list[str] = []
+        if pair is not None:
+            context = load_schedule_contexts(session, [pair])[pair.id]
+            found = next_meetings(
+                pair, context.changes, context.breaks, context.cohort_timezone, now, 1
+            )
+            meeting = found[0] if found else None
+        if meeting is not None and pair is not None:
+            day = meeting.start.astimezone(ZoneInfo(cohort.timezone)).date()
+            module = module_for(modules_of(session, cohort.id), day)
+            module_code = module.code if module is not None else None
+            done = set(
+                session.scalars(
+                    select(PrepCompletion.participant_id).where(
+                        PrepCompletion.pair_id == pair.id,
+                        PrepCompletion.original_date == meeting.original_date,
+                    )
+                )
+            )
+            prepared = [m.slack_user_id for m in members if m.id in done]
+        open_actions = list(
+            session.scalars(
+                select(Action)
+                .where(Action.owner_id == caller.id, Action.status == OPEN)
+                .order_by(Action.due_date, Action.number)
+            )
+        )
+        blocks = participant_blocks(
+            caller, pair, members, meeting, module_code, prepared, open_actions, zone, today
+        )
+        if is_facilitator(session, deps.facilitators, team_id, user_id):
+            note_facilitator(session, team_id, user_id, now)
+            blocks.extend(facilitator_blocks(cohort_report(session, cohort, now)))
+    return build_home(blocks)
+
+
+def home_opened(
+    event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient
+) -> None:
+    if event.get("tab") not in (None, "home"):
+        return
+    user_id = event.get("user")
+    team_id = body.get("team_id") or context.get("team_id")
+    if not isinstance(user_id, str) or not isinstance(team_id, str):
+        return
+    view = home_view(deps_from(context), team_id, user_id)
+    client.views_publish(user_id=user_id, view=view)
+
+
+def home_command(press: Press) -> Answer:
+    """A Home button for a common command: answered by DM, as the command would answer."""
+    handler = COMMANDS.get(press.value)
+    if handler is None:
+        return Answer()
+    command = Command(deps=press.deps, who=press.who, now=press.now, name=press.value)
+    result = handler(command)
+    return result if isinstance(result, Answer) else Answer(reply=result)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+    on_button(app, HOME_COMMAND, home_command)

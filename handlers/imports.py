@@ -1,0 +1,188 @@
+"""`/buddy import pairs` and `/buddy import modules`: a facilitator's modal with a file input.
+
+The submission is acked at once with a "checking" view; the file is then read through the Web API
+with the bot token (files.info, then its private download URL), checked whole, and written only
+if every row is good. The modal then shows what was imported, or the bad rows by line.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.importing import ImportRefused, check_rows, parse_module_csv
+from handlers.slack.answers import Answer, Command, Submission, on_submission
+from handlers.slack.commands import Subcommand
+from handlers.slack.replies import Reply
+from handlers.views.imports import (
+    FILE_BLOCK,
+    IMPORT_CALLBACK,
+    build_checking,
+    build_import_modal,
+    build_import_result,
+)
+from models.calendar.modules import replace_calendar
+from models.cohorts import cohort_here
+from models.facilitators.imports import (
+    LineProblem,
+    PairsRefused,
+    decode,
+    describe_problems,
+    emails_in,
+    import_pairs,
+    parse_pairs_csv,
+)
+from models.facilitators.roles import require_facilitator
+from models.people import Cohort
+from models.refusals import Refusal
+
+logger = logging.getLogger(__name__)
+KINDS = ("pairs", "modules")
+IMPORT_EXAMPLE = "import pairs"
+MOST_BYTES = 5_000_000
+
+
+def import_(command: Command) -> Answer:
+    kind = command.args.strip().lower()
+    with command.deps.session() as session:
+        require_facilitator(
+            session, command.deps.facilitators, command.team_id, command.user_id, "import"
+        )
+        if kind not in KINDS:
+            raise Refusal("Please say what to import: `pairs` or `modules`.", IMPORT_EXAMPLE)
+        caller = command.caller(session)
+        cohort = cohort_here(session, caller, command.channel_id, command.now)
+        view = build_import_modal(kind, cohort.name, f"{kind}:{cohort.id}")
+    trigger = command.trigger_id
+
+    def open_modal(client: WebClient) -> Reply | None:
+        client.views_open(trigger_id=trigger, view=view)
+        return None
+
+    return Answer(then=open_modal)
+
+
+def submitted(submission: Submission) -> Answer:
+    kind, _, cohort_text = submission.metadata.partition(":")
+    files = submission.state.file_ids(FILE_BLOCK)
+    if kind not in KINDS or not cohort_text.isdigit():
+        raise Refusal("This form is out of date, so nothing was imported.")
+    if not files:
+        return Answer(
+            view_response={
+                "response_action": "errors",
+                "errors": {FILE_BLOCK: "Please choose a CSV file."},
+            }
+        )
+    with submission.deps.session() as session:
+        require_facilitator(
+            session, submission.deps.facilitators, submission.team_id, submission.user_id, "import"
+        )
+    return Answer(
+        view_response={"response_action": "update", "view": build_checking(kind)},
+        then=_run(submission, kind, int(cohort_text), files[0]),
+    )
+
+
+def _download(client: WebClient, file_id: str) -> bytes:
+    info = client.files_info(file=file_id)["file"]
+    url = str(info.get("url_private_download") or info.get("url_private"))
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data: bytes = response.read(MOST_BYTES + 1)
+    if len(data) > MOST_BYTES:
+        raise PairsRefused("The file is over 5 MB; please split it.")
+    return data
+
+
+def _run(
+    submission: Submission, kind: str, cohort_id: int, file_id: str
+) -> Callable[[WebClient], Reply | None]:
+    def run(client: WebClient) -> Reply | None:
+        try:
+            text = decode(_download(client, file_id))
+            summary = (
+                _import_pairs(submission, cohort_id, text, client)
+                if kind == "pairs"
+                else _import_modules(submission, cohort_id, text)
+            )
+            view = build_import_result(kind, summary, [])
+        except PairsRefused as refused:
+            view = build_import_result(kind, str(refused), describe_problems(refused.problems))
+        except SlackApiError:
+            logger.exception("Could not read the uploaded file %s", file_id)
+            view = build_import_result(
+                kind, "I couldn't read that file from Slack. Please try again.", []
+            )
+        client.views_update(view_id=submission.view_id, view=view)
+        return None
+
+    return run
+
+
+def _lookup(client: WebClient, emails: list[str]) -> dict[str, str]:
+    found = {}
+    for email in emails:
+        try:
+            found[email] = str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError:
+            continue
+    return found
+
+
+def _import_pairs(submission: Submission, cohort_id: int, text: str, client: WebClient) -> str:
+    with submission.deps.session() as session:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise PairsRefused("That cohort no longer exists, so nothing was imported.")
+        today = submission.now.astimezone(ZoneInfo(cohort.timezone)).date()
+        drafts, problems = parse_pairs_csv(text, today)
+    emails = _lookup(client, emails_in(drafts)) if emails_in(drafts) else {}
+    with submission.deps.session() as session:
+        cohort = session.get(Cohort, cohort_id)
+        assert cohort is not None
+        result = import_pairs(session, cohort, drafts, problems, emails, submission.now)
+    return f"Imported {result.pairs} pairs ({result.people} people) into {result.cohort_name}."
+
+
+def _import_modules(submission: Submission, cohort_id: int, text: str) -> str:
+    try:
+        rows, problems = parse_module_csv(text)
+    except ImportRefused as refused:
+        raise PairsRefused(f"Nothing was imported: {refused}") from None
+    problems = [*problems, *check_rows(rows)]
+    if problems:
+        raise PairsRefused(
+            "Nothing was imported.", [LineProblem(p.line, p.message) for p in problems]
+        )
+    if not rows:
+        raise PairsRefused("The file has no modules in it, so nothing was imported.")
+    with submission.deps.session() as session:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise PairsRefused("That cohort no longer exists, so nothing was imported.")
+        drafts = sorted((row.draft for row in rows), key=lambda d: d.starts_on)
+        replace_calendar(session, cohort.id, drafts)
+        name = cohort.name
+    return f"Imported {len(drafts)} modules into {name}, replacing its calendar."
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        name="import",
+        usage="/buddy import pairs|modules",
+        summary="import pairs or the module calendar from a CSV file (facilitators)",
+        group="Facilitators",
+        handle=import_,
+    )
+]
+
+
+def register(app: App) -> None:
+    on_submission(app, IMPORT_CALLBACK, submitted)

@@ -1,0 +1,106 @@
+"""The App Home tab: a participant's pair, next meeting, prep and actions; a facilitator's cohort.
+
+Pure: from what the handler read to a `home` view, always within Slack's 100 blocks (a large
+cohort is summarised, its slipping pairs listed up to a limit, every pair in the CSV).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    divider_block,
+    header_block,
+    section_block,
+)
+from handlers.slack.text import escape, mentions
+from handlers.views.actions import CHASE_DONE
+from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
+from handlers.views.meetings import when
+from handlers.views.pairs import slot_description
+from models.actions import Action
+from models.facilitators.report import CohortReport
+from models.meetings.schedule import Meeting
+from models.pairs import Pair
+from models.people import Participant
+
+HOME_COMMAND = "home_command"
+COMMON_COMMANDS = (("Next meeting", "next"), ("My actions", "actions"), ("My pair", "status"))
+MOST_ACTIONS = 10
+VIEW_BLOCK_LIMIT = 100
+
+
+def participant_blocks(
+    caller: Participant,
+    pair: Pair | None,
+    members: Sequence[Participant],
+    next_meeting: Meeting | None,
+    module_code: str | None,
+    prepared: Sequence[str],
+    actions: Sequence[Action],
+    zone: str,
+    today: date,
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [header_block("Your buddy pair")]
+    if pair is None:
+        blocks.append(
+            section_block(
+                "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
+            )
+        )
+    else:
+        buddies = [m.slack_user_id for m in members if m.id != caller.id]
+        lines = [f"*Your buddy:* {mentions(buddies)}", f"*Slot:* {slot_description(pair, zone)}"]
+        if next_meeting is not None:
+            module = f" · module {escape(module_code)}" if module_code else ""
+            lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}{module}")
+            prep = [
+                mentions([m.slack_user_id])
+                + (" ✅ prepared" if m.slack_user_id in prepared else " ⏳ not yet")
+                for m in members
+            ]
+            lines.append("*Prep:* " + " · ".join(prep))
+        blocks.append(section_block("\n".join(lines)))
+    blocks.append(header_block("Your open actions"))
+    if not actions:
+        blocks.append(section_block("No open actions. `/buddy action <text> by <date>` adds one."))
+    for action in actions[:MOST_ACTIONS]:
+        blocks.append(
+            section_block(
+                f"*{action.number}.* {escape(action.text)} · due {action.due_date:%a %-d %b}",
+                button("Done", CHASE_DONE, str(action.id)),
+            )
+        )
+    if len(actions) > MOST_ACTIONS:
+        blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
+    blocks.append(
+        actions_block([button(label, HOME_COMMAND, name) for label, name in COMMON_COMMANDS])
+    )
+    return blocks
+
+
+def facilitator_blocks(report: CohortReport) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        divider_block(),
+        header_block(f"Cohort: {report.cohort.name}"),
+        section_block("\n".join(figures_lines(report))),
+        *slipping_blocks(report, with_buttons=True),
+    ]
+    if report.unpaired:
+        shown = report.unpaired[:20]
+        more = f" and {len(report.unpaired) - 20} more" if len(report.unpaired) > 20 else ""
+        blocks.append(
+            section_block(f"*Not in a pair:* {mentions([m.user_id for m in shown])}{more}")
+        )
+    blocks.append(actions_block([button("CSV export", EXPORT, str(report.cohort.id))]))
+    return blocks
+
+
+def build_home(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(blocks) <= VIEW_BLOCK_LIMIT
+    return {"type": "home", "blocks": blocks}

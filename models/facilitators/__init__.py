@@ -1,0 +1,1 @@
+"""Facilitators: their role, the cohort report (CSV and chart), the digest, nudging a pair."""

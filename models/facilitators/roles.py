@@ -1,0 +1,158 @@
+"""Who facilitates: BUDDY_FACILITATORS bootstraps, and a facilitator grants the role to others.
+
+Every facilitator-only rule starts with `require_facilitator`, which refuses anyone else before
+anything is read or written, naming who the facilitators are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.people import Facilitator, FacilitatorSetting, ensure_participant, is_facilitator
+from models.refusals import Refusal
+
+ADD_EXAMPLE = "facilitator add @Sam"
+REMOVE_EXAMPLE = "facilitator remove @Sam"
+
+
+def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str) -> list[str]:
+    """Every facilitator's Slack id: the bootstrapped ones, then those granted, in order."""
+    granted = session.scalars(
+        select(Facilitator.slack_user_id)
+        .where(Facilitator.team_id == team_id)
+        .order_by(Facilitator.created_at, Facilitator.id)
+    ).all()
+    return list(dict.fromkeys([*sorted(bootstrapped), *granted]))
+
+
+def _naming(people: Sequence[str]) -> str:
+    return ", ".join(f"{{{i}}}" for i in range(len(people)))
+
+
+def require_facilitator(
+    session: Session, bootstrapped: frozenset[str], team_id: str, user_id: str, what: str
+) -> None:
+    """Refuse anyone who is not a facilitator, politely, naming the facilitators."""
+    if is_facilitator(session, bootstrapped, team_id, user_id):
+        note_facilitator(session, team_id, user_id, None)
+        return
+    people = facilitators_of(session, bootstrapped, team_id)
+    if people:
+        who = f" The facilitators here are {_naming(people)}: please ask one of them."
+    else:
+        who = " There are no facilitators yet; they are set with BUDDY_FACILITATORS."
+    raise Refusal(
+        f"Sorry, only facilitators can {what}, so nothing was changed.{who}", people=people
+    )
+
+
+def note_facilitator(session: Session, team_id: str, user_id: str, now: datetime | None) -> None:
+    """Remember that this person is a facilitator, so the clock can send them the digest."""
+    found = session.scalar(
+        select(FacilitatorSetting).where(
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+        )
+    )
+    if found is not None:
+        found.active = True
+        return
+    if now is None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                FacilitatorSetting(
+                    team_id=team_id,
+                    slack_user_id=user_id,
+                    digest_enabled=True,
+                    active=True,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # another request noted them a moment ago
+
+
+def grant(
+    session: Session,
+    bootstrapped: frozenset[str],
+    team_id: str,
+    actor: str,
+    user_id: str,
+    now: datetime,
+) -> bool:
+    """`/buddy facilitator add @x`; False when they already were one."""
+    require_facilitator(session, bootstrapped, team_id, actor, "add facilitators")
+    if is_facilitator(session, bootstrapped, team_id, user_id):
+        return False
+    session.add(
+        Facilitator(team_id=team_id, slack_user_id=user_id, granted_by=actor, created_at=now)
+    )
+    ensure_participant(session, team_id, user_id, now)
+    note_facilitator(session, team_id, user_id, now)
+    session.flush()
+    return True
+
+
+def revoke(
+    session: Session, bootstrapped: frozenset[str], team_id: str, actor: str, user_id: str
+) -> bool:
+    """`/buddy facilitator remove @x`; False when they were not one."""
+    require_facilitator(session, bootstrapped, team_id, actor, "remove facilitators")
+    if user_id in bootstrapped:
+        raise Refusal(
+            "{0} is a facilitator through the BUDDY_FACILITATORS setting, so only the person who "
+            "runs Buddy can remove them there.",
+            "facilitators",
+            people=[user_id],
+        )
+    removed = session.execute(
+        delete(Facilitator).where(
+            Facilitator.team_id == team_id, Facilitator.slack_user_id == user_id
+        )
+    )
+    for setting in session.scalars(
+        select(FacilitatorSetting).where(
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+        )
+    ):
+        setting.active = False
+    return bool(getattr(removed, "rowcount", 0))
+
+
+def set_digest(
+    session: Session,
+    bootstrapped: frozenset[str],
+    team_id: str,
+    user_id: str,
+    enabled: bool,
+    now: datetime,
+) -> None:
+    """`/buddy digest off|on`: the facilitator's own weekly digest."""
+    require_facilitator(session, bootstrapped, team_id, user_id, "choose a facilitator's digest")
+    ensure_participant(session, team_id, user_id, now)
+    note_facilitator(session, team_id, user_id, now)
+    setting = session.scalar(
+        select(FacilitatorSetting).where(
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+        )
+    )
+    assert setting is not None
+    setting.digest_enabled = enabled
+    setting.updated_at = now
+
+
+def digest_recipients(session: Session) -> list[tuple[str, str]]:
+    """(team, user) of each facilitator the clock sends a digest to: granted in Slack or seen as
+    bootstrapped, still active, digest not turned off."""
+    settings = {
+        (s.team_id, s.slack_user_id): s for s in session.scalars(select(FacilitatorSetting))
+    }
+    granted = {(f.team_id, f.slack_user_id) for f in session.scalars(select(Facilitator))}
+    wanted = granted | {key for key, s in settings.items() if s.active}
+    return sorted(key for key in wanted if key not in settings or settings[key].digest_enabled)

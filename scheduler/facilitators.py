@@ -1,0 +1,67 @@
+"""The weekly digest: each facilitator's cohort by DM on Monday at 08:00 in their zone, once.
+
+One key per facilitator and week (`facilitator-digest:team=T:user=U:week=<monday>`), so two clocks
+or a restart send it once. The cohort's figures are read only when a digest is due and not yet
+sent, not on every pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.views.facilitators import build_digest
+from models.deliveries import PENDING, Delivery
+from models.facilitators.report import cohort_report
+from models.facilitators.roles import digest_recipients
+from models.meetings.schedule import local_instant
+from models.pairs import zone_of
+from models.people import cohort_of, find_participant
+from scheduler.planning import PlannedDelivery, UserTarget
+
+DIGEST_KIND = "facilitator-digest"
+DIGEST_AT = time(8, 0)
+USEFUL_FOR = timedelta(days=1)
+
+
+def digest_key(team_id: str, user_id: str, monday: object) -> str:
+    return f"{DIGEST_KIND}:team={team_id}:user={user_id}:week={monday}"
+
+
+def plan_facilitator_digests(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+    planned: list[PlannedDelivery] = []
+    for team_id, user_id in digest_recipients(session):
+        participant = find_participant(session, team_id, user_id)
+        if participant is None:
+            continue
+        cohort = cohort_of(session, participant, now)
+        zone = zone_of(participant, cohort.timezone)
+        today = now.astimezone(ZoneInfo(zone)).date()
+        monday = today - timedelta(days=today.weekday())
+        due = local_instant(monday, DIGEST_AT, zone)
+        if not due <= now < due + USEFUL_FOR:
+            continue
+        key = digest_key(team_id, user_id, monday.isoformat())
+        status = session.scalar(select(Delivery.status).where(Delivery.key == key))
+        if status is not None and status != PENDING:
+            continue  # sent (or settled) already: nothing to read again
+        report = cohort_report(session, cohort, now)
+        planned.append(
+            PlannedDelivery(
+                key=key,
+                kind=DIGEST_KIND,
+                due_at=due,
+                target=UserTarget(participant.id, user_id),
+                render=partial(build_digest, report, monday),
+                describe=f"weekly digest for {user_id}",
+                expires_at=due + USEFUL_FOR,
+                participant_id=participant.id,
+                subject=f"digest:{user_id}"[:64],
+            )
+        )
+    return planned

@@ -1,0 +1,279 @@
+"""Facilitators over HTTP: roles, cohorts, App Home for both roles, the report's files, nudges."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+import time
+import zlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.clock import SettableClock
+from models.facilitators.export import CSV_COLUMNS, bar_column
+from models.people import Cohort, Facilitator, Participant
+from tests.conftest import FACILITATOR
+from tests.fake_slack import FakeSlack
+from tests.slack_http import TEAM_ID, SlackClientForTests, message_text
+
+DAY = 24 * 60 * 60
+
+
+def home_event(user: str, event_id: str) -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": user, "tab": "home"},
+        }
+    )
+
+
+def published(fake_slack: FakeSlack) -> list[dict[str, Any]]:
+    views = []
+    for call in fake_slack.calls_to("views.publish"):
+        view = call.params["view"]
+        views.append(json.loads(view) if isinstance(view, str) else view)
+    return views
+
+
+def view_text(view: dict[str, Any]) -> str:
+    return message_text({"blocks": view["blocks"]})
+
+
+def match(slack: SlackClientForTests, *people: str, channel: str = "CCOHORT") -> None:
+    slack.command("match " + " ".join(f"<@{p}>" for p in people), user=FACILITATOR, channel=channel)
+
+
+def test_only_facilitators_grant_the_role_and_refusals_name_them(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    slack.command("facilitator add <@UCAROL>", user="UALICE")
+    told = slack.told()
+    assert "only facilitators" in told and f"<@{FACILITATOR}>" in told
+    with sessions() as session:
+        assert session.scalars(select(Facilitator)).all() == []
+
+    slack.command("facilitator add <@UCAROL>", user=FACILITATOR)
+    assert "<@UCAROL> is now a facilitator" in slack.told()
+    slack.command("facilitators", user="UALICE")
+    assert f"<@{FACILITATOR}>" in slack.told() and "<@UCAROL>" in slack.told()
+    slack.command("facilitator remove <@UCAROL>", user="UCAROL")
+    assert "no longer a facilitator" in slack.told()
+    slack.command("facilitator remove <@UFACIL>", user=FACILITATOR)
+    assert "BUDDY_FACILITATORS" in slack.told()
+    for words in ("report", "nudge <@UBOB>", "digest off", "cohort setup Spring", "import pairs"):
+        slack.command(words, user="UDAN")
+        assert "only facilitators" in slack.told(), words
+
+
+def test_a_cohort_set_up_in_a_channel_gathers_its_people(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    slack.command("cohort setup Spring 2027", user=FACILITATOR, channel="CSPRING")
+    assert "Spring 2027" in slack.told()
+    slack.command("cohort zone europe/paris", user=FACILITATOR, channel="CSPRING")
+    assert "Europe/Paris" in slack.told()
+    slack.command("cohort end 23/7/2027", user=FACILITATOR, channel="CSPRING")
+    assert "nothing is nudged after it" in slack.told()
+    slack.command("cohort areas Teaching; Behaviour", user=FACILITATOR, channel="CSPRING")
+    slack.command("status", user="UALICE", channel="CSPRING")
+    match(slack, "UBOB", "UCAROL", channel="CSPRING")
+    slack.command("cohort", user="UALICE", channel="CSPRING")
+    shown = slack.told()
+    assert "Spring 2027" in shown and "Europe/Paris" in shown and "Teaching; Behaviour" in shown
+    assert "*Pairs:* 1" in shown
+    with sessions() as session:
+        cohort = session.scalars(select(Cohort).where(Cohort.channel_id == "CSPRING")).one()
+        members = session.scalars(
+            select(Participant.slack_user_id).where(Participant.cohort_id == cohort.id)
+        ).all()
+    assert set(members) >= {"UALICE", "UBOB", "UCAROL"}
+    slack.command("cohort zone Europe/London", user="UALICE", channel="CSPRING")
+    assert "only facilitators" in slack.told()
+    # The zero-setup default keeps working elsewhere.
+    slack.command("cohort", user="UDAN", channel="COTHER")
+    assert "Everyone" in slack.told()
+
+
+def test_app_home_for_a_participant_and_a_facilitator(
+    slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    match(slack, "UALICE", "UBOB")
+    slack.command("slot thu 16:00", user="UALICE")
+    slack.command("action Try exit tickets by 30/11", user="UALICE")
+    match(slack, "UCAROL", "UDAN")
+    slack.post(home_event("UALICE", "EvA"), "application/json")
+    mine = published(fake_slack)[-1]
+    text = view_text(mine)
+    assert "<@UBOB>" in text and "Next meeting" in text and "Try exit tickets" in text
+    assert "Slipping" not in text
+    assert any(
+        e.get("action_id") == "action_chase_done"
+        for b in mine["blocks"]
+        for e in [b.get("accessory") or {}]
+    )
+    slack.post(home_event(FACILITATOR, "EvF1"), "application/json")
+    slack.post(home_event(FACILITATOR, "EvF2"), "application/json")
+    first, second = published(fake_slack)[-2:]
+    assert first == second  # opened twice: the same correct view, published again
+    text = view_text(first)
+    assert "Pairs without a slot:* 1" in text and "<@UCAROL>" in text
+    assert "facilitators_nudge" in json.dumps(first) and "facilitators_export" in json.dumps(first)
+    # The Home buttons for common commands answer by DM.
+    fake_slack.clear()
+    slack.block_action("home_command", "next", user="UALICE", view={"id": "VHOME", "type": "home"})
+    assert "Next meeting" in slack.told()
+
+
+def test_app_home_stays_within_100_blocks_for_300_pairs(
+    sessions: sessionmaker[Session], slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    from tests.test_import_pairs import make_people_and_pairs
+
+    make_people_and_pairs(sessions, 300)
+    slack.post(home_event(FACILITATOR, "EvBig"), "application/json")
+    view = published(fake_slack)[-1]
+    assert len(view["blocks"]) <= 100
+    assert "300" in view_text(view) and "more: every pair is in the CSV" in view_text(view)
+
+
+def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, idat, width, height = 8, b"", 0, 0
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        body = data[at + 8 : at + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * 3 + 1
+    rows = [raw[i * stride + 1 : (i + 1) * stride] for i in range(height)]
+    return width, height, rows
+
+
+def bar_height(rows: list[bytes], x: int) -> int:
+    return sum(1 for row in rows if row[x * 3 : x * 3 + 3] == bytes((44, 95, 45)))
+
+
+def test_report_sends_a_csv_and_a_chart(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    fake_slack.add_user("UQUOTE", name='O"Neil, Pat')
+    match(slack, "UALICE", "UQUOTE")
+    slack.command("slot tue 16:00", user="UALICE")
+    match(slack, "UCAROL", "UDAN")
+    with sessions() as session:
+        from models.meetings.tables import MeetingOutcome
+        from models.pairs import Pair
+
+        pair = session.scalars(select(Pair).order_by(Pair.id)).first()
+        assert pair is not None and pair.slot_first_date is not None
+        first = pair.slot_first_date
+        for week in (0, 2):
+            from datetime import timedelta
+
+            session.add(
+                MeetingOutcome(
+                    pair_id=pair.id,
+                    original_date=first + timedelta(weeks=week),
+                    outcome="met",
+                    answered_by="UALICE",
+                    answered_at=clock.now(),
+                )
+            )
+        session.commit()
+    from datetime import timedelta
+
+    clock.set(clock.now() + timedelta(days=21))
+    fake_slack.clear()
+    slack.command("report", user=FACILITATOR)
+    told = slack.told()
+    assert "Pairs:* 2" in told and "Pairs without a slot:* 1" in told
+    uploads = list(fake_slack.uploads.values())
+    csv_file = next(u for u in uploads if u.startswith(b"\xef\xbb\xbf"))
+    png_file = next(u for u in uploads if u.startswith(b"\x89PNG"))
+    rows = list(csv.reader(io.StringIO(csv_file.decode("utf-8-sig"), newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    alice = next(r for r in rows[1:] if "UALICE" in r)
+    assert 'O"Neil, Pat' in alice and alice[CSV_COLUMNS.index("meetings_held")] == "2"
+    width, height, pixels = decode_png(png_file)
+    assert (width, height) == (480, 240)
+    heights = [bar_height(pixels, bar_column(i, 12)) for i in range(12)]
+    assert sorted(set(heights)) == [0, max(heights)] and heights.count(max(heights)) == 2
+    dm = fake_slack.calls_to("files.completeUploadExternal")
+    assert dm and dm[-1].params["channel_id"].startswith("D")
+
+
+def test_nudge_at_most_once_a_day_per_pair(
+    slack: SlackClientForTests, fake_slack: FakeSlack, clock: SettableClock
+) -> None:
+    match(slack, "UALICE", "UBOB")
+    fake_slack.clear()
+    slack.command("nudge <@UBOB>", user=FACILITATOR)
+    assert "I've nudged <@UALICE> and <@UBOB>" in slack.told()
+    assert len(fake_slack.posted_texts()) == 1
+    slack.block_action("facilitators_nudge", "UALICE", user=FACILITATOR)
+    assert "already been nudged today" in slack.told()
+    assert len(fake_slack.posted_texts()) == 1
+    from datetime import timedelta
+
+    clock.set(clock.now() + timedelta(days=1))
+    slack.block_action("facilitators_nudge", "UALICE", user=FACILITATOR)
+    assert len(fake_slack.posted_texts()) == 2
+    slack.command("nudge <@UERIN>", user=FACILITATOR)
+    assert "isn't in a buddy pair" in slack.told()
+
+
+def test_the_weekly_digest_goes_once_across_two_clocks_and_can_be_turned_off(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+    settings: Any,
+) -> None:
+    from datetime import UTC, datetime
+
+    from scheduler.facilitators import plan_facilitator_digests
+    from scheduler.runner import build_runner
+
+    match(slack, "UALICE", "UBOB")
+    slack.command("facilitator add <@UCAROL>", user=FACILITATOR)
+    slack.command("digest on", user=FACILITATOR)
+    slack.command("digest off", user="UCAROL")
+    assert "No more weekly digest" in slack.told()
+    fake_slack.clear()
+    runners = [
+        build_runner(settings, clock, sessions=sessions, planners=[plan_facilitator_digests])
+        for _ in range(2)
+    ]
+    clock.set(datetime(2026, 11, 30, 7, 59, tzinfo=UTC))  # Monday, 07:59 in London
+    for runner in runners:
+        runner.run_pass()
+    assert fake_slack.posted_texts() == []
+    clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+    for runner in runners:
+        runner.run_pass()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    for runner in runners:
+        runner.run_pass()
+    digests = fake_slack.calls_to("chat.postMessage")
+    assert len(digests) == 1
+    assert digests[0].params["channel"].startswith("D") and "UFACIL" in digests[0].params["channel"]
+    assert "Weekly digest" in digests[0].params["text"]
+    assert "facilitators_nudge" in json.dumps(digests[0].params.get("blocks"))
