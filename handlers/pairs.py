@@ -336,6 +336,9 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="pair up with a colleague (or two, as a trio)",
         group=GROUP,
         handle=pair,
+        everyday=True,
+        examples=(PAIR_EXAMPLE, "pair @Sam @Alex"),
+        details="Everyone in the pair is told, with the four roles of a buddy pair.",
     ),
     Subcommand(
         name="match",
@@ -343,6 +346,8 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="pair other participants (facilitators)",
         group="Facilitators",
         handle=match,
+        facilitator=True,
+        examples=(MATCH_EXAMPLE, "match @Sam @Alex @Kim"),
     ),
     Subcommand(
         name="unpair",
@@ -357,6 +362,12 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your pair's fortnightly meeting time",
         group=GROUP,
         handle=slot,
+        everyday=True,
+        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Europe/Paris"),
+        details=(
+            "The first meeting is on the `from` date or the next such weekday; the time is in your "
+            "Slack zone unless you give `tz`."
+        ),
     ),
     Subcommand(
         name="backup",
@@ -364,6 +375,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="an alternative slot for when a meeting can't happen",
         group=GROUP,
         handle=backup,
+        examples=(BACKUP_EXAMPLE,),
     ),
     Subcommand(
         name="format",
@@ -371,6 +383,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="how your pair meets",
         group=GROUP,
         handle=format_,
+        examples=("format video https://meet.example.com/abc", "format in-person the library"),
     ),
     Subcommand(
         name="status",
@@ -378,6 +391,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your pair, slot, backup, format and cohort",
         group=GROUP,
         handle=status,
+        everyday=True,
     ),
 ]
 
