@@ -8,12 +8,23 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack.answers import Answer, Command, after_ack, command_deliver, decide
+from handlers.slack.answers import (
+    Answer,
+    Command,
+    Press,
+    after_ack,
+    command_deliver,
+    decide,
+    on_button,
+    out_of_date,
+)
+from handlers.slack.blocks import actions_block, button, context_block, section_block
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import deps_from
 from handlers.slack.help import all_help_reply, command_help_reply, help_reply
-from handlers.slack.replies import Reply
-from handlers.slack.text import escape, typed
+from handlers.slack.replies import Reply, ephemeral
+from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
+from handlers.slack.text import command, escape, typed
 from models.people import is_facilitator
 
 HELP_NAMES = ("", "help")
@@ -66,13 +77,56 @@ class Router:
             return self.help(command)
         sub = self.find(command.name)
         if sub is None:
+            return self.unknown(command)
+        return sub.handle(command)
+
+    def unknown(self, command: Command) -> Reply:
+        """A word close to a known one: suggest it, keeping the rest, with a button to run it;
+        otherwise the short help."""
+        known = {name: sub.name for name, sub in self._by_name.items()}
+        near = closest(command.name, known)
+        if near is None or near == "help":
             return help_reply(
                 self.subcommands,
                 _is_facilitator(command),
                 f":thinking_face: I don't know `/buddy {escape(typed(command.name))}`. "
                 "Here is what I can do:",
             )
-        return sub.handle(command)
+        sub = self._by_name[near]
+        return suggestion_reply(sub, command.args)
+
+    def run_suggested(self, press: Press) -> Answer | Reply:
+        """The suggestion's button: the command it names, run as the person who pressed it."""
+        name, _, args = press.value.partition(" ")
+        if not press.value.startswith(SUGGESTED_PREFIX) or self.find(name[1:]) is None:
+            raise out_of_date()
+        command = Command(
+            deps=press.deps,
+            who=press.who,
+            now=press.now,
+            channel_id=press.message[0] if press.message else "",
+            name=name[1:],
+            args=args.strip(),
+            trigger_id=press.trigger_id,
+        )
+        return self.answer(command)
+
+
+SUGGESTED_PREFIX = "/"
+RUN_SUGGESTED = "buddy_run_suggested"
+
+
+def suggestion_reply(sub: Subcommand, args: str) -> Reply:
+    """Did you mean `/buddy action ...`?" with a button that runs it. The button's value is the
+    command as Slack sent it, so running it reads the same text."""
+    shown = command(f"{sub.name} {typed(args)}")
+    text = f":thinking_face: Did you mean `{escape(shown)}`?"
+    blocks = [section_block(text)]
+    value = f"{SUGGESTED_PREFIX}{sub.name} {args}".rstrip()
+    if len(value) <= BUTTON_VALUE_LIMIT:
+        blocks.append(actions_block([button(sub.run_label, RUN_SUGGESTED, value, "primary")]))
+    blocks.append(context_block(f"`/buddy help {sub.name}` shows how it works."))
+    return ephemeral(text, blocks)
 
 
 def _is_facilitator(command: Command) -> bool:
@@ -96,3 +150,4 @@ def register(app: App, router: Router) -> None:
         after_ack(deps, client, later, command_deliver(respond), f"/buddy {command.name}")
 
     app.command("/buddy")(buddy)
+    on_button(app, RUN_SUGGESTED, router.run_suggested)
