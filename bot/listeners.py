@@ -6,7 +6,7 @@ from types import ModuleType
 
 from slack_bolt import App
 
-from handlers import actions, calendar, community, grow, meetings, pairs, problems
+from handlers import actions, calendar, community, grow, meetings, pairs, problems, welcome
 from handlers.slack import errors, router
 from handlers.slack.router import Router
 
@@ -20,6 +20,6 @@ def build_router() -> Router:
 
 def register_listeners(app: App) -> None:
     errors.register(app)
-    router.register(app, build_router())
+    router.register(app, build_router(), first_contact=welcome.greet)
     for feature in FEATURES:
         feature.register(app)

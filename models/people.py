@@ -30,6 +30,8 @@ class Cohort(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     # Semicolon-separated override of the NPQ framework areas (None: the default list).
     framework_areas: Mapped[str | None] = mapped_column(Text)
+    # Days proactive nudges may go out on, as weekday numbers (`01234`, Monday 0); None: Mon-Fri.
+    working_days: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -50,6 +52,8 @@ class Participant(Base):
     # The user's DM channel with the bot, kept once opened (files need a real channel id).
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When Buddy's welcome DM went out (once per person, ever).
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Facilitator(Base):

@@ -8,12 +8,12 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, insert, inspect, select
 
 from bot.migrate import alembic_config, upgrade_to_head
 from models.db import make_engine, make_session_factory
 from models.deliveries import PENDING, SENT, SKIPPED, Delivery
-from models.people import ensure_participant
+from models.people import Participant
 from models.registry import Base
 
 
@@ -44,18 +44,25 @@ def test_a_day_chased_one_action_at_a_time_is_not_chased_again_after_0007(
     engine = make_engine(url)
     now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     with make_session_factory(engine)() as session:
-        alice = ensure_participant(session, "T1", "UALICE", now)
-        bob = ensure_participant(session, "T1", "UBOB", now)
+        # Core inserts: the model has columns later migrations add.
+        alice_id, bob_id = (
+            session.execute(
+                insert(Participant.__table__)
+                .values(team_id="T1", slack_user_id=user, is_bot=False, created_at=now)
+                .returning(Participant.__table__.c.id)
+            ).scalar_one()
+            for user in ("UALICE", "UBOB")
+        )
         for key, who, status in (
-            ("action-chase:action=1:due=2026-12-03", alice, SENT),
-            ("action-chase:action=2:due=2026-12-03", alice, SENT),
-            ("action-chase:action=3:due=2026-12-04", bob, PENDING),
+            ("action-chase:action=1:due=2026-12-03", alice_id, SENT),
+            ("action-chase:action=2:due=2026-12-03", alice_id, SENT),
+            ("action-chase:action=3:due=2026-12-04", bob_id, PENDING),
         ):
             session.add(
                 Delivery(
                     key=key,
                     kind="action-chase",
-                    participant_id=who.id,
+                    participant_id=who,
                     subject=f"action:{key.split('=')[1].split(':')[0]}",
                     status=status,
                     due_at=now,
@@ -65,7 +72,6 @@ def test_a_day_chased_one_action_at_a_time_is_not_chased_again_after_0007(
                 )
             )
         session.commit()
-        alice_id, bob_id = alice.id, bob.id
     upgrade_to_head(url)
     with make_session_factory(engine)() as session:
         rows = dict(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -26,6 +27,8 @@ from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
 from handlers.slack.text import command, escape, typed
 from models.people import is_facilitator
+
+logger = logging.getLogger(__name__)
 
 HELP_NAMES = ("", "help")
 
@@ -134,7 +137,10 @@ def _is_facilitator(command: Command) -> bool:
         return is_facilitator(session, command.deps.facilitators, command.team_id, command.user_id)
 
 
-def register(app: App, router: Router) -> None:
+FirstContact = Callable[[WebClient, Command], None]
+
+
+def register(app: App, router: Router, first_contact: FirstContact | None = None) -> None:
     def buddy(
         ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
@@ -148,6 +154,15 @@ def register(app: App, router: Router) -> None:
             ack()
         later = Answer(then=answer.then)
         after_ack(deps, client, later, command_deliver(respond), f"/buddy {command.name}")
+        if first_contact is not None:
+            deps.background.submit(_safely, first_contact, client, command)
 
     app.command("/buddy")(buddy)
     on_button(app, RUN_SUGGESTED, router.run_suggested)
+
+
+def _safely(first_contact: FirstContact, client: WebClient, command: Command) -> None:
+    try:
+        first_contact(client, command)
+    except Exception:
+        logger.exception("Could not welcome the people of /buddy %s", command.name)
