@@ -6,12 +6,31 @@ from types import ModuleType
 
 from slack_bolt import App
 
-from handlers import actions, calendar, community, grow, meetings, pairs, problems, welcome
+from handlers import (
+    actions,
+    calendar,
+    community,
+    grow,
+    meetings,
+    pairs,
+    problems,
+    upcoming,
+    welcome,
+)
 from handlers.slack import errors, router
 from handlers.slack.router import Router
 
 # Each feature has `SUBCOMMANDS` (its `/buddy` words) and `register(app)` (its buttons and modals).
-FEATURES: tuple[ModuleType, ...] = (calendar, problems, pairs, meetings, actions, grow, community)
+FEATURES: tuple[ModuleType, ...] = (
+    calendar,
+    problems,
+    pairs,
+    meetings,
+    actions,
+    grow,
+    community,
+    upcoming,
+)
 
 
 def build_router() -> Router:

@@ -21,7 +21,7 @@ from handlers.slack.answers import (
     on_button,
     out_of_date,
 )
-from handlers.slack.blocks import section_block
+from handlers.slack.blocks import context_block, section_block
 from handlers.slack.channels import (
     fetch_profiles,
     tell_pair,
@@ -43,6 +43,7 @@ from handlers.views.pairs import (
     build_unpair_confirm,
     slot_description,
 )
+from handlers.views.upcoming import status_line
 from models.grammar import (
     BACKUP_EXAMPLE,
     MATCH_EXAMPLE,
@@ -321,6 +322,10 @@ def status(command: Command) -> Reply:
             local_today(caller, command.now),
         )
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
+        preview = command.deps.preview
+        planned = preview(session, caller, command.now) if preview and current else []
+        if current is not None:
+            blocks.append(context_block(status_line(planned, zone_of(caller))))
     fallback = (
         f"Your buddy pair with {mentions(buddies)}"
         if current

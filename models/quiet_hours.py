@@ -86,3 +86,17 @@ def hold_proactive(
             return held
         moment = held
     return moment
+
+
+def held_by(
+    moment: datetime,
+    zones: Sequence[str],
+    spans: Sequence[DateSpan] = (),
+    spans_zone: str = "Europe/London",
+) -> str | None:
+    """Why a proactive nudge due at `moment` cannot go then: a break, or quiet hours; else None."""
+    if any(span.contains(moment.astimezone(ZoneInfo(spans_zone)).date()) for span in spans):
+        return "a break"
+    if any(in_quiet_hours(moment, zone) for zone in zones):
+        return "quiet hours"
+    return None
