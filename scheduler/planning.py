@@ -50,9 +50,18 @@ class Holding:
     fallback_zone: str
     spans: tuple[DateSpan, ...] = ()
     spans_zone: str = "Europe/London"
+    # The recipients' working days (the weekend holds a nudge); None: the weekend does not.
+    working_days: tuple[int, ...] | None = None
 
     def hold(self, moment: datetime) -> datetime:
-        return hold_proactive(moment, self.zones, self.fallback_zone, self.spans, self.spans_zone)
+        return hold_proactive(
+            moment,
+            self.zones,
+            self.fallback_zone,
+            self.spans,
+            self.spans_zone,
+            self.working_days,
+        )
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,12 @@ def preview(
         reason = None
         if planned.holding is not None and send_at != planned.due_at:
             holding = planned.holding
-            reason = held_by(planned.due_at, holding.zones, holding.spans, holding.spans_zone)
+            reason = held_by(
+                planned.due_at,
+                holding.zones,
+                holding.spans,
+                holding.spans_zone,
+                holding.working_days,
+            )
         upcoming.append(Upcoming(planned.kind, planned.due_at, send_at, reason))
     return sorted(upcoming, key=lambda u: (u.send_at, u.kind))
