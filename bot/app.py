@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.slack.deps import CONTEXT_KEY, Deps
 from models.clock import Clock, SystemClock
 from models.db import make_engine, make_session_factory
+from scheduler.upcoming import preview
 
 WEB_API_TIMEOUT_SECONDS = 10
 # Threads for the slow work that follows an ack (Web API calls, files).
@@ -71,6 +72,7 @@ def create_app(
         facilitators=settings.facilitators,
         background=listener_executor
         or ThreadPoolExecutor(max_workers=BACKGROUND_WORKERS, thread_name_prefix="buddy-after-ack"),
+        preview=preview,
     )
     app = App(
         client=make_web_client(settings),

@@ -21,6 +21,8 @@ from handlers import (
     pauses,
     privacy,
     problems,
+    upcoming,
+    welcome,
 )
 from handlers.slack import errors, router
 from handlers.slack.router import Router
@@ -41,6 +43,7 @@ FEATURES: tuple[ModuleType, ...] = (
     facilitators,
     home,
     imports,
+    upcoming,
 )
 
 
@@ -50,6 +53,6 @@ def build_router() -> Router:
 
 def register_listeners(app: App) -> None:
     errors.register(app)
-    router.register(app, build_router())
+    router.register(app, build_router(), first_contact=welcome.greet)
     for feature in FEATURES:
         feature.register(app)

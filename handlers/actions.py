@@ -64,6 +64,7 @@ from handlers.views.actions import (
 from handlers.views.meetings import CHECKIN_ADD_ACTIONS
 from models.actions import (
     ACTION_EXAMPLE,
+    ACTION_REVIEW_EXAMPLE,
     DONE,
     DONE_EXAMPLE,
     DROPPED,
@@ -415,12 +416,13 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="action",
         usage="/buddy action <text> [by <date>] [with review]",
-        summary=(
-            "record an action for yourself, due at your next meeting unless you give a date; "
-            f"e.g. `/buddy {ACTION_EXAMPLE}`"
-        ),
+        summary="record an action for yourself, due at your next meeting unless you give a date",
         group=GROUP,
         handle=action,
+        everyday=True,
+        examples=(ACTION_EXAMPLE, ACTION_REVIEW_EXAMPLE),
+        details="`with review` adds a prompt 90 days on: what impact has it had?",
+        run_label="Record it",
     ),
     Subcommand(
         name="actions",
@@ -428,13 +430,17 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your open actions and your buddy's, each with its number",
         group=GROUP,
         handle=actions,
+        everyday=True,
     ),
     Subcommand(
         name="done",
         usage="/buddy done <n>",
-        summary=f"mark your action n done, e.g. `/buddy {DONE_EXAMPLE}`",
+        summary="mark one of your actions done, by its number",
         group=GROUP,
         handle=done,
+        everyday=True,
+        examples=(DONE_EXAMPLE,),
+        run_label="Mark it done",
     ),
 ]
 

@@ -328,6 +328,8 @@ SUBCOMMANDS: list[Subcommand] = [
         summary=f"the cohort's module calendar, e.g. `{command(MODULE_ADD_EXAMPLE)}`",
         group=GROUP,
         handle=module,
+        facilitator=True,
+        examples=(MODULE_ADD_EXAMPLE, "module list", "module remove B2"),
         aliases=("modules",),
     ),
     Subcommand(
@@ -338,6 +340,8 @@ SUBCOMMANDS: list[Subcommand] = [
         ),
         group=GROUP,
         handle=break_,
+        facilitator=True,
+        examples=(BREAK_ADD_EXAMPLE, "break list"),
         aliases=("breaks",),
     ),
 ]

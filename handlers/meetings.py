@@ -469,6 +469,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your next meetings",
         group=GROUP,
         handle=next_meetings,
+        everyday=True,
     ),
     Subcommand(
         name="move",
@@ -476,6 +477,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="move the next meeting (or the one on a date)",
         group=GROUP,
         handle=move,
+        examples=("move to 5/12 17:00", "move 3/12 to 5/12"),
     ),
     Subcommand(
         name="skip",
@@ -483,6 +485,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="skip one meeting; your pair is offered the backup slot or solo practice",
         group=GROUP,
         handle=skip,
+        examples=("skip", "skip 3/12 parents evening"),
     ),
     Subcommand(
         name="calendar",

@@ -21,7 +21,7 @@ from handlers.slack.answers import (
     on_button,
     out_of_date,
 )
-from handlers.slack.blocks import section_block
+from handlers.slack.blocks import context_block, section_block
 from handlers.slack.channels import (
     fetch_profiles,
     tell_pair,
@@ -44,6 +44,7 @@ from handlers.views.pairs import (
     slot_description,
 )
 from handlers.views.pauses import build_pause_status
+from handlers.views.upcoming import status_line
 from models.cohorts import bound_cohort, place_in_cohort
 from models.grammar import (
     BACKUP_EXAMPLE,
@@ -332,6 +333,10 @@ def status(command: Command) -> Reply:
         paused = current_pause(session, caller, today)
         if paused is not None:
             blocks.extend(build_pause_status(paused, today))
+        preview = command.deps.preview
+        planned = preview(session, caller, command.now) if preview and current else []
+        if current is not None:
+            blocks.append(context_block(status_line(planned, zone_of(caller))))
     fallback = (
         f"Your buddy pair with {mentions(buddies)}"
         if current
@@ -347,6 +352,9 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="pair up with a colleague (or two, as a trio)",
         group=GROUP,
         handle=pair,
+        everyday=True,
+        examples=(PAIR_EXAMPLE, "pair @Sam @Alex"),
+        details="Everyone in the pair is told, with the four roles of a buddy pair.",
     ),
     Subcommand(
         name="match",
@@ -354,6 +362,8 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="pair other participants (facilitators)",
         group="Facilitators",
         handle=match,
+        facilitator=True,
+        examples=(MATCH_EXAMPLE, "match @Sam @Alex @Kim"),
     ),
     Subcommand(
         name="unpair",
@@ -368,6 +378,12 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your pair's fortnightly meeting time",
         group=GROUP,
         handle=slot,
+        everyday=True,
+        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Europe/Paris"),
+        details=(
+            "The first meeting is on the `from` date or the next such weekday; the time is in your "
+            "Slack zone unless you give `tz`."
+        ),
     ),
     Subcommand(
         name="backup",
@@ -375,6 +391,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="an alternative slot for when a meeting can't happen",
         group=GROUP,
         handle=backup,
+        examples=(BACKUP_EXAMPLE,),
     ),
     Subcommand(
         name="format",
@@ -382,6 +399,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="how your pair meets",
         group=GROUP,
         handle=format_,
+        examples=("format video https://meet.example.com/abc", "format in-person the library"),
     ),
     Subcommand(
         name="status",
@@ -389,6 +407,7 @@ SUBCOMMANDS: list[Subcommand] = [
         summary="your pair, slot, backup, format and cohort",
         group=GROUP,
         handle=status,
+        everyday=True,
     ),
 ]
 

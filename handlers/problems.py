@@ -175,6 +175,7 @@ SUBCOMMANDS = [
         summary="draft a problem for your community session, then post it in this channel",
         group="Problems and coaching",
         handle=start,
+        everyday=True,
     )
 ]
 

@@ -30,6 +30,8 @@ class Cohort(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     # Semicolon-separated override of the NPQ framework areas (None: the default list).
     framework_areas: Mapped[str | None] = mapped_column(Text)
+    # Days proactive nudges may go out on, as weekday numbers (`01234`, Monday 0); None: Mon-Fri.
+    working_days: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -52,6 +54,8 @@ class Participant(Base):
     # The name Slack shows for them, cached from users.info (reports and CSV exports).
     display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When Buddy's welcome DM went out (once per person, ever).
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Facilitator(Base):

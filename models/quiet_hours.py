@@ -1,5 +1,6 @@
-"""When a proactive nudge may go: never in quiet hours (20:00-07:30 local), a cohort break or a
-recipient's personal pause.
+"""When a proactive nudge may go: never in quiet hours (20:00-07:30 local), a cohort break, a
+recipient's personal pause, or on a day that is not a working day where the recipient is
+(Saturday and Sunday unless the cohort says otherwise).
 
 Pure functions of instants and zone names, so the scheduler's holding rules are tested without a
 database or Slack.
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 QUIET_START = time(20, 0)
 QUIET_END = time(7, 30)
 # Beyond this, the recipients' zones share no window; the slot's zone decides alone.
+# Monday to Friday (Monday is 0); a cohort may set its own.
+WORKING_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
 _SEARCH_LIMIT = timedelta(hours=48)
 
 
@@ -81,6 +84,41 @@ def after_spans(moment: datetime, spans: Sequence[DateSpan], zone: str) -> datet
     return moment
 
 
+def parse_working_days(text: str | None) -> tuple[int, ...]:
+    """A cohort's working days as stored (`01234`, Monday 0); Monday to Friday when unset."""
+    days = tuple(sorted({int(c) for c in text or "" if c in "0123456"}))
+    return days or WORKING_DAYS
+
+
+def is_working_day(moment: datetime, zone: str, working_days: Sequence[int]) -> bool:
+    return moment.astimezone(ZoneInfo(zone)).weekday() in working_days
+
+
+def after_rest_days(
+    moment: datetime, zones: Sequence[str], working_days: Sequence[int] | None
+) -> datetime:
+    """Move `moment` to the start of the next day that is a working day in every zone (or, when
+    the zones never agree within a week, in the first)."""
+    if not working_days or not zones:
+        return moment
+    start = moment
+    for _ in range(8):
+        resting = [zone for zone in zones if not is_working_day(moment, zone, working_days)]
+        if not resting:
+            return moment
+        moment = max(_next_midnight(moment, zone) for zone in resting)
+    moment = start
+    while not is_working_day(moment, zones[0], working_days):
+        moment = _next_midnight(moment, zones[0])
+    return moment
+
+
+def _next_midnight(moment: datetime, zone: str) -> datetime:
+    tz = ZoneInfo(zone)
+    day = moment.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(moment.tzinfo)
+
+
 def hold_proactive(
     moment: datetime,
     zones: Sequence[str],
@@ -88,15 +126,35 @@ def hold_proactive(
     spans: Sequence[DateSpan] = (),
     spans_zone: str = "Europe/London",
     pauses: Sequence[ZonedSpan] = (),
+    working_days: Sequence[int] | None = None,
 ) -> datetime:
-    """When a proactive nudge due at `moment` may be sent: after breaks and recipients' pauses,
-    outside quiet hours."""
+    """When a proactive nudge due at `moment` may be sent: after breaks, recipients' pauses and
+    rest days (weekends), outside quiet hours. `working_days` None: the weekend does not hold it
+    (a weekend meeting's)."""
     for _ in range(10):
         held = after_spans(moment, spans, spans_zone)
         for pause in pauses:
             held = after_spans(held, [pause.span], pause.zone)
-        held = next_allowed(held, zones, fallback_zone)
+        held = next_allowed(after_rest_days(held, zones, working_days), zones, fallback_zone)
         if held == moment:
             return held
         moment = held
     return moment
+
+
+def held_by(
+    moment: datetime,
+    zones: Sequence[str],
+    spans: Sequence[DateSpan] = (),
+    spans_zone: str = "Europe/London",
+    working_days: Sequence[int] | None = None,
+) -> str | None:
+    """Why a proactive nudge due at `moment` cannot go then: a break, the weekend, or quiet
+    hours; else None."""
+    if any(span.contains(moment.astimezone(ZoneInfo(spans_zone)).date()) for span in spans):
+        return "a break"
+    if working_days and any(not is_working_day(moment, z, working_days) for z in zones):
+        return "the weekend"
+    if any(in_quiet_hours(moment, zone) for zone in zones):
+        return "quiet hours"
+    return None

@@ -52,10 +52,18 @@ class Holding:
     spans: tuple[DateSpan, ...] = ()
     spans_zone: str = "Europe/London"
     pauses: tuple[ZonedSpan, ...] = ()
+    # The recipients' working days (the weekend holds a nudge); None: the weekend does not.
+    working_days: tuple[int, ...] | None = None
 
     def hold(self, moment: datetime) -> datetime:
         return hold_proactive(
-            moment, self.zones, self.fallback_zone, self.spans, self.spans_zone, self.pauses
+            moment,
+            self.zones,
+            self.fallback_zone,
+            self.spans,
+            self.spans_zone,
+            pauses=self.pauses,
+            working_days=self.working_days,
         )
 
 

@@ -57,6 +57,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def _welcome_only_where_tested(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The welcome DM goes out on every first contact; tests that count the DMs a command sends
+    leave it out, and tests marked `welcome` let it go."""
+    if request.node.get_closest_marker("welcome") is None:
+        monkeypatch.setattr("handlers.welcome.greet", lambda _client, _command: None)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """TEST_DATABASE_URL (PostgreSQL in CI's second run) or a fresh SQLite file, migrated once."""

@@ -176,7 +176,7 @@ def test_adding_a_module_mentions_a_break_in_its_fortnight(slack: SlackClientFor
 
 
 def test_help_lists_the_facilitator_commands(slack: SlackClientForTests) -> None:
-    text = slack.command("help").text
+    text = slack.command("help", user=FACILITATOR).text
     assert "/buddy module add|list|remove" in text
     assert "/buddy break add|list|remove" in text
 

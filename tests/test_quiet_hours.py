@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from models.quiet_hours import DateSpan, hold_proactive, in_quiet_hours, next_allowed
+from models.quiet_hours import (
+    WORKING_DAYS,
+    DateSpan,
+    held_by,
+    hold_proactive,
+    in_quiet_hours,
+    next_allowed,
+    parse_working_days,
+)
 
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"
@@ -72,3 +80,23 @@ def test_tokyo_buddy_holds_a_london_afternoon_until_tokyo_morning() -> None:
     # the pair's first shared waking moment is 07:30 London = 16:30 Tokyo the next day.
     held = hold_proactive(utc(2026, 12, 1, 12, 0), [LONDON, TOKYO], LONDON)
     assert held == utc(2026, 12, 2, 7, 30)
+
+
+def test_the_weekend_holds_a_nudge_to_the_next_working_morning() -> None:
+    saturday = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    held = hold_proactive(saturday, ["Europe/London"], "Europe/London", working_days=WORKING_DAYS)
+    assert held == monday
+    assert held_by(saturday, ["Europe/London"], working_days=WORKING_DAYS) == "the weekend"
+    # A cohort that works Sundays to Thursdays: Saturday waits for Sunday morning.
+    sunday_to_thursday = parse_working_days("60123")
+    sunday = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)
+    assert (
+        hold_proactive(
+            saturday, ["Europe/London"], "Europe/London", working_days=sunday_to_thursday
+        )
+        == sunday
+    )
+    # Without working days (a meeting the pair chose to hold at the weekend) nothing waits.
+    assert hold_proactive(saturday, ["Europe/London"], "Europe/London") == saturday
+    assert parse_working_days(None) == (0, 1, 2, 3, 4)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.clock import Clock
 from models.db import session_scope
+from models.upcoming import Preview
 
 CONTEXT_KEY = "buddy_deps"
 
@@ -24,6 +25,8 @@ class Deps:
     facilitators: frozenset[str]
     # Where slow work goes once Slack has its ack (a thread pool; inline in tests).
     background: Executor
+    # What the scheduler would send a person (`/buddy upcoming`); wired in by the app.
+    preview: Preview | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; the dependencies are shared, not copied.

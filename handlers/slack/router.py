@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack.answers import Answer, Command, after_ack, command_deliver, decide
+from handlers.slack.answers import (
+    Answer,
+    Command,
+    Press,
+    after_ack,
+    command_deliver,
+    decide,
+    on_button,
+    out_of_date,
+)
+from handlers.slack.blocks import actions_block, button, context_block, section_block
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import deps_from
-from handlers.slack.help import help_reply
-from handlers.slack.replies import Reply
+from handlers.slack.help import all_help_reply, command_help_reply, help_reply
+from handlers.slack.replies import Reply, ephemeral
+from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
+from handlers.slack.text import command, escape, typed
 from models.cohorts import join_channel_cohort
+from models.people import is_facilitator
+
+logger = logging.getLogger(__name__)
 
 HELP_NAMES = ("", "help")
 
@@ -24,10 +40,11 @@ class Router:
     def __init__(self, subcommands: Sequence[Subcommand]) -> None:
         help_entry = Subcommand(
             name="help",
-            usage="/buddy help",
-            summary="this list of commands",
+            usage="/buddy help [all | <command>]",
+            summary="the commands you will use most; `all` for every one, or one in full",
             group="Help",
-            handle=lambda _command: self.help(),
+            handle=self.help,
+            examples=("help", "help all", "help slot"),
         )
         self.subcommands = [*subcommands, help_entry]
         self._by_name: dict[str, Subcommand] = {}
@@ -40,20 +57,89 @@ class Router:
     def find(self, name: str) -> Subcommand | None:
         return self._by_name.get(name)
 
-    def help(self, preface: str | None = None) -> Reply:
-        return help_reply(self.subcommands, preface)
+    def help(self, command: Command) -> Reply:
+        """`/buddy help`, `/buddy help all`, `/buddy help <command>`."""
+        facilitator = _is_facilitator(command)
+        topic = command.args.split(" ")[0].lower() if command.args else ""
+        if topic == "":
+            return help_reply(self.subcommands, facilitator)
+        if topic == "all":
+            return all_help_reply(self.subcommands, facilitator)
+        sub = self.find(topic.removeprefix("/buddy").strip() or topic)
+        if sub is None:
+            return help_reply(
+                self.subcommands,
+                facilitator,
+                f":thinking_face: I don't know `/buddy {escape(typed(topic))}`. "
+                "Here is what I can do:",
+            )
+        return command_help_reply(sub)
 
     def answer(self, command: Command) -> Answer | Reply:
         """The subcommand's answer, or the help for a name Buddy doesn't know."""
         if command.name in HELP_NAMES:
-            return self.help()
+            return self.help(command)
         sub = self.find(command.name)
         if sub is None:
-            return self.help(
-                f":thinking_face: I don't know `/buddy {command.name}`. Here is what I can do:"
-            )
+            return self.unknown(command)
         _join_channel_cohort(command)
         return sub.handle(command)
+
+    def unknown(self, command: Command) -> Reply:
+        """A word close to a known one: suggest it, keeping the rest, with a button to run it;
+        otherwise the short help."""
+        known = {name: sub.name for name, sub in self._by_name.items()}
+        near = closest(command.name, known)
+        if near is None or near == "help":
+            return help_reply(
+                self.subcommands,
+                _is_facilitator(command),
+                f":thinking_face: I don't know `/buddy {escape(typed(command.name))}`. "
+                "Here is what I can do:",
+            )
+        sub = self._by_name[near]
+        return suggestion_reply(sub, command.args)
+
+    def run_suggested(self, press: Press) -> Answer | Reply:
+        """The suggestion's button: the command it names, run as the person who pressed it."""
+        name, _, args = press.value.partition(" ")
+        if not press.value.startswith(SUGGESTED_PREFIX) or self.find(name[1:]) is None:
+            raise out_of_date()
+        command = Command(
+            deps=press.deps,
+            who=press.who,
+            now=press.now,
+            channel_id=press.message[0] if press.message else "",
+            name=name[1:],
+            args=args.strip(),
+            trigger_id=press.trigger_id,
+        )
+        return self.answer(command)
+
+
+SUGGESTED_PREFIX = "/"
+RUN_SUGGESTED = "buddy_run_suggested"
+
+
+def suggestion_reply(sub: Subcommand, args: str) -> Reply:
+    """Did you mean `/buddy action ...`?" with a button that runs it. The button's value is the
+    command as Slack sent it, so running it reads the same text."""
+    shown = command(f"{sub.name} {typed(args)}")
+    text = f":thinking_face: Did you mean `{escape(shown)}`?"
+    blocks = [section_block(text)]
+    value = f"{SUGGESTED_PREFIX}{sub.name} {args}".rstrip()
+    if len(value) <= BUTTON_VALUE_LIMIT:
+        blocks.append(actions_block([button(sub.run_label, RUN_SUGGESTED, value, "primary")]))
+    blocks.append(context_block(f"`/buddy help {sub.name}` shows how it works."))
+    return ephemeral(text, blocks)
+
+
+def _is_facilitator(command: Command) -> bool:
+    with command.deps.session() as session:
+        return is_facilitator(session, command.deps.facilitators, command.team_id, command.user_id)
+
+
+FirstContact = Callable[[WebClient, Command], None]
 
 
 def _join_channel_cohort(command: Command) -> None:
@@ -66,7 +152,7 @@ def _join_channel_cohort(command: Command) -> None:
         )
 
 
-def register(app: App, router: Router) -> None:
+def register(app: App, router: Router, first_contact: FirstContact | None = None) -> None:
     def buddy(
         ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
@@ -80,5 +166,15 @@ def register(app: App, router: Router) -> None:
             ack()
         later = Answer(then=answer.then)
         after_ack(deps, client, later, command_deliver(respond), f"/buddy {command.name}")
+        if first_contact is not None:
+            deps.background.submit(_safely, first_contact, client, command)
 
     app.command("/buddy")(buddy)
+    on_button(app, RUN_SUGGESTED, router.run_suggested)
+
+
+def _safely(first_contact: FirstContact, client: WebClient, command: Command) -> None:
+    try:
+        first_contact(client, command)
+    except Exception:
+        logger.exception("Could not welcome the people of /buddy %s", command.name)

@@ -1,0 +1,30 @@
+"""The welcome DM on a person's first contact, sent once the command has its ack."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.slack.answers import Command
+from handlers.views.welcome import build_welcome_message
+from models.welcome import to_welcome
+
+logger = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def greet(client: WebClient, command: Command) -> None:
+    """Welcome the caller, and anyone the command just paired, if Buddy never has before."""
+    named = _MENTION.findall(command.args)
+    with command.deps.session() as session:
+        newcomers = to_welcome(session, command.team_id, command.user_id, named, command.now)
+    message = build_welcome_message()
+    for user_id in newcomers:
+        try:
+            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+        except SlackApiError:
+            logger.exception("Could not welcome %s", user_id)
