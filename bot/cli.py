@@ -91,7 +91,8 @@ def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.importing import ImportRefused, describe_result, import_modules
+    from bot.importing import describe_result, import_modules
+    from models.calendar.csv_import import ImportRefused
     from models.clock import SystemClock
     from models.db import make_engine, make_session_factory
 

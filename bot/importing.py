@@ -7,26 +7,29 @@ row never ends up with half a calendar. By default an import replaces the cohort
 
 from __future__ import annotations
 
-import _csv
-import csv
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.calendar.csv_import import (
+    HEADER,
+    MAX_REPORTED,
+    README_HINT,
+    ImportRefused,
+    Problem,
+    Row,
+    check_rows,
+    parse_module_csv,
+    span_text,
+)
 from models.calendar.modules import (
-    CalendarProblem,
     ModuleDraft,
-    ModuleLike,
-    check_calendar,
-    check_fields,
-    fortnight_end,
     modules_of,
     replace_calendar,
     store_modules,
@@ -42,44 +45,7 @@ from models.facilitators.imports import (
     import_pairs,
     parse_pairs_csv,
 )
-from models.grammar import ParseError, format_day, parse_date_with_year
 from models.people import DEFAULT_COHORT_NAME, Cohort, Participant, default_cohort
-
-COLUMNS = ("code", "title", "insight_module", "starts_on")
-HEADER = ",".join(COLUMNS)
-README_HINT = 'See "Importing a module calendar" in README.md, and samples/modules.csv.'
-MAX_REPORTED = 50
-
-
-class ImportRefused(Exception):
-    """The import cannot go ahead; the message says why, in words for the person running it."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """A module read from the file, with the line it came from."""
-
-    line: int
-    draft: ModuleDraft
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with the row on one line of the file."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Header:
-    """Where each column is, and how many columns the header row has."""
-
-    positions: dict[str, int]
-    width: int
 
 
 @dataclass(frozen=True)
@@ -106,55 +72,6 @@ def read_module_csv(path: Path) -> tuple[list[Row], list[Problem]]:
             f"Add one module a line under the header {HEADER}. {README_HINT}"
         )
     return rows, problems
-
-
-def parse_module_csv(text: str) -> tuple[list[Row], list[Problem]]:
-    """The rows that are well formed, and the problems with each row that is not."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
-    rows: list[Row] = []
-    try:
-        header = _header(reader)
-        ended = reader.line_num
-        for cells in reader:
-            # A quoted value may span lines: a row is reported by the line it starts on.
-            line, ended = ended + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            row_problems, draft = _row(cells, header)
-            problems.extend(Problem(line, p) for p in row_problems)
-            if draft is not None:
-                rows.append(Row(line, draft))
-    except csv.Error as error:
-        problems.append(Problem(reader.line_num, f"this is not valid CSV ({error})."))
-    return rows, problems
-
-
-def check_rows(rows: Sequence[Row], existing: Sequence[ModuleLike] = ()) -> list[Problem]:
-    """The rules between modules, across the file and any modules kept: codes, overlaps."""
-    drafts = [row.draft for row in rows]
-    line_of = {id(row.draft): row.line for row in rows}
-    return [
-        Problem(rows[index].line, _between(problem, rows[index].draft, line_of))
-        for index, problem in check_calendar(drafts, existing)
-    ]
-
-
-def _between(problem: CalendarProblem, draft: ModuleDraft, line_of: dict[int, int]) -> str:
-    clash = problem.clash
-    if clash is None:
-        return problem.message
-    where = (
-        f"on line {line_of[id(clash)]}"
-        if id(clash) in line_of
-        else "already in the cohort's calendar"
-    )
-    if problem.kind == "duplicate":
-        return f"module {clash.code} appears twice (it is also {where})."
-    return (
-        f"module {draft.code}'s fortnight ({_span(draft.starts_on)}) overlaps {clash.code}'s "
-        f"({_span(clash.starts_on)}, {where}); fortnights can't overlap."
-    )
 
 
 def choose_team(session: Session, team: str | None) -> str:
@@ -263,7 +180,7 @@ def describe_result(result: ImportResult) -> str:
     width = max(len(d.code) for d in result.modules)
     for draft in result.modules:
         lines.append(
-            f"  {draft.code:<{width}}  {_span(draft.starts_on)}  {draft.title} "
+            f"  {draft.code:<{width}}  {span_text(draft.starts_on)}  {draft.title} "
             f"(after {draft.insight_module})"
         )
     return "\n".join(lines)
@@ -289,73 +206,6 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _header(reader: _csv.Reader) -> Header:
-    """Where each column is; raise if the header row is missing or lacks a column."""
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        names = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in cells]
-        positions: dict[str, int] = {}
-        for index, name in enumerate(names):
-            if name in positions and name in COLUMNS:
-                raise ImportRefused(
-                    f"line {reader.line_num}: the header names the column {name} twice."
-                )
-            positions.setdefault(name, index)
-        missing = [c for c in COLUMNS if c not in positions]
-        if len(missing) == len(COLUMNS):
-            raise ImportRefused(
-                f"line {reader.line_num}: the first line should be the header row, {HEADER}. "
-                + README_HINT
-            )
-        if missing:
-            raise ImportRefused(
-                f"line {reader.line_num}: the header row has no {', '.join(missing)} column. "
-                f"It should be: {HEADER}. {README_HINT}"
-            )
-        return Header({c: positions[c] for c in COLUMNS}, len(cells))
-    raise ImportRefused(f"the file is empty. It should start with the header row {HEADER}.")
-
-
-def _row(cells: list[str], header: Header) -> tuple[list[str], ModuleDraft | None]:
-    width = header.width
-    if any(cell.strip() for cell in cells[width:]):
-        return [
-            f"this row has {len(cells)} values but the header has {width} columns. "
-            'A title with a comma in it needs double quotes: "Leading teaching, part 1".'
-        ], None
-    values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in header.positions.items()}
-    problems: list[str] = []
-    starts_on = _csv_date(values["starts_on"])
-    if isinstance(starts_on, str):
-        problems.append(starts_on)
-    draft = ModuleDraft.of(
-        values["code"],
-        values["title"],
-        values["insight_module"],
-        starts_on if isinstance(starts_on, date) else date.min,
-    )
-    field_problem = check_fields(draft)
-    if field_problem is not None:
-        problems.append(field_problem.message)
-    return problems, (None if problems else draft)
-
-
-def _csv_date(text: str) -> date | str:
-    """`2026-12-03` or day-first `3/12/2026`; a year is required, as a file outlives its year."""
-    if not text:
-        return "starts_on is empty; give the module's first day, like 2026-12-03 or 3/12/2026."
-    found = parse_date_with_year(text)
-    if found is None:
-        return (
-            f"starts_on {text!r} is not a date I can read; write 2026-12-03 or 3/12/2026 "
-            "(day first, with the year)."
-        )
-    if isinstance(found, ParseError):
-        return f"starts_on {text!r} is not a real date (dates here are day first: 3/12/2026)."
-    return found
-
-
 def _refusal(path: Path, problems: Sequence[Problem]) -> str:
     ordered = sorted(problems, key=lambda p: p.line)
     shown = [str(p) for p in ordered[:MAX_REPORTED]]
@@ -366,11 +216,6 @@ def _refusal(path: Path, problems: Sequence[Problem]) -> str:
         + "\n".join(f"  {p}" for p in shown)
         + f"\nThe columns are {HEADER}. {README_HINT}"
     )
-
-
-def _span(starts_on: date) -> str:
-    end = fortnight_end(starts_on)
-    return f"{format_day(starts_on)} {starts_on.year} to {format_day(end)} {end.year}"
 
 
 def _plural(count: int, noun: str) -> str:

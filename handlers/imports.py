@@ -16,7 +16,6 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.importing import ImportRefused, check_rows, parse_module_csv
 from handlers.slack.answers import Answer, Command, Submission, on_submission
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply
@@ -27,6 +26,7 @@ from handlers.views.imports import (
     build_import_modal,
     build_import_result,
 )
+from models.calendar.csv_import import ImportRefused, check_rows, parse_module_csv
 from models.calendar.modules import replace_calendar
 from models.cohorts import cohort_here
 from models.facilitators.imports import (

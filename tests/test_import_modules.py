@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
-from bot.importing import parse_module_csv
+from models.calendar.csv_import import parse_module_csv
 from models.calendar.tables import Module
 from models.people import Cohort, default_cohort
 from tests.conftest import DEFAULT_NOW
