@@ -133,16 +133,11 @@ def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any) -
 
     def lookup(emails: Sequence[str]) -> dict[str, str]:
         from slack_sdk import WebClient
-        from slack_sdk.errors import SlackApiError
+
+        from handlers.slack.channels import user_ids_by_email
 
         client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
-        found = {}
-        for email in emails:
-            try:
-                found[email] = str(client.users_lookupByEmail(email=email)["user"]["id"])
-            except SlackApiError:
-                continue
-        return found
+        return user_ids_by_email(client, emails)
 
     def show(done: int, total: int) -> None:
         if total >= 500:

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.slack.answers import Answer, Command, Submission, on_submission
+from handlers.slack.channels import user_ids_by_email
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply
 from handlers.views.imports import (
@@ -126,16 +127,6 @@ def _run(
     return run
 
 
-def _lookup(client: WebClient, emails: list[str]) -> dict[str, str]:
-    found = {}
-    for email in emails:
-        try:
-            found[email] = str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError:
-            continue
-    return found
-
-
 def _import_pairs(submission: Submission, cohort_id: int, text: str, client: WebClient) -> str:
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
@@ -143,7 +134,7 @@ def _import_pairs(submission: Submission, cohort_id: int, text: str, client: Web
             raise PairsRefused("That cohort no longer exists, so nothing was imported.")
         today = submission.now.astimezone(ZoneInfo(cohort.timezone)).date()
         drafts, problems = parse_pairs_csv(text, today)
-    emails = _lookup(client, emails_in(drafts)) if emails_in(drafts) else {}
+    emails = user_ids_by_email(client, emails_in(drafts)) if emails_in(drafts) else {}
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         assert cohort is not None

@@ -68,6 +68,17 @@ def display_name(user: dict[str, Any]) -> str | None:
     return None
 
 
+def user_ids_by_email(client: WebClient, emails: Sequence[str]) -> dict[str, str]:
+    """The Slack user id of each email Slack knows (users.lookupByEmail); unknown ones left out."""
+    found: dict[str, str] = {}
+    for email in emails:
+        try:
+            found[email] = str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError:
+            continue
+    return found
+
+
 def open_conversation(client: WebClient, user_ids: Sequence[str]) -> str:
     return str(client.conversations_open(users=",".join(user_ids))["channel"]["id"])
 
