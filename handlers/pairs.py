@@ -30,10 +30,11 @@ from handlers.slack.channels import (
     told_or_not,
 )
 from handlers.slack.commands import Subcommand
+from handlers.slack.dates import local_moment
 from handlers.slack.payloads import int_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import mention, mentions
-from handlers.views.meetings import format_description, when, when_for_all
+from handlers.views.meetings import format_description, when_for_all
 from handlers.views.pairs import (
     UNPAIR_CANCEL,
     UNPAIR_CONFIRM,
@@ -228,13 +229,12 @@ def slot(command: Command) -> Answer:
             changed = set_slot(
                 session, caller, parsed.weekday, parsed.at, zone, parsed.from_date, command.now
             )
-            members = members_of(session, changed)
             first = _first_meeting_start(session, changed, command.now)
             today = local_today(caller, command.now)
             mine = slot_description(changed, zone_of(caller))
             everyone = slot_description(changed)
-            first_for_caller = when(first, zone_of(caller), today) if first else "none yet"
-            first_for_all = when_for_all(first, zone, members, today) if first else ""
+            first_for_caller = local_moment(first, zone_of(caller), today) if first else "none yet"
+            first_for_all = when_for_all(first, zone, today) if first else ""
             pair_id = changed.id
         told = tell_pair(
             client,

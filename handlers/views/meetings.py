@@ -11,17 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.dates import clock_for_all, day_for_all, friendly_zone, moment_for_all
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import escape, mention, mentions
+from handlers.slack.text import escape, mention
 from models.actions import Action
-from models.grammar import VIDEO, format_clock, format_day, format_time
+from models.grammar import VIDEO, format_day, format_time
 from models.grow import GROW_WILL
 from models.guidance import FORMAT_ADVICE, HABIT_NOTE, SOLO_PRACTICE_NOTE
 from models.meetings.changes import SOLO_CHOICE
 from models.meetings.context import PairContext
 from models.meetings.records import Choice
 from models.meetings.schedule import Meeting
-from models.pairs import Pair, zone_of
+from models.pairs import Pair
 from models.people import Participant
 
 PREP_DONE_ACTION = "prep_done"
@@ -43,18 +44,9 @@ def meeting_value(meeting: Meeting) -> str:
 
 
 def when_line(context: PairContext, moment: datetime) -> str:
-    """The moment in each member's own zone: one line when they share a zone."""
-    by_zone: dict[str, list[Participant]] = {}
-    for member in context.members:
-        by_zone.setdefault(zone_of(member, context.slot_zone), []).append(member)
-    if len(by_zone) <= 1:
-        zone = next(iter(by_zone), context.slot_zone)
-        return when(moment, zone)
-    parts = [
-        f"{when(moment, zone)} for " + mentions([m.slack_user_id for m in members])
-        for zone, members in by_zone.items()
-    ]
-    return "; ".join(parts)
+    """The moment as each member sees it in their own zone (Slack's date token), with the slot's
+    zone, named, as the plain fallback."""
+    return moment_for_all(moment, context.slot_zone)
 
 
 def format_description(pair: Pair) -> str:
@@ -203,18 +195,9 @@ def when(start: datetime, zone: str, today: date | None = None) -> str:
     return f"{format_day(local.date(), today)} at {format_time(local.time())}"
 
 
-def when_for_all(
-    start: datetime, slot_zone: str, members: Sequence[Participant], today: date | None = None
-) -> str:
-    """The slot's local time, plus each member's own where their zone differs."""
-    text = f"{when(start, slot_zone, today)} ({slot_zone})"
-    others = [
-        f"{when(start, zone_of(m, slot_zone), today)} for {mention(m.slack_user_id)}"
-        for m in members
-        if zone_of(m, slot_zone) != slot_zone
-        and when(start, zone_of(m, slot_zone)) != when(start, slot_zone)
-    ]
-    return text + ("; " + "; ".join(others) if others else "")
+def when_for_all(start: datetime, slot_zone: str, today: date | None = None) -> str:
+    """A moment the whole pair reads: each sees their own time; the fallback is the slot's."""
+    return moment_for_all(start, slot_zone, today)
 
 
 def build_moved_note(
@@ -223,18 +206,7 @@ def build_moved_note(
     """Told to the pair after a move or the backup choice: one line, since the prep nudge they
     already have still stands (`Moved to Fri 13 Nov, 5pm. Prep as before.`)."""
 
-    def at(zone: str) -> str:
-        local = meeting.start.astimezone(ZoneInfo(zone))
-        return f"{format_day(local.date(), today)}, {format_clock(local.time())}"
-
-    text = f"Moved to {at(meeting.timezone)}"
-    others = [
-        f"{at(zone_of(m, meeting.timezone))} for {mention(m.slack_user_id)}"
-        for m in members
-        if at(zone_of(m, meeting.timezone)) != at(meeting.timezone)
-    ]
-    if others:
-        text += " (" + "; ".join(others) + ")"
+    text = f"Moved to {clock_for_all(meeting.start, meeting.timezone, today)}"
     text += ". Prep as before."
     return OutgoingMessage(text=text, blocks=[section_block(f":arrow_right: {text}")])
 
@@ -268,7 +240,11 @@ def build_next_blocks(
         if meeting is first_ahead:
             lines.extend(_open_action_lines(context, today))
         blocks.append(section_block("\n".join(lines)))
-    blocks.append(context_block(f"Times shown in {zone}. Change one: `/buddy move to 5/12 17:00`"))
+    blocks.append(
+        context_block(
+            f"Times shown in {friendly_zone(zone)}. Change one: `/buddy move to 5/12 17:00`"
+        )
+    )
     return blocks
 
 
@@ -282,15 +258,13 @@ def build_skip_offer(
     today: date,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Told to the pair after a skip: meet at the backup slot instead, or practise solo."""
-    day = format_day(meeting.local_start().date(), today)
+    day = day_for_all(meeting.start, meeting.timezone, today)
     text = f"{mention(skipped_by.slack_user_id)} can't make the meeting on {day}"
     text += f" ({escape(reason)})." if reason else "."
     value = f"{pair.id}:{meeting.original_date.isoformat()}"
     buttons = []
     if backup_start is not None:
-        text += (
-            f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, members, today)}."
-        )
+        text += f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, today)}."
         buttons.append(button("Meet at the backup slot", SKIP_BACKUP, value, style="primary"))
     else:
         text += "\nYou have no backup slot free before the next meeting (`/buddy backup fri 8am`)."

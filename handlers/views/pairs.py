@@ -11,13 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.dates import friendly_zone
 from handlers.slack.text import mentions
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.meetings.schedule import Meeting, local_instant
 from models.pairs import Pair, zone_of
-from models.people import Participant
+from models.people import DEFAULT_COHORT_TIMEZONE, Participant
 
 UNPAIR_CONFIRM = "buddy_unpair_confirm"
 UNPAIR_CANCEL = "buddy_unpair_cancel"
@@ -29,12 +30,15 @@ def slot_description(pair: Pair, viewer_zone: str | None = None) -> str:
         return "not agreed yet"
     text = (
         f"every other {format_weekday(pair.slot_weekday)} at {format_time(pair.slot_time)}"
-        f" ({pair.slot_timezone})"
+        f" {friendly_zone(pair.slot_timezone)}"
     )
     if pair.slot_first_date is not None and viewer_zone and viewer_zone != pair.slot_timezone:
         start = local_instant(pair.slot_first_date, pair.slot_time, pair.slot_timezone)
         local = start.astimezone(ZoneInfo(viewer_zone))
-        text += f", which is {format_weekday(local.weekday())} {format_time(local.time())} for you"
+        text += (
+            f", which is {format_weekday(local.weekday())} {format_time(local.time())}"
+            f" {friendly_zone(viewer_zone)} for you"
+        )
     return text
 
 
@@ -43,7 +47,7 @@ def backup_description(pair: Pair) -> str:
         return "none yet"
     return (
         f"{format_weekday(pair.backup_weekday)} at {format_time(pair.backup_time)}"
-        f" ({pair.slot_timezone})"
+        f" {friendly_zone(pair.slot_timezone or DEFAULT_COHORT_TIMEZONE)}"
     )
 
 
@@ -104,7 +108,7 @@ def build_status_blocks(
             section_block(
                 "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
             ),
-            context_block(f"Cohort: {cohort_name} · Your time zone: {zone}"),
+            context_block(f"Cohort: {cohort_name} · Your time zone: {friendly_zone(zone)}"),
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
@@ -125,5 +129,5 @@ def build_status_blocks(
         missing.append("`/buddy format in-person the library`")
     if missing:
         blocks.append(section_block("Still to agree: " + ", ".join(missing)))
-    blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {zone}"))
+    blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {friendly_zone(zone)}"))
     return blocks
