@@ -314,6 +314,7 @@ def test_a_pair_without_a_slot_is_asked_weekly_three_times(
         run_at(runner, clock, DEFAULT_NOW + timedelta(days=day, hours=1))
     assert kinds_sent(session) == ["slot-nudge"] * 3
     assert "/buddy slot" in posts(fake_slack)[0]["text"]
+    assert '"action_id": "buddy_slot_open"' in json.dumps(posts(fake_slack)[0]["blocks"])
 
 
 def test_clicking_ive_completed_updates_the_shared_message(

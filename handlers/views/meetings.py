@@ -35,6 +35,7 @@ SKIP_SOLO = "buddy_skip_solo"
 SKIP_BACKUP_ANYWAY = "buddy_skip_backup_anyway"
 SKIP_SOLO_ANYWAY = "buddy_skip_solo_anyway"
 CHECKIN_CHANGE = "checkin_change"
+SLOT_OPEN = "buddy_slot_open"  # opens the slot form (handlers/pairs.py)
 MAX_ACTIONS_SHOWN = 5
 
 
@@ -184,9 +185,18 @@ def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
     names = " and ".join(f"<@{m.slack_user_id}>" for m in members)
     text = (
         f":wave: {names}: you haven't agreed your fortnightly slot yet. {HABIT_NOTE} "
-        "When you have a day and time, one of you can run `/buddy slot thu 16:00`."
+        "When you have a day and time, one of you can set it here, or run "
+        "`/buddy slot thu 16:00`."
     )
-    return OutgoingMessage(text=text, blocks=[section_block(text)])
+    return OutgoingMessage(
+        text=text,
+        blocks=[
+            section_block(text),
+            actions_block(
+                [button("Set our slot", SLOT_OPEN, style="primary")], block_id="slot_nudge"
+            ),
+        ],
+    )
 
 
 def when(start: datetime, zone: str, today: date | None = None) -> str:

@@ -6,11 +6,21 @@ Times are shown in the reader's own zone; a message several buddies read shows e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    datepicker,
+    input_block,
+    modal,
+    section_block,
+    static_select,
+    timepicker,
+)
 from handlers.slack.dates import friendly_zone
 from handlers.slack.text import mentions
 from handlers.views.meetings import format_description, when
@@ -131,3 +141,61 @@ def build_status_blocks(
         blocks.append(section_block("Still to agree: " + ", ".join(missing)))
     blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {friendly_zone(zone)}"))
     return blocks
+
+
+# -- the slot form and the am-or-pm question ------------------------------------------------------
+
+SLOT_MODAL = "buddy_slot_modal"
+SLOT_CHOOSE = "buddy_slot_choose"  # the 4am / 4pm buttons; the value is the slot's arguments
+SLOT_WEEKDAY = "slot_weekday"
+SLOT_TIME = "slot_time"
+SLOT_ZONE = "slot_zone"
+SLOT_FROM = "slot_from"
+SLOT_SUGGESTED_TIME = time(16, 0)
+
+
+def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
+    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone (the
+    person's own unless they change it); the pair's current slot as the starting point."""
+    weekday = pair.slot_weekday if pair is not None else None
+    at = pair.slot_time if pair is not None and pair.slot_time else SLOT_SUGGESTED_TIME
+    weekdays = [(format_weekday(day), str(day)) for day in range(7)]
+    return modal(
+        SLOT_MODAL,
+        "Your fortnightly slot",
+        [
+            section_block(f"When will you meet, every other week? {HABIT_NOTE}"),
+            input_block(
+                SLOT_WEEKDAY,
+                "Day",
+                static_select(SLOT_WEEKDAY, weekdays, None if weekday is None else str(weekday)),
+            ),
+            input_block(SLOT_TIME, "Time", timepicker(SLOT_TIME, at)),
+            input_block(
+                SLOT_ZONE,
+                "Time zone",
+                {"type": "plain_text_input", "initial_value": zone, "max_length": 64},
+            ),
+            input_block(
+                SLOT_FROM, "First meeting on or after", datepicker(SLOT_FROM, None), optional=True
+            ),
+        ],
+        submit="Save",
+        close="Cancel",
+    )
+
+
+def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """`/buddy slot thursday at 4`: morning or afternoon? Two buttons, each the full command."""
+    text = f"{hour}am or {hour}pm?"
+    morning, afternoon = readings
+    return text, [
+        section_block(text),
+        actions_block(
+            [
+                button(f"{hour}am", SLOT_CHOOSE, morning),
+                button(f"{hour}pm", SLOT_CHOOSE, afternoon, style="primary"),
+            ],
+            block_id="am_or_pm",
+        ),
+    ]
