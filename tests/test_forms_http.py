@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.views.meetings import SLOT_OPEN
+from handlers.views.meetings import MOVE_OPEN, SLOT_OPEN, checkin_blocks
 from handlers.views.pairs import SLOT_MODAL
 from tests.fake_slack import FakeSlack
 from tests.slack_dates import token
 from tests.slack_http import SlackClientForTests
-from tests.test_meetings_http import answer_button
+from tests.test_meetings_http import answer_button, changes, slotted_pair
 from tests.test_pairs_http import only_pair, pair_up, posts_to
 
 GROUP_DM = "GUALICE-UBOB"
@@ -117,3 +117,83 @@ def test_slot_thursday_at_4_asks_am_or_pm(
     # Said in full, it needs no question.
     slack.command("slot thursday at 4am", user="UALICE")
     assert "every other Thursday at 04:00 UK time" in slack.told()
+
+
+def meeting_picked(original: str) -> dict[str, Any]:
+    return {
+        "which_meeting": {
+            "which_meeting": {"type": "static_select", "selected_option": {"value": original}}
+        }
+    }
+
+
+def test_move_with_no_arguments_opens_a_form_listing_the_next_meetings(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    slotted_pair(slack, fake_slack)
+    assert slack.command("move", user="UBOB", trigger_id="trig-move").body == ""
+    [call] = fake_slack.calls_to("views.open")
+    assert call.params["trigger_id"] == "trig-move"
+    view = opened_view(fake_slack)
+    listed = [o["text"]["text"] for o in block(view, "which_meeting")["element"]["options"]]
+    assert listed[:2] == ["Thu 26 Nov at 16:00 UK time", "Thu 10 Dec at 16:00 UK time"]
+    assert block(view, "move_to_date")["element"]["type"] == "datepicker"
+    assert block(view, "move_to_time")["element"]["type"] == "timepicker"
+
+    # A date the domain refuses shows under the date picker; nothing moves.
+    past = {
+        **meeting_picked("2026-11-26"),
+        "move_to_date": {"move_to_date": {"type": "datepicker", "selected_date": "2026-11-20"}},
+        "move_to_time": {"move_to_time": {"type": "timepicker", "selected_time": None}},
+    }
+    refused = slack.view_submission(view, past, user="UBOB").json()
+    assert refused["response_action"] == "errors"
+    assert "has already passed" in refused["errors"]["move_to_date"]
+    assert changes(sessions) == []
+
+    fake_slack.clear()
+    moved = {
+        **past,
+        "move_to_date": {"move_to_date": {"type": "datepicker", "selected_date": "2026-11-27"}},
+        "move_to_time": {"move_to_time": {"type": "timepicker", "selected_time": "17:00"}},
+    }
+    assert slack.view_submission(view, moved, user="UBOB").body == ""
+    [change] = changes(sessions)
+    assert change.new_start == datetime(2026, 11, 27, 17, tzinfo=UTC)
+    dm = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert any("Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00" in t for t in dm)
+    assert posts_to(fake_slack, GROUP_DM)[0].startswith("Moved to <!date^")
+
+
+def test_skip_with_no_arguments_opens_a_form_and_offers_the_pair_the_backup(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    slotted_pair(slack, fake_slack)
+    slack.command("skip", user="UALICE", trigger_id="trig-skip")
+    view = opened_view(fake_slack)
+    assert view["callback_id"] == "buddy_skip_modal"
+    fake_slack.clear()
+    chosen = {
+        **meeting_picked("2026-12-10"),
+        "skip_reason": {"skip_reason": {"type": "plain_text_input", "value": "INSET <day>"}},
+    }
+    assert slack.view_submission(view, chosen, user="UALICE").body == ""
+    [skipped] = changes(sessions)
+    assert (str(skipped.original_date), skipped.reason) == ("2026-12-10", "INSET <day>")
+    offer = posts_to(fake_slack, GROUP_DM)[0]
+    assert "(INSET &lt;day&gt;)" in offer
+    # The same meeting again: the refusal shows under the menu.
+    again = slack.view_submission(view, chosen, user="UBOB").json()
+    assert "already skipped" in again["errors"]["which_meeting"]
+
+
+def test_we_moved_it_offers_the_move_form(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    slotted_pair(slack, fake_slack)
+    answered = checkin_blocks("How did it go?", None, ("UALICE", "moved"), "1:2026-11-26")
+    assert MOVE_OPEN in json.dumps(answered)
+    assert "5/12" not in json.dumps(answered)  # no made-up example date
+    slack.block_action(MOVE_OPEN, user="UALICE", channel=GROUP_DM, trigger_id="trig-c")
+    assert fake_slack.calls_to("views.open")[0].params["trigger_id"] == "trig-c"
+    assert opened_view(fake_slack)["callback_id"] == "buddy_move_modal"

@@ -10,7 +10,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    datepicker,
+    input_block,
+    modal,
+    section_block,
+    static_select,
+    timepicker,
+)
 from handlers.slack.dates import clock_for_all, day_for_all, friendly_zone, moment_for_all
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
@@ -35,6 +45,7 @@ SKIP_SOLO = "buddy_skip_solo"
 SKIP_BACKUP_ANYWAY = "buddy_skip_backup_anyway"
 SKIP_SOLO_ANYWAY = "buddy_skip_solo_anyway"
 CHECKIN_CHANGE = "checkin_change"
+MOVE_OPEN = "buddy_move_open"  # "We moved it" on the check-in: the move form
 SLOT_OPEN = "buddy_slot_open"  # opens the slot form (handlers/pairs.py)
 MAX_ACTIONS_SHOWN = 5
 
@@ -171,7 +182,12 @@ def checkin_blocks(
         user_id, outcome = answered
         blocks.append(context_block(f":white_check_mark: <@{user_id}>: {OUTCOME_WORDS[outcome]}"))
         if outcome == "moved":
-            blocks.append(context_block("Set the new date with `/buddy move to 5/12 17:00`."))
+            blocks.append(
+                section_block(
+                    "When is it now? Set the new date so the reminders follow it.",
+                    accessory=button("Set the new date", MOVE_OPEN),
+                )
+            )
     blocks.append(
         section_block(
             f"*{GROW_WILL}*\nRecord the actions you agreed, so your buddy can hold you to them.",
@@ -378,3 +394,64 @@ def _open_action_lines(context: PairContext, today: date) -> list[str]:
                 f"due {format_day(action.due_date, today)}"
             )
     return lines
+
+
+# -- the move and skip forms ---------------------------------------------------------------------
+
+MOVE_MODAL = "buddy_move_modal"
+SKIP_MODAL = "buddy_skip_modal"
+WHICH_MEETING = "which_meeting"
+MOVE_TO_DATE = "move_to_date"
+MOVE_TO_TIME = "move_to_time"
+SKIP_REASON = "skip_reason"
+
+
+def _meeting_options(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """The next meetings, in the reader's own zone (a menu's plain text cannot hold a token)."""
+    options = [
+        (f"{when(m.start, zone, today)} {friendly_zone(zone)}", m.original_date.isoformat())
+        for m in meetings
+    ]
+    first = options[0][1] if options else None
+    return static_select(WHICH_MEETING, options, first)
+
+
+def build_move_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """Which meeting, the new date (a date picker), and a new time if it changes."""
+    suggested = meetings[0].local_start(zone).date() if meetings else None
+    return modal(
+        MOVE_MODAL,
+        "Move a meeting",
+        [
+            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            input_block(MOVE_TO_DATE, "New date", datepicker(MOVE_TO_DATE, suggested)),
+            input_block(
+                MOVE_TO_TIME,
+                f"New time ({friendly_zone(zone)}); leave empty to keep the usual time",
+                timepicker(MOVE_TO_TIME, None),
+                optional=True,
+            ),
+        ],
+        submit="Move it",
+        close="Cancel",
+    )
+
+
+def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """Which meeting, and why (optional): your pair is then offered the backup or solo practice."""
+    return modal(
+        SKIP_MODAL,
+        "Skip a meeting",
+        [
+            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            input_block(
+                SKIP_REASON,
+                "Why (your buddy sees this)",
+                {"type": "plain_text_input", "max_length": 200},
+                optional=True,
+            ),
+            context_block("Your pair is offered the backup slot or solo practice instead."),
+        ],
+        submit="Skip it",
+        close="Cancel",
+    )
