@@ -452,7 +452,7 @@ def test_meeting_at_the_backup_slot_after_a_skip_gets_one_line_not_a_second_prep
     run_at(runner, clock, london(2026, 12, 1, 16, 0))
     clock.set(london(2026, 12, 1, 17, 0))
     slack.command("backup fri 8am", user="UALICE")
-    slack.command("skip", user="UBOB")
+    slack.command("skip 3/12", user="UBOB")
     offer = next(p for p in posts(fake_slack) if "can't make the meeting" in shown(p))
     value = next(
         e["value"]

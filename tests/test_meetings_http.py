@@ -174,7 +174,7 @@ def test_skip_then_solo_practice(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slotted_pair(slack, fake_slack)
-    slack.command("skip", user="UALICE")
+    slack.command("skip 26/11", user="UALICE")
     offer = posts_to(fake_slack, GROUP_DM)[0]
     assert "<@UALICE> can't make the meeting on Thu 26 Nov." in as_fallback(offer)
     assert "no backup slot free" in offer
