@@ -546,3 +546,16 @@ def test_a_stale_check_in_button_says_the_buddy_answered_and_offers_to_change_it
         "<@UBOB> changed the check-in answer for Thu 3 Dec from Solo practice this time "
         "(<@UALICE>) to We met." in told_pair
     )
+
+
+def test_an_insight_module_named_as_one_is_not_named_twice(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    module = session.scalars(select(Module)).one()
+    module.insight_module = "Insight module B1: Professional development"
+    session.commit()
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    [prep] = posts(fake_slack)
+    assert "Complete Insight module B1: Professional development first" in shown(prep)
+    assert "insight module Insight module" not in shown(prep)

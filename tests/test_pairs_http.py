@@ -89,7 +89,10 @@ def test_pair_accepts_a_bare_mention_and_makes_a_trio(
     slack.command("pair <@UBOB> <@UCAROL|carol>", user="UALICE")
     assert "You and <@UBOB> and <@UCAROL> are now buddies" in slack.told()
     assert fake_slack.calls_to("conversations.open")[0].params["users"] == "UALICE,UBOB,UCAROL"
-    assert "made you a trio" in posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
+    welcome = posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
+    # Read by all three alike: no "@Alice and you have made you a trio".
+    assert "<@UALICE>, <@UBOB> and <@UCAROL>: you're now a trio. Welcome!" in welcome
+    assert "and you have" not in welcome
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(PairMember)) == 3
 
@@ -325,7 +328,7 @@ def test_format_shows_the_seeds_advice(
     pair_up(slack, fake_slack)
     slack.command("format video <https://zoom.us/j/123>", user="UALICE")
     text = slack.told()
-    assert "You'll meet video: https://zoom.us/j/123" in text
+    assert "You'll meet by video: https://zoom.us/j/123" in text
     assert FORMAT_ADVICE in text
     assert "Phones can act as a barrier to sharing effective examples, videos and slides." in text
     assert only_pair(sessions).format_detail == "https://zoom.us/j/123"
@@ -341,7 +344,8 @@ def test_status_for_someone_unpaired_and_for_a_pair(
 ) -> None:
     lonely = slack.command("status", user="UALICE")
     assert "You're not in a buddy pair yet" in lonely.text
-    assert "Cohort: Everyone" in lonely.text
+    assert "No cohort set up yet (everyone here is together)" in lonely.text
+    assert "Cohort: Everyone" not in lonely.text
     pair_up(slack, fake_slack)
     fresh = slack.command("status", user="UALICE").text
     assert "*Your buddy:* <@UBOB>" in fresh
@@ -354,7 +358,7 @@ def test_status_for_someone_unpaired_and_for_a_pair(
     assert full.body  # answered in the ack
     assert "every other Thursday at 16:00 UK time" in full.text
     assert "*Backup:* Friday at 08:00" in full.text
-    assert "*Format:* video: https://meet.example/x" in full.text
+    assert "*Format:* by video: https://meet.example/x" in full.text
     assert "*Next meeting:* Thu 26 Nov at 16:00" in full.text
     assert "Still to agree" not in full.text
 

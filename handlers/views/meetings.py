@@ -61,11 +61,19 @@ def when_line(context: PairContext, moment: datetime) -> str:
     return moment_for_all(moment, context.slot_zone)
 
 
+def insight_name(insight_module: str) -> str:
+    """`insight module B1`; a name that already says so (`Insight module B1: ...`) as it is."""
+    named = escape(insight_module)
+    return (
+        named if insight_module.lower().startswith("insight module") else f"insight module {named}"
+    )
+
+
 def format_description(pair: Pair) -> str:
     if pair.format_kind is None:
         return "not agreed yet"
     if pair.format_kind == VIDEO:
-        return f"video: {escape(pair.format_detail or '')}"
+        return f"by video: {escape(pair.format_detail or '')}"
     return "in person" + (f": {escape(pair.format_detail)}" if pair.format_detail else "")
 
 
@@ -105,7 +113,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
         blocks.append(
             section_block(
                 f"*Application module {escape(module.code)}: {escape(module.title)}*\n"
-                f"Complete insight module {escape(module.insight_module)} first, so you both come "
+                f"Complete {insight_name(module.insight_module)} first, so you both come "
                 "with a shared understanding of the content."
             )
         )
@@ -123,7 +131,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
                 block_id="prep",
             )
         )
-        text += f" Complete insight module {escape(module.insight_module)} first."
+        text += f" Complete {insight_name(module.insight_module)} first."
     actions = _actions_lines(context)
     if actions:
         blocks.append(section_block("\n".join(actions)))
@@ -381,7 +389,7 @@ def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
     )
     return [
         f"Module {escape(module.code)}: {escape(module.title)}",
-        f"Complete insight module {escape(module.insight_module)} first: {prep}",
+        f"Complete {insight_name(module.insight_module)} first: {prep}",
     ]
 
 

@@ -22,13 +22,13 @@ from handlers.slack.blocks import (
     timepicker,
 )
 from handlers.slack.dates import friendly_zone
-from handlers.slack.text import mentions
+from handlers.slack.text import escape, mentions
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.meetings.schedule import Meeting, local_instant
 from models.pairs import Pair, zone_of
-from models.people import DEFAULT_COHORT_TIMEZONE, Participant
+from models.people import DEFAULT_COHORT_NAME, DEFAULT_COHORT_TIMEZONE, Participant
 
 UNPAIR_CONFIRM = "buddy_unpair_confirm"
 UNPAIR_CANCEL = "buddy_unpair_cancel"
@@ -52,6 +52,13 @@ def slot_description(pair: Pair, viewer_zone: str | None = None) -> str:
     return text
 
 
+def cohort_words(cohort_name: str) -> str:
+    """`Cohort: NPQLT autumn`; the default cohort is no cohort to name."""
+    if cohort_name == DEFAULT_COHORT_NAME:
+        return "No cohort set up yet (everyone here is together)"
+    return f"Cohort: {escape(cohort_name)}"
+
+
 def backup_description(pair: Pair) -> str:
     if pair.backup_weekday is None or pair.backup_time is None:
         return "none yet"
@@ -69,10 +76,12 @@ def build_paired_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The first message to a new pair: who, why, and the buddy's four roles from seed 000."""
     kind = "trio" if len(members) == 3 else "buddy pair"
-    who = f"<@{formed_by}> has" if by_facilitator else f"<@{formed_by}> and you have"
-    intro = (
-        f":wave: {mentions([m.slack_user_id for m in members])}: {who} made you a {kind}. Welcome!"
-    )
+    # Read by every member alike, so it never says "you" to mean one of them.
+    names = mentions([m.slack_user_id for m in members])
+    if by_facilitator:
+        intro = f":wave: {names}: <@{formed_by}> has made you a {kind}. Welcome!"
+    else:
+        intro = f":wave: {names}: you're now a {kind}. Welcome!"
     blocks = [
         section_block(intro),
         section_block("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
@@ -118,7 +127,7 @@ def build_status_blocks(
             section_block(
                 "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
             ),
-            context_block(f"Cohort: {cohort_name} · Your time zone: {friendly_zone(zone)}"),
+            context_block(f"{cohort_words(cohort_name)} · Your time zone: {friendly_zone(zone)}"),
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
@@ -139,7 +148,9 @@ def build_status_blocks(
         missing.append("`/buddy format in-person the library`")
     if missing:
         blocks.append(section_block("Still to agree: " + ", ".join(missing)))
-    blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {friendly_zone(zone)}"))
+    blocks.append(
+        context_block(f"{cohort_words(cohort_name)} · Times shown in {friendly_zone(zone)}")
+    )
     return blocks
 
 
