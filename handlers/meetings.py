@@ -4,8 +4,9 @@ buttons on the clock's meeting nudges ("I've completed X", the check-in answers)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,34 +16,47 @@ from handlers.slack.answers import (
     Answer,
     Command,
     Press,
+    Request,
+    Submission,
     accepted,
     local_today,
     on_button,
+    on_submission,
     out_of_date,
 )
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
+from handlers.slack.modals import open_modal
 from handlers.slack.payloads import meeting_choice_value, meeting_value
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, problem_text
+from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, field_error, problem_text
 from handlers.slack.text import mention
 from handlers.views.meetings import (
     CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,
+    MOVE_MODAL,
+    MOVE_OPEN,
+    MOVE_TO_DATE,
+    MOVE_TO_TIME,
     OUTCOME_WORDS,
     PREP_DONE_ACTION,
     SKIP_BACKUP,
     SKIP_BACKUP_ANYWAY,
+    SKIP_MODAL,
+    SKIP_REASON,
     SKIP_SOLO,
     SKIP_SOLO_ANYWAY,
+    WHICH_MEETING,
     build_answer_changed,
     build_answer_taken,
+    build_move_modal,
     build_moved_note,
     build_next_blocks,
     build_prep_message,
     build_skip_choice_changed,
     build_skip_choice_taken,
+    build_skip_modal,
     build_skip_offer,
     checkin_blocks,
     when,
@@ -68,6 +82,7 @@ from models.refusals import Refusal
 logger = logging.getLogger(__name__)
 GROUP = "Meetings"
 NEXT_COUNT = 3
+FORM_MEETINGS = 6  # the meetings a move or skip form lists
 # Far enough ahead to find the next three meetings past a long holiday.
 NEXT_WINDOW = timedelta(weeks=20)
 CALENDAR_FILENAME = "buddy-meetings.ics"
@@ -110,24 +125,80 @@ def next_meetings(command: Command) -> Reply:
 
 
 def move(command: Command) -> Answer:
+    """With no arguments, the move form; else as typed."""
+    if not command.args:
+        return _open_meetings_form(command, command.trigger_id, build_move_modal)
     parsed = accepted(parse_move_args(command.args, command.today()))
-    with command.deps.session() as session:
-        caller = command.caller(session)
+    return _move(command, parsed.which, parsed.to_date, parsed.at)
+
+
+def _open_meetings_form(
+    request: Request,
+    trigger_id: str | None,
+    build: Callable[[Sequence[Meeting], str, date], dict[str, Any]],
+) -> Answer:
+    """The move or skip form, listing the pair's next meetings in the caller's own time."""
+    with request.deps.session() as session:
+        caller = request.caller(session)
+        pair = require_pair(session, caller)
+        _require_slot(pair, "there are no meetings to change")
+        context = load_pair_context(session, pair.id, request.now, request.now + NEXT_WINDOW)
+        meetings = [m for m in (context.meetings if context else []) if not m.skipped]
+        if not meetings:
+            raise Refusal("You have no meetings coming up to change.")
+        view = build(meetings[:FORM_MEETINGS], zone_of(caller), local_today(caller, request.now))
+    return Answer(then=open_modal(trigger_id, view))
+
+
+def open_move_form(press: Press) -> Answer:
+    """ "We moved it" on the check-in: the move form, to say when."""
+    return _open_meetings_form(press, press.trigger_id, build_move_modal)
+
+
+def save_move_form(submission: Submission) -> Answer:
+    """Checked in the ack: a refusal shows under the date; else moved as a typed move is."""
+    which = _picked_meeting(submission)
+    to_date = submission.state.date(MOVE_TO_DATE)
+    if which is None or to_date is None:
+        return _field_errors(
+            {WHICH_MEETING: "Please choose a meeting."}
+            if which is None
+            else {MOVE_TO_DATE: "Please choose the new date."}
+        )
+    try:
+        return _move(submission, which, to_date, submission.state.time(MOVE_TO_TIME))
+    except Refusal as refusal:
+        return _field_errors({MOVE_TO_DATE: field_error(refusal)})
+
+
+def _picked_meeting(submission: Submission) -> date | None:
+    picked = submission.state.option(WHICH_MEETING)
+    try:
+        return date.fromisoformat(picked) if picked else None
+    except ValueError:
+        return None
+
+
+def _field_errors(errors: dict[str, str]) -> Answer:
+    return Answer(view_response={"response_action": "errors", "errors": errors})
+
+
+def _move(request: Request, which: date | None, to_date: date, at: time | None) -> Answer:
+    with request.deps.session() as session:
+        caller = request.caller(session)
         _require_slot(require_pair(session, caller), "there are no meetings to change")
         zone = zone_of(caller)
-        moved = move_meeting(
-            session, caller, parsed.which, parsed.to_date, parsed.at, zone, command.now
-        )
+        moved = move_meeting(session, caller, which, to_date, at, zone, request.now)
         pair = require_pair(session, caller)
         members = members_of(session, pair)
-        today = local_today(caller, command.now)
+        today = local_today(caller, request.now)
         was = format_day(moved.before.local_start(zone).date(), today)
         for_caller = when(moved.after.start, zone, today)
         note = build_moved_note(moved.after, members, today)
         pair_id = pair.id
     answer = f":arrow_right: Moved: your meeting of {was} is now on {for_caller}."
-    tell = tell_pair_later(command.deps, pair_id, note)
-    redraw_prep = _prep_redrawer(command.deps, pair_id, moved.after.original_date)
+    tell = tell_pair_later(request.deps, pair_id, note)
+    redraw_prep = _prep_redrawer(request.deps, pair_id, moved.after.original_date)
 
     def then(client: WebClient) -> Reply | None:
         told = tell(client)
@@ -138,19 +209,35 @@ def move(command: Command) -> Answer:
 
 
 def skip(command: Command) -> Answer:
+    """With no arguments, the skip form; else as typed."""
+    if not command.args:
+        return _open_meetings_form(command, command.trigger_id, build_skip_modal)
     parsed = accepted(parse_skip_args(command.args, command.today()))
-    with command.deps.session() as session:
-        caller = command.caller(session)
+    return _skip(command, parsed.which, parsed.reason)
+
+
+def save_skip_form(submission: Submission) -> Answer:
+    which = _picked_meeting(submission)
+    if which is None:
+        return _field_errors({WHICH_MEETING: "Please choose a meeting."})
+    reason = (submission.state.text(SKIP_REASON) or "").strip() or None
+    try:
+        return _skip(submission, which, reason)
+    except Refusal as refusal:
+        return _field_errors({WHICH_MEETING: field_error(refusal)})
+
+
+def _skip(request: Request, which: date | None, reason: str | None) -> Answer:
+    with request.deps.session() as session:
+        caller = request.caller(session)
         _require_slot(require_pair(session, caller), "there are no meetings to change")
         zone = zone_of(caller)
-        meeting = skip_meeting(session, caller, parsed.which, parsed.reason, zone, command.now)
+        meeting = skip_meeting(session, caller, which, reason, zone, request.now)
         pair = require_pair(session, caller)
         members = members_of(session, pair)
-        today = local_today(caller, command.now)
-        backup = backup_start_for(pair, meeting, command.now)
-        text, blocks = build_skip_offer(
-            pair, meeting, caller, members, backup, parsed.reason, today
-        )
+        today = local_today(caller, request.now)
+        backup = backup_start_for(pair, meeting, request.now)
+        text, blocks = build_skip_offer(pair, meeting, caller, members, backup, reason, today)
         day = format_day(meeting.local_start(zone).date(), today)
         pair_id = pair.id
     answer = (
@@ -159,7 +246,7 @@ def skip(command: Command) -> Answer:
     )
     return Answer(
         reply=ephemeral(answer),
-        then=tell_pair_later(command.deps, pair_id, OutgoingMessage(text, blocks)),
+        then=tell_pair_later(request.deps, pair_id, OutgoingMessage(text, blocks)),
     )
 
 
@@ -498,6 +585,9 @@ SUBCOMMANDS: list[Subcommand] = [
 
 
 def register(app: App) -> None:
+    on_button(app, MOVE_OPEN, open_move_form)
+    on_submission(app, MOVE_MODAL, save_move_form)
+    on_submission(app, SKIP_MODAL, save_skip_form)
     on_button(app, SKIP_BACKUP, choose_backup)
     on_button(app, SKIP_SOLO, choose_solo)
     on_button(app, SKIP_BACKUP_ANYWAY, choose_backup_anyway)

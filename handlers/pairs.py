@@ -6,6 +6,7 @@ session block rolls the session back, so nothing half-written is kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import App
@@ -16,9 +17,12 @@ from handlers.slack.answers import (
     Answer,
     Command,
     Press,
+    Request,
+    Submission,
     accepted,
     local_today,
     on_button,
+    on_submission,
     out_of_date,
 )
 from handlers.slack.blocks import context_block, section_block
@@ -30,15 +34,25 @@ from handlers.slack.channels import (
     told_or_not,
 )
 from handlers.slack.commands import Subcommand
+from handlers.slack.dates import local_moment
+from handlers.slack.modals import open_modal
 from handlers.slack.payloads import int_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import mention, mentions
-from handlers.views.meetings import format_description, when, when_for_all
+from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
+    SLOT_CHOOSE,
+    SLOT_FROM,
+    SLOT_MODAL,
+    SLOT_TIME,
+    SLOT_WEEKDAY,
+    SLOT_ZONE,
     UNPAIR_CANCEL,
     UNPAIR_CONFIRM,
     backup_description,
+    build_am_or_pm,
     build_paired_message,
+    build_slot_modal,
     build_status_blocks,
     build_unpair_confirm,
     slot_description,
@@ -50,10 +64,14 @@ from models.grammar import (
     BACKUP_EXAMPLE,
     MATCH_EXAMPLE,
     PAIR_EXAMPLE,
+    ParseError,
+    SlotArgs,
+    am_or_pm,
     parse_backup_args,
     parse_format_args,
     parse_people,
     parse_slot_args,
+    parse_zone,
 )
 from models.guidance import FORMAT_ADVICE, FORMAT_SUGGESTION
 from models.meetings.schedule import load_schedule_contexts, next_meetings
@@ -219,39 +237,106 @@ def _member_check(command: Command) -> None:
             )
 
 
-def slot(command: Command) -> Answer:
-    """Without `tz`, the slot's zone is the caller's Slack profile zone, looked up after the ack."""
+def slot(command: Command) -> Answer | Reply:
+    """With no arguments, the slot form; `thu at 4` asks am or pm; else the slot is set. Without
+    `tz`, the slot's zone is the caller's Slack profile zone, looked up after the ack."""
+    if not command.args:
+        return _open_slot_modal(command, command.trigger_id)
+    readings = am_or_pm(command.args)
+    if readings is not None:
+        _member_check(command)
+        hour = readings[0].split()[1].removesuffix("am")
+        text, blocks = build_am_or_pm(hour, readings)
+        return ephemeral(text, blocks)
     parsed = accepted(parse_slot_args(command.args, command.today()))
     _member_check(command)
+    return Answer(then=_set_slot(command, parsed))
+
+
+def _open_slot_modal(request: Request, trigger_id: str | None) -> Answer:
+    """The slot form, its zone the person's own; someone with no pair is refused at once."""
+    with request.deps.session() as session:
+        caller = find_participant(session, request.team_id, request.user_id)
+        current = pair_of(session, caller) if caller is not None else None
+        if caller is None or current is None:
+            raise Refusal(
+                "You're not in a buddy pair yet. Pair with a colleague first.", PAIR_EXAMPLE
+            )
+        zone = zone_of(caller, cohort_of(session, caller, request.now).timezone)
+        view = build_slot_modal(zone, current)
+    return Answer(then=open_modal(trigger_id, view))
+
+
+def open_slot_form(press: Press) -> Answer:
+    """The slot nudge's button."""
+    return _open_slot_modal(press, press.trigger_id)
+
+
+def choose_am_or_pm(press: Press) -> Answer:
+    """One of the `4am or 4pm?` buttons: its value is the slot's arguments, read as typed."""
+    parsed = accepted(parse_slot_args(press.value, press.today()))
+    set_it = _set_slot(press, parsed)
+
+    def then(client: WebClient) -> Reply | None:
+        told = set_it(client)
+        return {"replace_original": True, **told}
+
+    return Answer(then=then)
+
+
+def save_slot_form(submission: Submission) -> Answer:
+    """The slot form, checked in the ack (errors under the fields), then set as typed ones are."""
+    state = submission.state
+    weekday = int_value(state.option(SLOT_WEEKDAY) or "")
+    at = state.time(SLOT_TIME)
+    zone = parse_zone(state.text(SLOT_ZONE) or "")
+    errors: dict[str, str] = {}
+    if weekday is None or not 0 <= weekday <= 6:
+        errors[SLOT_WEEKDAY] = "Please choose a day."
+    if at is None:
+        errors[SLOT_TIME] = "Please choose a time."
+    if isinstance(zone, ParseError):
+        errors[SLOT_ZONE] = f"{zone.message} For example: Europe/London"
+    if errors or weekday is None or at is None or isinstance(zone, ParseError):
+        return Answer(view_response={"response_action": "errors", "errors": errors})
+    from_date = state.date(SLOT_FROM)
+    if from_date is not None and from_date < submission.today():
+        errors[SLOT_FROM] = "That date has passed: please choose today or later."
+        return Answer(view_response={"response_action": "errors", "errors": errors})
+    parsed = SlotArgs(weekday, at, from_date, zone)
+    return Answer(then=_set_slot(submission, parsed))
+
+
+def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply]:
+    """The slot set, the pair told, the caller answered in their own time: after the ack."""
 
     def set_it(client: WebClient) -> Reply:
         zone_from_slack = (
-            fetch_profiles(client, [command.user_id])[0].timezone if parsed.zone is None else None
+            fetch_profiles(client, [request.user_id])[0].timezone if parsed.zone is None else None
         )
-        with command.deps.session() as session:
-            caller = command.caller(session)
+        with request.deps.session() as session:
+            caller = request.caller(session)
             if zone_from_slack:
                 caller.timezone = zone_from_slack
-            zone = parsed.zone or zone_of(caller, cohort_of(session, caller, command.now).timezone)
+            zone = parsed.zone or zone_of(caller, cohort_of(session, caller, request.now).timezone)
             changed = set_slot(
-                session, caller, parsed.weekday, parsed.at, zone, parsed.from_date, command.now
+                session, caller, parsed.weekday, parsed.at, zone, parsed.from_date, request.now
             )
-            members = members_of(session, changed)
-            first = _first_meeting_start(session, changed, command.now)
-            today = local_today(caller, command.now)
+            first = _first_meeting_start(session, changed, request.now)
+            today = local_today(caller, request.now)
             mine = slot_description(changed, zone_of(caller))
             everyone = slot_description(changed)
-            first_for_caller = when(first, zone_of(caller), today) if first else "none yet"
-            first_for_all = when_for_all(first, zone, members, today) if first else ""
+            first_for_caller = local_moment(first, zone_of(caller), today) if first else "none yet"
+            first_for_all = when_for_all(first, zone, today) if first else ""
             pair_id = changed.id
         told = tell_pair(
             client,
-            command.deps,
+            request.deps,
             pair_id,
-            f"{mention(command.user_id)} set your fortnightly slot: {everyone}.",
+            f"{mention(request.user_id)} set your fortnightly slot: {everyone}.",
             [
                 section_block(
-                    f":calendar: {mention(command.user_id)} set your fortnightly slot: "
+                    f":calendar: {mention(request.user_id)} set your fortnightly slot: "
                     f"{everyone}.\nFirst meeting: {first_for_all}"
                 )
             ],
@@ -262,7 +347,7 @@ def slot(command: Command) -> Answer:
         )
         return ephemeral(told_or_not(answer, told))
 
-    return Answer(then=set_it)
+    return set_it
 
 
 def _first_meeting_start(session: Session, pair: Pair, now: datetime) -> datetime | None:
@@ -413,5 +498,8 @@ SUBCOMMANDS: list[Subcommand] = [
 
 
 def register(app: App) -> None:
+    on_button(app, SLOT_OPEN, open_slot_form)
+    on_button(app, SLOT_CHOOSE, choose_am_or_pm)
+    on_submission(app, SLOT_MODAL, save_slot_form)
     on_button(app, UNPAIR_CONFIRM, confirm_unpair)
     on_button(app, UNPAIR_CANCEL, cancel_unpair)

@@ -457,8 +457,31 @@ def parse_backup_args(text: str) -> BackupArgs | ParseError:
     return BackupArgs(*day_and_time)
 
 
+def am_or_pm(text: str) -> tuple[str, str] | None:
+    """`thursday at 4` could be morning or afternoon: the two readings as slot arguments
+    (`thursday 4am`, `thursday 4pm`, any `from`/`tz` kept), for the person to choose; None when
+    the time says which."""
+    parts = _KEYWORD_SPLIT.split(" " + _clean(text))
+    words = _without_at(parts[0].split())
+    if len(words) != 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= 12:
+        return None
+    if isinstance(parse_weekday(words[0]), ParseError):
+        return None
+    rest = " ".join(p.strip() for p in parts[1:])
+    hour = int(words[1])
+    return (
+        f"{words[0]} {hour}am {rest}".strip(),
+        f"{words[0]} {hour}pm {rest}".strip(),
+    )
+
+
+def _without_at(words: list[str]) -> list[str]:
+    """`thu at 4pm` reads as `thu 4pm`."""
+    return [words[0], *words[2:]] if len(words) > 2 and words[1].lower() == "at" else words
+
+
 def _weekday_and_time(text: str, example: str) -> tuple[int, time] | ParseError:
-    words = text.split()
+    words = _without_at(text.split())
     if len(words) < 2:
         return ParseError("Please give a day of the week and a time.", example)
     weekday = parse_weekday(words[0])

@@ -22,6 +22,7 @@ from scheduler.cli import main as scheduler_main
 from scheduler.runner import PassRunner, build_runner
 from tests.conftest import DEFAULT_NOW
 from tests.fake_slack import FakeSlack
+from tests.slack_dates import as_fallback, token
 from tests.slack_http import SlackClientForTests, message_text
 
 LONDON = ZoneInfo("Europe/London")
@@ -130,7 +131,8 @@ def test_prep_reminder_and_check_in_each_go_once_at_their_moment(
     reminder, checkin = posts(fake_slack)[1:]
     assert "starts in 15 minutes" in reminder["text"]
     assert "https://meet.example.org/ab" in reminder["text"]
-    assert "How did your buddy meeting on Thu 3 Dec at 16:00 go?" in checkin["text"]
+    thu_3_dec = token(london(2026, 12, 3, 16, 0), "Thu 3 Dec at 16:00 UK time")
+    assert f"How did your buddy meeting on {thu_3_dec} go?" in checkin["text"]
     for label in ("We met", "We moved it", "Solo practice this time", "Add actions"):
         assert label in shown(checkin)
 
@@ -156,8 +158,8 @@ def test_after_a_long_outage_the_follow_up_waits_two_days_after_the_check_in_wen
     # The clock was down from before Thu 3 Dec's meeting until Sat 5 Dec 19:00.
     run_at(runner, clock, london(2026, 12, 5, 19, 0))
     assert kinds_sent(session) == ["checkin"]
-    assert [p["text"] for p in posts(fake_slack)] == [
-        "How did your buddy meeting on Thu 3 Dec at 16:00 go?"
+    assert [as_fallback(p["text"]) for p in posts(fake_slack)] == [
+        "How did your buddy meeting on Thu 3 Dec at 16:00 UK time go?"
     ]
     run_at(runner, clock, london(2026, 12, 7, 18, 59))
     assert kinds_sent(session) == ["checkin"]
@@ -297,8 +299,11 @@ def test_buddies_in_different_zones_each_see_their_own_time(
     make_pair(session, zones={"UALICE": "Europe/London", "UBOB": "America/New_York"})
     run_at(runner, clock, london(2026, 12, 1, 16, 0))
     [prep] = posts(fake_slack)
-    assert "Thu 3 Dec at 16:00 for <@UALICE>" in shown(prep)
-    assert "Thu 3 Dec at 11:00 for <@UBOB>" in shown(prep)
+    # One date token: Slack shows each reader their own time; the fallback names the slot's zone.
+    at = token(london(2026, 12, 3, 16, 0), "Thu 3 Dec at 16:00 UK time")
+    assert f"Your buddy meeting: {at}*" in shown(prep)
+    assert "for <@U" not in shown(prep)
+    assert "Europe/London" not in shown(prep)
 
 
 def test_a_pair_without_a_slot_is_asked_weekly_three_times(
@@ -309,6 +314,7 @@ def test_a_pair_without_a_slot_is_asked_weekly_three_times(
         run_at(runner, clock, DEFAULT_NOW + timedelta(days=day, hours=1))
     assert kinds_sent(session) == ["slot-nudge"] * 3
     assert "/buddy slot" in posts(fake_slack)[0]["text"]
+    assert '"action_id": "buddy_slot_open"' in json.dumps(posts(fake_slack)[0]["blocks"])
 
 
 def test_clicking_ive_completed_updates_the_shared_message(
@@ -421,10 +427,11 @@ def test_a_moved_meeting_gets_one_line_not_a_second_prep_nudge(
     clock.set(london(2026, 12, 1, 17, 0))
     slack.command("move to 5/12 17:00", user="UBOB")
     assert "is now on Sat 5 Dec at 17:00" in slack.told()
-    assert group_dm_posts(fake_slack)[-1].startswith("Moved to Sat 5 Dec, 5pm. Prep as before.")
+    moved_to = token(london(2026, 12, 5, 17, 0), "Sat 5 Dec, 5pm UK time")
+    assert group_dm_posts(fake_slack)[-1].startswith(f"Moved to {moved_to}. Prep as before.")
     # The prep nudge they have now shows the new time.
     [update] = fake_slack.calls_to("chat.update")
-    assert "Your buddy meeting: Sat 5 Dec at 17:00" in shown(update.params)
+    assert "Your buddy meeting: Sat 5 Dec at 17:00" in as_fallback(shown(update.params))
 
     # Two days before the new time, no second prep nudge; the reminder still comes.
     for moment in (london(2026, 12, 3, 17, 0), london(2026, 12, 4, 9, 0)):
@@ -445,7 +452,7 @@ def test_meeting_at_the_backup_slot_after_a_skip_gets_one_line_not_a_second_prep
     run_at(runner, clock, london(2026, 12, 1, 16, 0))
     clock.set(london(2026, 12, 1, 17, 0))
     slack.command("backup fri 8am", user="UALICE")
-    slack.command("skip", user="UBOB")
+    slack.command("skip 3/12", user="UBOB")
     offer = next(p for p in posts(fake_slack) if "can't make the meeting" in shown(p))
     value = next(
         e["value"]
@@ -457,7 +464,9 @@ def test_meeting_at_the_backup_slot_after_a_skip_gets_one_line_not_a_second_prep
     slack.block_action("buddy_skip_backup", value, user="UALICE", channel="GUALICE-UBOB")
     chosen = fake_slack.response_posts[-1]
     assert chosen["replace_original"] is True
-    assert message_text(chosen).startswith("Moved to Fri 4 Dec, 8am. Prep as before.")
+    assert as_fallback(message_text(chosen)).startswith(
+        "Moved to Fri 4 Dec, 8am UK time. Prep as before."
+    )
 
     for moment in (london(2026, 12, 2, 8, 0), london(2026, 12, 3, 9, 0)):
         run_at(runner, clock, moment)
@@ -537,3 +546,16 @@ def test_a_stale_check_in_button_says_the_buddy_answered_and_offers_to_change_it
         "<@UBOB> changed the check-in answer for Thu 3 Dec from Solo practice this time "
         "(<@UALICE>) to We met." in told_pair
     )
+
+
+def test_an_insight_module_named_as_one_is_not_named_twice(
+    session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
+) -> None:
+    make_pair(session)
+    module = session.scalars(select(Module)).one()
+    module.insight_module = "Insight module B1: Professional development"
+    session.commit()
+    run_at(runner, clock, london(2026, 12, 1, 16, 0))
+    [prep] = posts(fake_slack)
+    assert "Complete Insight module B1: Professional development first" in shown(prep)
+    assert "insight module Insight module" not in shown(prep)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from models.pairs import Pair, PairMember
 from models.people import Participant
 from tests.conftest import FACILITATOR
 from tests.fake_slack import FakeSlack
+from tests.slack_dates import token
 from tests.slack_http import SlackClientForTests, message_text
 
 ROLE_LINES = BUDDY_ROLES.split("\n")
@@ -87,7 +89,10 @@ def test_pair_accepts_a_bare_mention_and_makes_a_trio(
     slack.command("pair <@UBOB> <@UCAROL|carol>", user="UALICE")
     assert "You and <@UBOB> and <@UCAROL> are now buddies" in slack.told()
     assert fake_slack.calls_to("conversations.open")[0].params["users"] == "UALICE,UBOB,UCAROL"
-    assert "made you a trio" in posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
+    welcome = posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
+    # Read by all three alike: no "@Alice and you have made you a trio".
+    assert "<@UALICE>, <@UBOB> and <@UCAROL>: you're now a trio. Welcome!" in welcome
+    assert "and you have" not in welcome
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(PairMember)) == 3
 
@@ -248,10 +253,13 @@ def test_slot_sets_the_fortnight_and_each_buddy_sees_their_own_time(
     result = slack.command("slot thu 16:00", user="UALICE")
     assert result.body == ""
     text = slack.told()
-    assert "every other Thursday at 16:00 (Europe/London)" in text
-    assert "First meeting: Thu 26 Nov at 16:00" in text
+    assert "every other Thursday at 16:00 UK time" in text
+    assert "First meeting: Thu 26 Nov at 16:00 UK time" in text
     told = posts_to(fake_slack, "GUALICE-UBOB")[0]
-    assert "Thu 26 Nov at 16:00 (Europe/London); Thu 26 Nov at 11:00 for <@UBOB>" in told
+    # One date token: each buddy's Slack shows their own time; the fallback names the zone.
+    first = token(datetime(2026, 11, 26, 16, tzinfo=UTC), "Thu 26 Nov at 16:00 UK time")
+    assert f"First meeting: {first}" in told
+    assert "for <@UBOB>" not in told and "Europe/London" not in told
     pair = only_pair(sessions)
     assert (pair.slot_weekday, str(pair.slot_time), pair.slot_timezone) == (
         3,
@@ -259,8 +267,8 @@ def test_slot_sets_the_fortnight_and_each_buddy_sees_their_own_time(
         "Europe/London",
     )
     status = slack.command("status", user="UBOB").text
-    assert "which is Thursday 11:00 for you" in status
-    assert "Times shown in America/New_York" in status
+    assert "which is Thursday 11:00 New York time for you" in status
+    assert "Times shown in New York time" in status
 
 
 def test_slot_from_a_date_and_in_a_named_zone(
@@ -269,8 +277,10 @@ def test_slot_from_a_date_and_in_a_named_zone(
     pair_up(slack, fake_slack)
     slack.command("slot Tuesday 4.30pm from 3/12 tz America/New_York", user="UALICE")
     text = slack.told()
-    assert "every other Tuesday at 16:30 (America/New_York)" in text
-    assert "First meeting: Tue 8 Dec at 21:30" in text  # Alice sees it in London time
+    assert "every other Tuesday at 16:30 New York time" in text
+    # Alice, in London, is told what it is for her.
+    assert "which is Tuesday 21:30 UK time for you" in text
+    assert "First meeting: Tue 8 Dec at 21:30 UK time" in text
     assert only_pair(sessions).slot_timezone == "America/New_York"
     # Without tz the zone was not looked up in Slack.
     assert fake_slack.calls_to("users.info") == []
@@ -306,7 +316,7 @@ def test_backup_needs_a_slot_and_is_told_to_the_pair(
     assert "day of the week and a time" in slack.command("backup fri", user="UBOB").text
     set_slot(slack, fake_slack)
     slack.command("backup fri 8am", user="UBOB")
-    assert "Your backup slot is Friday at 08:00 (Europe/London)" in slack.told()
+    assert "Your backup slot is Friday at 08:00 UK time" in slack.told()
     assert "<@UBOB> set your backup slot" in posts_to(fake_slack, "GUALICE-UBOB")[0]
     assert only_pair(sessions).backup_weekday == 4
     assert "not in a buddy pair" in slack.command("backup fri 8am", user="UCAROL").text
@@ -318,7 +328,7 @@ def test_format_shows_the_seeds_advice(
     pair_up(slack, fake_slack)
     slack.command("format video <https://zoom.us/j/123>", user="UALICE")
     text = slack.told()
-    assert "You'll meet video: https://zoom.us/j/123" in text
+    assert "You'll meet by video: https://zoom.us/j/123" in text
     assert FORMAT_ADVICE in text
     assert "Phones can act as a barrier to sharing effective examples, videos and slides." in text
     assert only_pair(sessions).format_detail == "https://zoom.us/j/123"
@@ -334,7 +344,8 @@ def test_status_for_someone_unpaired_and_for_a_pair(
 ) -> None:
     lonely = slack.command("status", user="UALICE")
     assert "You're not in a buddy pair yet" in lonely.text
-    assert "Cohort: Everyone" in lonely.text
+    assert "No cohort set up yet (everyone here is together)" in lonely.text
+    assert "Cohort: Everyone" not in lonely.text
     pair_up(slack, fake_slack)
     fresh = slack.command("status", user="UALICE").text
     assert "*Your buddy:* <@UBOB>" in fresh
@@ -345,8 +356,24 @@ def test_status_for_someone_unpaired_and_for_a_pair(
     slack.command("backup fri 8am", user="UALICE")
     full = slack.command("status", user="UALICE")
     assert full.body  # answered in the ack
-    assert "every other Thursday at 16:00 (Europe/London)" in full.text
+    assert "every other Thursday at 16:00 UK time" in full.text
     assert "*Backup:* Friday at 08:00" in full.text
-    assert "*Format:* video: https://meet.example/x" in full.text
+    assert "*Format:* by video: https://meet.example/x" in full.text
     assert "*Next meeting:* Thu 26 Nov at 16:00" in full.text
     assert "Still to agree" not in full.text
+
+
+def test_a_slot_set_from_paris_in_london_time_is_told_in_paris_time_too(
+    slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("UALICE", tz="Europe/Paris")
+    pair_up(slack, fake_slack)
+    slack.command("slot thu 16:00 tz Europe/London", user="UALICE")
+    text = slack.told()
+    assert "every other Thursday at 16:00 UK time, which is Thursday 17:00 Paris time for you" in (
+        text
+    )
+    assert "First meeting: Thu 26 Nov at 17:00 Paris time" in text
+    told = posts_to(fake_slack, "GUALICE-UBOB")[0]
+    first = token(datetime(2026, 11, 26, 16, tzinfo=UTC), "Thu 26 Nov at 16:00 UK time")
+    assert f"First meeting: {first}" in told

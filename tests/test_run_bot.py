@@ -104,7 +104,7 @@ def test_one_command_runs_the_listener_and_the_clock(
     assert paired.status == 200, paired.body
     _wait_for(
         f"the pair's welcome (Slack saw {[c.method for c in fake_slack.calls]})",
-        lambda: any("made you a buddy pair" in text for text in fake_slack.posted_texts()),
+        lambda: any("now a buddy pair" in text for text in fake_slack.posted_texts()),
     )
     answer = slack.command(f"slot {meeting:%a} {meeting:%H}:00 tz {zone}", user="UALICE")
     assert answer.status == 200, answer.body

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, time
 from typing import Any
 
 SECTION_TEXT_LIMIT = 3000
@@ -98,3 +99,43 @@ def datepicker(action_id: str, initial: date | None) -> dict[str, Any]:
     if initial is not None:
         element["initial_date"] = initial.isoformat()
     return element
+
+
+def timepicker(action_id: str, initial: time | None) -> dict[str, Any]:
+    """Block Kit's time picker (`HH:mm`, 24-hour)."""
+    element: dict[str, Any] = {"type": "timepicker", "action_id": action_id}
+    if initial is not None:
+        element["initial_time"] = f"{initial.hour:02d}:{initial.minute:02d}"
+    return element
+
+
+OPTION_TEXT_LIMIT = 75
+OPTIONS_LIMIT = 100
+
+
+def static_select(
+    action_id: str, options: Sequence[tuple[str, str]], initial: str | None = None
+) -> dict[str, Any]:
+    """A menu of (label, value) options, at most Slack's 100; `initial` is a value."""
+    shown = [
+        {"text": plain(label, OPTION_TEXT_LIMIT), "value": value}
+        for label, value in options[:OPTIONS_LIMIT]
+    ]
+    element: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": shown}
+    chosen = next((o for o in shown if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
+) -> dict[str, Any]:
+    """A modal's input; its element's action id is its block id (how `ViewState` reads it)."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": block_id},
+    }

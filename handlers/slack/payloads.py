@@ -7,7 +7,7 @@ into a visible "out of date" answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 
@@ -85,6 +85,13 @@ class ViewState:
         picked = self._element(block_id).get("selected_date")
         try:
             return date.fromisoformat(str(picked)) if picked else None
+        except ValueError:
+            return None
+
+    def time(self, block_id: str) -> time | None:
+        picked = self._element(block_id).get("selected_time")
+        try:
+            return time.fromisoformat(str(picked)) if picked else None
         except ValueError:
             return None
 

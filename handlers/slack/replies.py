@@ -52,3 +52,14 @@ def refusal_text(refusal: Refusal) -> str:
 
 def refused(refusal: Refusal) -> Reply:
     return ephemeral(refusal_text(refusal))
+
+
+FIELD_ERROR_LIMIT = 2000
+
+
+def field_error(refusal: Refusal) -> str:
+    """A domain refusal under a modal's field: plain text, so no mentions and no emoji codes."""
+    message = refusal.message
+    if refusal.people:
+        message = message.format(*("your buddy" for _ in refusal.people))
+    return message[:FIELD_ERROR_LIMIT]

@@ -10,18 +10,29 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    datepicker,
+    input_block,
+    modal,
+    section_block,
+    static_select,
+    timepicker,
+)
+from handlers.slack.dates import clock_for_all, day_for_all, friendly_zone, moment_for_all
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import escape, mention, mentions
+from handlers.slack.text import escape, mention
 from models.actions import Action
-from models.grammar import VIDEO, format_clock, format_day, format_time
+from models.grammar import VIDEO, format_day, format_time
 from models.grow import GROW_WILL
 from models.guidance import FORMAT_ADVICE, HABIT_NOTE, SOLO_PRACTICE_NOTE
 from models.meetings.changes import SOLO_CHOICE
 from models.meetings.context import PairContext
 from models.meetings.records import Choice
 from models.meetings.schedule import Meeting
-from models.pairs import Pair, zone_of
+from models.pairs import Pair
 from models.people import Participant
 
 PREP_DONE_ACTION = "prep_done"
@@ -34,6 +45,8 @@ SKIP_SOLO = "buddy_skip_solo"
 SKIP_BACKUP_ANYWAY = "buddy_skip_backup_anyway"
 SKIP_SOLO_ANYWAY = "buddy_skip_solo_anyway"
 CHECKIN_CHANGE = "checkin_change"
+MOVE_OPEN = "buddy_move_open"  # "We moved it" on the check-in: the move form
+SLOT_OPEN = "buddy_slot_open"  # opens the slot form (handlers/pairs.py)
 MAX_ACTIONS_SHOWN = 5
 
 
@@ -43,25 +56,24 @@ def meeting_value(meeting: Meeting) -> str:
 
 
 def when_line(context: PairContext, moment: datetime) -> str:
-    """The moment in each member's own zone: one line when they share a zone."""
-    by_zone: dict[str, list[Participant]] = {}
-    for member in context.members:
-        by_zone.setdefault(zone_of(member, context.slot_zone), []).append(member)
-    if len(by_zone) <= 1:
-        zone = next(iter(by_zone), context.slot_zone)
-        return when(moment, zone)
-    parts = [
-        f"{when(moment, zone)} for " + mentions([m.slack_user_id for m in members])
-        for zone, members in by_zone.items()
-    ]
-    return "; ".join(parts)
+    """The moment as each member sees it in their own zone (Slack's date token), with the slot's
+    zone, named, as the plain fallback."""
+    return moment_for_all(moment, context.slot_zone)
+
+
+def insight_name(insight_module: str) -> str:
+    """`insight module B1`; a name that already says so (`Insight module B1: ...`) as it is."""
+    named = escape(insight_module)
+    return (
+        named if insight_module.lower().startswith("insight module") else f"insight module {named}"
+    )
 
 
 def format_description(pair: Pair) -> str:
     if pair.format_kind is None:
         return "not agreed yet"
     if pair.format_kind == VIDEO:
-        return f"video: {escape(pair.format_detail or '')}"
+        return f"by video: {escape(pair.format_detail or '')}"
     return "in person" + (f": {escape(pair.format_detail)}" if pair.format_detail else "")
 
 
@@ -101,7 +113,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
         blocks.append(
             section_block(
                 f"*Application module {escape(module.code)}: {escape(module.title)}*\n"
-                f"Complete insight module {escape(module.insight_module)} first, so you both come "
+                f"Complete {insight_name(module.insight_module)} first, so you both come "
                 "with a shared understanding of the content."
             )
         )
@@ -119,7 +131,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
                 block_id="prep",
             )
         )
-        text += f" Complete insight module {escape(module.insight_module)} first."
+        text += f" Complete {insight_name(module.insight_module)} first."
     actions = _actions_lines(context)
     if actions:
         blocks.append(section_block("\n".join(actions)))
@@ -178,7 +190,12 @@ def checkin_blocks(
         user_id, outcome = answered
         blocks.append(context_block(f":white_check_mark: <@{user_id}>: {OUTCOME_WORDS[outcome]}"))
         if outcome == "moved":
-            blocks.append(context_block("Set the new date with `/buddy move to 5/12 17:00`."))
+            blocks.append(
+                section_block(
+                    "When is it now? Set the new date so the reminders follow it.",
+                    accessory=button("Set the new date", MOVE_OPEN),
+                )
+            )
     blocks.append(
         section_block(
             f"*{GROW_WILL}*\nRecord the actions you agreed, so your buddy can hold you to them.",
@@ -192,9 +209,18 @@ def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
     names = " and ".join(f"<@{m.slack_user_id}>" for m in members)
     text = (
         f":wave: {names}: you haven't agreed your fortnightly slot yet. {HABIT_NOTE} "
-        "When you have a day and time, one of you can run `/buddy slot thu 16:00`."
+        "When you have a day and time, one of you can set it here, or run "
+        "`/buddy slot thu 16:00`."
     )
-    return OutgoingMessage(text=text, blocks=[section_block(text)])
+    return OutgoingMessage(
+        text=text,
+        blocks=[
+            section_block(text),
+            actions_block(
+                [button("Set our slot", SLOT_OPEN, style="primary")], block_id="slot_nudge"
+            ),
+        ],
+    )
 
 
 def when(start: datetime, zone: str, today: date | None = None) -> str:
@@ -203,18 +229,9 @@ def when(start: datetime, zone: str, today: date | None = None) -> str:
     return f"{format_day(local.date(), today)} at {format_time(local.time())}"
 
 
-def when_for_all(
-    start: datetime, slot_zone: str, members: Sequence[Participant], today: date | None = None
-) -> str:
-    """The slot's local time, plus each member's own where their zone differs."""
-    text = f"{when(start, slot_zone, today)} ({slot_zone})"
-    others = [
-        f"{when(start, zone_of(m, slot_zone), today)} for {mention(m.slack_user_id)}"
-        for m in members
-        if zone_of(m, slot_zone) != slot_zone
-        and when(start, zone_of(m, slot_zone)) != when(start, slot_zone)
-    ]
-    return text + ("; " + "; ".join(others) if others else "")
+def when_for_all(start: datetime, slot_zone: str, today: date | None = None) -> str:
+    """A moment the whole pair reads: each sees their own time; the fallback is the slot's."""
+    return moment_for_all(start, slot_zone, today)
 
 
 def build_moved_note(
@@ -223,18 +240,7 @@ def build_moved_note(
     """Told to the pair after a move or the backup choice: one line, since the prep nudge they
     already have still stands (`Moved to Fri 13 Nov, 5pm. Prep as before.`)."""
 
-    def at(zone: str) -> str:
-        local = meeting.start.astimezone(ZoneInfo(zone))
-        return f"{format_day(local.date(), today)}, {format_clock(local.time())}"
-
-    text = f"Moved to {at(meeting.timezone)}"
-    others = [
-        f"{at(zone_of(m, meeting.timezone))} for {mention(m.slack_user_id)}"
-        for m in members
-        if at(zone_of(m, meeting.timezone)) != at(meeting.timezone)
-    ]
-    if others:
-        text += " (" + "; ".join(others) + ")"
+    text = f"Moved to {clock_for_all(meeting.start, meeting.timezone, today)}"
     text += ". Prep as before."
     return OutgoingMessage(text=text, blocks=[section_block(f":arrow_right: {text}")])
 
@@ -268,7 +274,11 @@ def build_next_blocks(
         if meeting is first_ahead:
             lines.extend(_open_action_lines(context, today))
         blocks.append(section_block("\n".join(lines)))
-    blocks.append(context_block(f"Times shown in {zone}. Change one: `/buddy move to 5/12 17:00`"))
+    blocks.append(
+        context_block(
+            f"Times shown in {friendly_zone(zone)}. Change one: `/buddy move to 5/12 17:00`"
+        )
+    )
     return blocks
 
 
@@ -282,15 +292,13 @@ def build_skip_offer(
     today: date,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Told to the pair after a skip: meet at the backup slot instead, or practise solo."""
-    day = format_day(meeting.local_start().date(), today)
+    day = day_for_all(meeting.start, meeting.timezone, today)
     text = f"{mention(skipped_by.slack_user_id)} can't make the meeting on {day}"
     text += f" ({escape(reason)})." if reason else "."
     value = f"{pair.id}:{meeting.original_date.isoformat()}"
     buttons = []
     if backup_start is not None:
-        text += (
-            f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, members, today)}."
-        )
+        text += f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, today)}."
         buttons.append(button("Meet at the backup slot", SKIP_BACKUP, value, style="primary"))
     else:
         text += "\nYou have no backup slot free before the next meeting (`/buddy backup fri 8am`)."
@@ -381,7 +389,7 @@ def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
     )
     return [
         f"Module {escape(module.code)}: {escape(module.title)}",
-        f"Complete insight module {escape(module.insight_module)} first: {prep}",
+        f"Complete {insight_name(module.insight_module)} first: {prep}",
     ]
 
 
@@ -394,3 +402,64 @@ def _open_action_lines(context: PairContext, today: date) -> list[str]:
                 f"due {format_day(action.due_date, today)}"
             )
     return lines
+
+
+# -- the move and skip forms ---------------------------------------------------------------------
+
+MOVE_MODAL = "buddy_move_modal"
+SKIP_MODAL = "buddy_skip_modal"
+WHICH_MEETING = "which_meeting"
+MOVE_TO_DATE = "move_to_date"
+MOVE_TO_TIME = "move_to_time"
+SKIP_REASON = "skip_reason"
+
+
+def _meeting_options(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """The next meetings, in the reader's own zone (a menu's plain text cannot hold a token)."""
+    options = [
+        (f"{when(m.start, zone, today)} {friendly_zone(zone)}", m.original_date.isoformat())
+        for m in meetings
+    ]
+    first = options[0][1] if options else None
+    return static_select(WHICH_MEETING, options, first)
+
+
+def build_move_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """Which meeting, the new date (a date picker), and a new time if it changes."""
+    suggested = meetings[0].local_start(zone).date() if meetings else None
+    return modal(
+        MOVE_MODAL,
+        "Move a meeting",
+        [
+            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            input_block(MOVE_TO_DATE, "New date", datepicker(MOVE_TO_DATE, suggested)),
+            input_block(
+                MOVE_TO_TIME,
+                f"New time ({friendly_zone(zone)}); leave empty to keep the usual time",
+                timepicker(MOVE_TO_TIME, None),
+                optional=True,
+            ),
+        ],
+        submit="Move it",
+        close="Cancel",
+    )
+
+
+def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+    """Which meeting, and why (optional): your pair is then offered the backup or solo practice."""
+    return modal(
+        SKIP_MODAL,
+        "Skip a meeting",
+        [
+            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            input_block(
+                SKIP_REASON,
+                "Why (your buddy sees this)",
+                {"type": "plain_text_input", "max_length": 200},
+                optional=True,
+            ),
+            context_block("Your pair is offered the backup slot or solo practice instead."),
+        ],
+        submit="Skip it",
+        close="Cancel",
+    )

@@ -6,18 +6,29 @@ Times are shown in the reader's own zone; a message several buddies read shows e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import actions_block, button, context_block, section_block
-from handlers.slack.text import mentions
+from handlers.slack.blocks import (
+    actions_block,
+    button,
+    context_block,
+    datepicker,
+    input_block,
+    modal,
+    section_block,
+    static_select,
+    timepicker,
+)
+from handlers.slack.dates import friendly_zone
+from handlers.slack.text import escape, mentions
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.meetings.schedule import Meeting, local_instant
 from models.pairs import Pair, zone_of
-from models.people import Participant
+from models.people import DEFAULT_COHORT_NAME, DEFAULT_COHORT_TIMEZONE, Participant
 
 UNPAIR_CONFIRM = "buddy_unpair_confirm"
 UNPAIR_CANCEL = "buddy_unpair_cancel"
@@ -29,13 +40,23 @@ def slot_description(pair: Pair, viewer_zone: str | None = None) -> str:
         return "not agreed yet"
     text = (
         f"every other {format_weekday(pair.slot_weekday)} at {format_time(pair.slot_time)}"
-        f" ({pair.slot_timezone})"
+        f" {friendly_zone(pair.slot_timezone)}"
     )
     if pair.slot_first_date is not None and viewer_zone and viewer_zone != pair.slot_timezone:
         start = local_instant(pair.slot_first_date, pair.slot_time, pair.slot_timezone)
         local = start.astimezone(ZoneInfo(viewer_zone))
-        text += f", which is {format_weekday(local.weekday())} {format_time(local.time())} for you"
+        text += (
+            f", which is {format_weekday(local.weekday())} {format_time(local.time())}"
+            f" {friendly_zone(viewer_zone)} for you"
+        )
     return text
+
+
+def cohort_words(cohort_name: str) -> str:
+    """`Cohort: NPQLT autumn`; the default cohort is no cohort to name."""
+    if cohort_name == DEFAULT_COHORT_NAME:
+        return "No cohort set up yet (everyone here is together)"
+    return f"Cohort: {escape(cohort_name)}"
 
 
 def backup_description(pair: Pair) -> str:
@@ -43,7 +64,7 @@ def backup_description(pair: Pair) -> str:
         return "none yet"
     return (
         f"{format_weekday(pair.backup_weekday)} at {format_time(pair.backup_time)}"
-        f" ({pair.slot_timezone})"
+        f" {friendly_zone(pair.slot_timezone or DEFAULT_COHORT_TIMEZONE)}"
     )
 
 
@@ -55,10 +76,12 @@ def build_paired_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The first message to a new pair: who, why, and the buddy's four roles from seed 000."""
     kind = "trio" if len(members) == 3 else "buddy pair"
-    who = f"<@{formed_by}> has" if by_facilitator else f"<@{formed_by}> and you have"
-    intro = (
-        f":wave: {mentions([m.slack_user_id for m in members])}: {who} made you a {kind}. Welcome!"
-    )
+    # Read by every member alike, so it never says "you" to mean one of them.
+    names = mentions([m.slack_user_id for m in members])
+    if by_facilitator:
+        intro = f":wave: {names}: <@{formed_by}> has made you a {kind}. Welcome!"
+    else:
+        intro = f":wave: {names}: you're now a {kind}. Welcome!"
     blocks = [
         section_block(intro),
         section_block("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
@@ -104,7 +127,7 @@ def build_status_blocks(
             section_block(
                 "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
             ),
-            context_block(f"Cohort: {cohort_name} · Your time zone: {zone}"),
+            context_block(f"{cohort_words(cohort_name)} · Your time zone: {friendly_zone(zone)}"),
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
@@ -125,5 +148,65 @@ def build_status_blocks(
         missing.append("`/buddy format in-person the library`")
     if missing:
         blocks.append(section_block("Still to agree: " + ", ".join(missing)))
-    blocks.append(context_block(f"Cohort: {cohort_name} · Times shown in {zone}"))
+    blocks.append(
+        context_block(f"{cohort_words(cohort_name)} · Times shown in {friendly_zone(zone)}")
+    )
     return blocks
+
+
+# -- the slot form and the am-or-pm question ------------------------------------------------------
+
+SLOT_MODAL = "buddy_slot_modal"
+SLOT_CHOOSE = "buddy_slot_choose"  # the 4am / 4pm buttons; the value is the slot's arguments
+SLOT_WEEKDAY = "slot_weekday"
+SLOT_TIME = "slot_time"
+SLOT_ZONE = "slot_zone"
+SLOT_FROM = "slot_from"
+SLOT_SUGGESTED_TIME = time(16, 0)
+
+
+def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
+    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone (the
+    person's own unless they change it); the pair's current slot as the starting point."""
+    weekday = pair.slot_weekday if pair is not None else None
+    at = pair.slot_time if pair is not None and pair.slot_time else SLOT_SUGGESTED_TIME
+    weekdays = [(format_weekday(day), str(day)) for day in range(7)]
+    return modal(
+        SLOT_MODAL,
+        "Your fortnightly slot",
+        [
+            section_block(f"When will you meet, every other week? {HABIT_NOTE}"),
+            input_block(
+                SLOT_WEEKDAY,
+                "Day",
+                static_select(SLOT_WEEKDAY, weekdays, None if weekday is None else str(weekday)),
+            ),
+            input_block(SLOT_TIME, "Time", timepicker(SLOT_TIME, at)),
+            input_block(
+                SLOT_ZONE,
+                "Time zone",
+                {"type": "plain_text_input", "initial_value": zone, "max_length": 64},
+            ),
+            input_block(
+                SLOT_FROM, "First meeting on or after", datepicker(SLOT_FROM, None), optional=True
+            ),
+        ],
+        submit="Save",
+        close="Cancel",
+    )
+
+
+def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """`/buddy slot thursday at 4`: morning or afternoon? Two buttons, each the full command."""
+    text = f"{hour}am or {hour}pm?"
+    morning, afternoon = readings
+    return text, [
+        section_block(text),
+        actions_block(
+            [
+                button(f"{hour}am", SLOT_CHOOSE, morning),
+                button(f"{hour}pm", SLOT_CHOOSE, afternoon, style="primary"),
+            ],
+            block_id="am_or_pm",
+        ),
+    ]

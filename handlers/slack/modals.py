@@ -1,0 +1,34 @@
+"""Opening a modal after the ack, with the trigger Slack gave the command or the button."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.slack.answers import SlowWork
+from handlers.slack.replies import Reply, ephemeral
+
+logger = logging.getLogger(__name__)
+
+TOO_SLOW_TO_OPEN = (
+    "I couldn't open the form just now (Slack allows only a few seconds). Please try again."
+)
+
+
+def open_modal(trigger_id: str | None, view: dict[str, Any]) -> SlowWork:
+    """Slow work: `views.open`; the person hears in one line if Slack refused it."""
+
+    def show(client: WebClient) -> Reply | None:
+        if not trigger_id:
+            return ephemeral(TOO_SLOW_TO_OPEN)
+        try:
+            client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError:
+            logger.exception("Could not open the %s modal", view.get("callback_id"))
+            return ephemeral(TOO_SLOW_TO_OPEN)
+        return None
+
+    return show
