@@ -20,8 +20,10 @@ from models.lifecycle import Leaver
 from models.people import Participant
 from models.privacy import Erasure
 from scheduler.runner import build_runner
+from tests.conftest import FACILITATOR
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
+from tests.test_facilitators_http import home_event, published, view_text
 from tests.test_problem_wizard import post_alices_problem
 
 ALICE_ACTION = "Read the EEF feedback guide & try it"
@@ -288,6 +290,11 @@ def test_a_deactivated_user_stops_nudges_and_is_told_once(
     with sessions() as session:
         assert len(list(session.scalars(select(Leaver)))) == 1
     assert "not in a buddy pair" in slack.command("status", user="UBOB").text
+    # The facilitator's Home shows Bob as needing a new pair, and not Alice, who left.
+    slack.post(home_event(FACILITATOR, "EvHome"), "application/json")
+    shown = view_text(published(fake_slack)[-1]).splitlines()
+    unpaired = next(line for line in shown if line.startswith("*Not in a pair:* <@"))
+    assert "<@UBOB>" in unpaired and "<@UALICE>" not in unpaired
     fake_slack.clear()
     pass_at(settings, sessions, clock, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     assert dms_to(fake_slack, "UALICE") == []
@@ -311,6 +318,10 @@ def test_a_failed_delivery_to_a_leaver_is_failed_with_its_reason_and_the_pass_go
     with sessions() as session:
         [failed] = session.scalars(select(Delivery).where(Delivery.status == "failed"))
         assert failed.last_error == "account_inactive"
+    # The facilitator sees it, and why.
+    slack.post(home_event(FACILITATOR, "EvHome2"), "application/json")
+    shown = view_text(published(fake_slack)[-1])
+    assert "Messages Slack refused" in shown and "`account_inactive`" in shown
 
 
 # -- uninstall ------------------------------------------------------------------------------------

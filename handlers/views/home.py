@@ -25,6 +25,7 @@ from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
 from models.actions import Action
 from models.facilitators.report import CohortReport
+from models.grammar import format_day
 from models.meetings.schedule import Meeting
 from models.pairs import Pair
 from models.people import Participant
@@ -97,8 +98,26 @@ def facilitator_blocks(report: CohortReport) -> list[dict[str, Any]]:
         blocks.append(
             section_block(f"*Not in a pair:* {mentions([m.user_id for m in shown])}{more}")
         )
+    if report.refused:
+        blocks.append(section_block(refused_text(report)))
     blocks.append(actions_block([button("CSV export", EXPORT, str(report.cohort.id))]))
     return blocks
+
+
+MOST_REFUSED = 10
+
+
+def refused_text(report: CohortReport) -> str:
+    """Nudges Slack refused for good, and why: a deactivated account, a closed conversation."""
+    lines = [
+        f"• {format_day(r.on)}: {r.kind.replace('-', ' ')} to {mentions(list(r.user_ids))}: "
+        f"`{escape(r.reason)}`"
+        for r in report.refused[:MOST_REFUSED]
+    ]
+    more = len(report.refused) - MOST_REFUSED
+    if more > 0:
+        lines.append(f"…and {more} more.")
+    return "*Messages Slack refused (last fortnight):*\n" + "\n".join(lines)
 
 
 def build_home(blocks: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models.actions import DONE, OPEN, Action
 from models.calendar.modules import fortnight_end, module_for, modules_of
 from models.cohorts import members_filter
+from models.deliveries import FAILED, Delivery
+from models.lifecycle import Leaver
 from models.meetings.schedule import Meeting, has_slot, load_schedule_contexts, meetings_between
 from models.meetings.tables import MeetingOutcome, PrepCompletion
 from models.pairs import Pair, PairMember, members_by_pair
@@ -76,12 +78,24 @@ class PairRow:
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A nudge Slack refused for good (`account_inactive`, `channel_not_found`...)."""
+
+    kind: str
+    user_ids: tuple[str, ...]
+    reason: str
+    on: date
+
+
+@dataclass(frozen=True)
 class CohortReport:
     cohort: Cohort
     today: date
     module_code: str | None
     pairs: list[PairRow]
     unpaired: list[Member]
+    # Messages Slack refused for good in the last fortnight, with its reason.
+    refused: list[Refused] = field(default_factory=list)
     # Meetings held in each of the last fortnights, oldest first: (first day, count).
     fortnights: list[tuple[date, int]] = field(default_factory=list)
     actions_done_last_week: int = 0
@@ -229,6 +243,7 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
         module_code=module.code if module is not None else None,
         pairs=rows,
         unpaired=_unpaired(session, cohort),
+        refused=_refused(session, cohort, now, zone),
         fortnights=_fortnights(rows, today, modules[0].starts_on if modules else None),
         actions_done_last_week=done_last_week,
     )
@@ -240,12 +255,54 @@ def _unpaired(session: Session, cohort: Cohort) -> list[Member]:
         .join(Pair, Pair.id == PairMember.pair_id)
         .where(Pair.dissolved_at.is_(None))
     )
+    # A leaver needs no buddy; the buddy they left does, and shows here.
+    left = select(Leaver.participant_id)
     people = session.scalars(
         select(Participant)
-        .where(*members_filter(cohort), Participant.id.not_in(paired))
+        .where(*members_filter(cohort), Participant.id.not_in(paired), Participant.id.not_in(left))
         .order_by(Participant.id)
     )
     return [Member(p.slack_user_id, p.display_name) for p in people]
+
+
+REFUSED_LOOKBACK = timedelta(days=14)
+
+
+def _refused(session: Session, cohort: Cohort, now: datetime, zone: ZoneInfo) -> list[Refused]:
+    """Failed deliveries of the last fortnight to the cohort's pairs or people, newest first."""
+    in_cohort = or_(
+        Delivery.pair_id.in_(select(Pair.id).where(Pair.cohort_id == cohort.id)),
+        Delivery.participant_id.in_(select(Participant.id).where(*members_filter(cohort))),
+    )
+    rows = list(
+        session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status == FAILED,
+                Delivery.created_at >= now - REFUSED_LOOKBACK,
+                in_cohort,
+            )
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        )
+    )
+    pair_members = members_by_pair(session, sorted({r.pair_id for r in rows if r.pair_id}))
+    people = {
+        p.id: p.slack_user_id
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.id.in_({r.participant_id for r in rows if r.participant_id})
+            )
+        )
+    }
+    found = []
+    for row in rows:
+        if row.participant_id is not None and row.participant_id in people:
+            who: tuple[str, ...] = (people[row.participant_id],)
+        else:
+            who = tuple(m.slack_user_id for m in pair_members.get(row.pair_id or 0, []))
+        reason = (row.last_error or "refused").split(":")[0]
+        found.append(Refused(row.kind, who, reason, row.created_at.astimezone(zone).date()))
+    return found
 
 
 def _fortnights(
