@@ -7,6 +7,7 @@ current state and publishes the whole view again; nothing else changes.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,14 @@ from handlers import pairs as pair_handlers
 from handlers.slack.answers import Answer, Command, Press, local_today, on_button
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps, deps_from
-from handlers.views.home import HOME_COMMAND, build_home, facilitator_blocks, participant_blocks
+from handlers.views.actions import CHASE_DONE
+from handlers.views.home import (
+    HOME_COMMAND,
+    HOME_DONE,
+    build_home,
+    facilitator_blocks,
+    participant_blocks,
+)
 from models.actions import OPEN, Action
 from models.calendar.modules import module_for, modules_of
 from models.facilitators.report import cohort_report
@@ -109,6 +117,21 @@ def home_command(press: Press) -> Answer:
     return result if isinstance(result, Answer) else Answer(reply=result)
 
 
+def done_from_home(press: Press) -> Answer:
+    """Done on the Home tab: closed as from a chase (the chases redrawn, the pair told), then the
+    Home tab drawn again without it."""
+    closed = action_handlers.close_from_chase(replace(press, action_id=CHASE_DONE))
+
+    def then(client: WebClient) -> None:
+        if closed.then is not None:
+            closed.then(client)
+        view = home_view(press.deps, press.team_id, press.user_id)
+        client.views_publish(user_id=press.user_id, view=view)
+
+    return Answer(reply=closed.reply, then=then)
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
     on_button(app, HOME_COMMAND, home_command)
+    on_button(app, HOME_DONE, done_from_home)

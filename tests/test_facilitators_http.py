@@ -116,11 +116,16 @@ def test_app_home_for_a_participant_and_a_facilitator(
     text = view_text(mine)
     assert "<@UBOB>" in text and "Next meeting" in text and "Try exit tickets" in text
     assert "Slipping" not in text
-    assert any(
-        e.get("action_id") == "action_chase_done"
+    [done] = [
+        e
         for b in mine["blocks"]
         for e in [b.get("accessory") or {}]
-    )
+        if e.get("action_id") == "home_action_done"
+    ]
+    # Done on Home closes the action and draws Home again without it.
+    slack.block_action("home_action_done", done["value"], user="UALICE", view={"id": "VH"})
+    assert "Try exit tickets" not in view_text(published(fake_slack)[-1])
+    assert "Try exit tickets" not in slack.command("actions", user="UALICE").text
     slack.post(home_event(FACILITATOR, "EvF1"), "application/json")
     slack.post(home_event(FACILITATOR, "EvF2"), "application/json")
     first, second = published(fake_slack)[-2:]

@@ -19,7 +19,6 @@ from handlers.slack.blocks import (
     section_block,
 )
 from handlers.slack.text import escape, mentions
-from handlers.views.actions import CHASE_DONE
 from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
@@ -31,6 +30,7 @@ from models.pairs import Pair
 from models.people import Participant
 
 HOME_COMMAND = "home_command"
+HOME_DONE = "home_action_done"
 COMMON_COMMANDS = (("Next meeting", "next"), ("My actions", "actions"), ("My pair", "status"))
 MOST_ACTIONS = 10
 VIEW_BLOCK_LIMIT = 100
@@ -74,7 +74,7 @@ def participant_blocks(
         blocks.append(
             section_block(
                 f"*{action.number}.* {escape(action.text)} · due {action.due_date:%a %-d %b}",
-                button("Done", CHASE_DONE, str(action.id)),
+                button("Done", HOME_DONE, str(action.id)),
             )
         )
     if len(actions) > MOST_ACTIONS:
