@@ -561,7 +561,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="move",
         usage="/buddy move [3/12] to 5/12 [17:00]",
-        summary="move the next meeting (or the one on a date)",
+        summary="move the next meeting (or the one on a date); `/buddy move` alone opens a form",
         group=GROUP,
         handle=move,
         examples=("move to 5/12 17:00", "move 3/12 to 5/12"),
@@ -569,7 +569,10 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="skip",
         usage="/buddy skip [3/12] [reason]",
-        summary="skip one meeting; your pair is offered the backup slot or solo practice",
+        summary=(
+            "skip a meeting, offering your pair the backup slot or solo practice; "
+            "`/buddy skip` alone opens a form"
+        ),
         group=GROUP,
         handle=skip,
         examples=("skip", "skip 3/12 parents evening"),

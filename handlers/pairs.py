@@ -460,7 +460,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="slot",
         usage="/buddy slot thu 16:00 [from 3/12] [tz Europe/London]",
-        summary="your pair's fortnightly meeting time",
+        summary="your pair's fortnightly meeting time; `/buddy slot` alone opens a form",
         group=GROUP,
         handle=slot,
         everyday=True,
