@@ -72,7 +72,7 @@ from models.meetings.changes import (
     skip_meeting,
 )
 from models.meetings.context import PairContext, load_pair_context
-from models.meetings.ics import pair_calendar
+from models.meetings.ics import buddy_name, pair_calendar
 from models.meetings.records import ChosenByBuddy, record_outcome, record_prep
 from models.meetings.schedule import Meeting, has_slot, load_schedule_contexts
 from models.pairs import Pair, members_of, require_pair, zone_of
@@ -394,7 +394,7 @@ def calendar(command: Command) -> Answer:
         pair = require_pair(session, caller)
         _require_slot(pair, "there is no calendar to send")
         context = load_schedule_contexts(session, [pair])[pair.id]
-        buddies = [f"@{m.slack_user_id}" for m in members_of(session, pair) if m.id != caller.id]
+        buddies = [buddy_name(m) for m in members_of(session, pair) if m.id != caller.id]
         ics = pair_calendar(
             pair, context.changes, context.breaks, context.cohort_timezone, buddies, command.now
         )
