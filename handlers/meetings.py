@@ -35,12 +35,14 @@ from handlers.slack.text import mention
 from handlers.views.meetings import (
     CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,
+    CHECKIN_UNDO_ACTION,
     MOVE_MODAL,
     MOVE_OPEN,
     MOVE_TO_DATE,
     MOVE_TO_TIME,
     OUTCOME_WORDS,
     PREP_DONE_ACTION,
+    PREP_UNDO_ACTION,
     SKIP_BACKUP,
     SKIP_BACKUP_ANYWAY,
     SKIP_MODAL,
@@ -50,6 +52,7 @@ from handlers.views.meetings import (
     WHICH_MEETING,
     build_answer_changed,
     build_answer_taken,
+    build_checkin_message,
     build_move_modal,
     build_moved_note,
     build_next_blocks,
@@ -72,8 +75,14 @@ from models.meetings.changes import (
     skip_meeting,
 )
 from models.meetings.context import PairContext, load_pair_context
-from models.meetings.ics import pair_calendar
-from models.meetings.records import ChosenByBuddy, record_outcome, record_prep
+from models.meetings.ics import buddy_name, pair_calendar
+from models.meetings.records import (
+    ChosenByBuddy,
+    record_outcome,
+    record_prep,
+    undo_outcome,
+    undo_prep,
+)
 from models.meetings.schedule import Meeting, has_slot, load_schedule_contexts
 from models.pairs import Pair, members_of, require_pair, zone_of
 from models.people import Participant
@@ -394,7 +403,7 @@ def calendar(command: Command) -> Answer:
         pair = require_pair(session, caller)
         _require_slot(pair, "there is no calendar to send")
         context = load_schedule_contexts(session, [pair])[pair.id]
-        buddies = [f"@{m.slack_user_id}" for m in members_of(session, pair) if m.id != caller.id]
+        buddies = [buddy_name(m) for m in members_of(session, pair) if m.id != caller.id]
         ics = pair_calendar(
             pair, context.changes, context.breaks, context.cohort_timezone, buddies, command.now
         )
@@ -487,6 +496,22 @@ def prep_done(press: Press) -> Answer:
     pair_id, original_date = target
     with press.deps.session() as session:
         record_prep(session, pair_id, original_date, press.user_id, press.now)
+    return _redraw_prep(press, pair_id, original_date)
+
+
+def prep_undo(press: Press) -> Answer:
+    """Undo on a member's "has completed" line: only that member's press unmarks it (anyone
+    else is refused and nothing changes); then the prep nudge is redrawn."""
+    target = meeting_choice_value(press.value)
+    if target is None:
+        raise out_of_date()
+    pair_id, original_date, owner = target
+    with press.deps.session() as session:
+        undo_prep(session, pair_id, original_date, press.user_id, owner)
+    return _redraw_prep(press, pair_id, original_date)
+
+
+def _redraw_prep(press: Press, pair_id: int, original_date: date) -> Answer:
     context, meeting = _meeting_context(press.deps, pair_id, original_date)
     subject = meeting_subject(pair_id, original_date)
     return _redraw(press, subject, PREP_KINDS, build_prep_message(context, meeting))
@@ -549,6 +574,36 @@ def _answer_checkin(
     return _changed(press, pair_id, told, redraw)
 
 
+def checkin_undo(press: Press) -> Answer:
+    """Undo on an answered check-in: only whoever answered may take it back (anyone else is
+    refused and nothing changes). The check-in is asked again, in place, and the clock plans its
+    follow-up again if it is still due."""
+    target = meeting_value(press.value)
+    if target is None:
+        raise out_of_date()
+    pair_id, original_date = target
+    try:
+        context, meeting = _meeting_context(press.deps, pair_id, original_date)
+        asked = {
+            kind: build_checkin_message(context, meeting, follow_up=kind != "checkin")
+            for kind in CHECKIN_KINDS
+        }
+    except Refusal:
+        question = "How did your buddy meeting go?"
+        blocks = checkin_blocks(question, None, None, press.value)
+        asked = {kind: OutgoingMessage(question, blocks) for kind in CHECKIN_KINDS}
+    with press.deps.session() as session:
+        undo_outcome(session, pair_id, original_date, press.user_id)
+    subject = meeting_subject(pair_id, original_date)
+    redraws = [_redrawer(press.deps, subject, (kind,), shown) for kind, shown in asked.items()]
+
+    def redraw(client: WebClient) -> None:
+        for each in redraws:
+            each(client)
+
+    return Answer(then=redraw)
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="next",
@@ -561,7 +616,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="move",
         usage="/buddy move [3/12] to 5/12 [17:00]",
-        summary="move the next meeting (or the one on a date)",
+        summary="move the next meeting (or the one on a date); `/buddy move` alone opens a form",
         group=GROUP,
         handle=move,
         examples=("move to 5/12 17:00", "move 3/12 to 5/12"),
@@ -569,7 +624,10 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="skip",
         usage="/buddy skip [3/12] [reason]",
-        summary="skip one meeting; your pair is offered the backup slot or solo practice",
+        summary=(
+            "skip a meeting, offering your pair the backup slot or solo practice; "
+            "`/buddy skip` alone opens a form"
+        ),
         group=GROUP,
         handle=skip,
         examples=("skip", "skip 3/12 parents evening"),
@@ -594,5 +652,7 @@ def register(app: App) -> None:
     on_button(app, SKIP_SOLO_ANYWAY, choose_solo_anyway)
     on_button(app, CHECKIN_CHANGE, checkin_change)
     on_button(app, PREP_DONE_ACTION, prep_done)
+    on_button(app, PREP_UNDO_ACTION, prep_undo)
+    on_button(app, CHECKIN_UNDO_ACTION, checkin_undo)
     for action_id in CHECKIN_OUTCOME_ACTIONS:
         on_button(app, action_id, checkin_answer)

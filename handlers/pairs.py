@@ -83,6 +83,7 @@ from models.pairs import (
     match_pair,
     members_of,
     pair_of,
+    remember_profile,
     remember_profiles,
     require_pair,
     set_backup,
@@ -311,13 +312,12 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
     """The slot set, the pair told, the caller answered in their own time: after the ack."""
 
     def set_it(client: WebClient) -> Reply:
-        zone_from_slack = (
-            fetch_profiles(client, [request.user_id])[0].timezone if parsed.zone is None else None
-        )
+        # Only a slot without `tz` needs the caller's zone from Slack; their name comes with it.
+        profile = fetch_profiles(client, [request.user_id])[0] if parsed.zone is None else None
         with request.deps.session() as session:
             caller = request.caller(session)
-            if zone_from_slack:
-                caller.timezone = zone_from_slack
+            if profile is not None:
+                remember_profile(caller, profile)
             zone = parsed.zone or zone_of(caller, cohort_of(session, caller, request.now).timezone)
             changed = set_slot(
                 session, caller, parsed.weekday, parsed.at, zone, parsed.from_date, request.now
@@ -460,7 +460,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="slot",
         usage="/buddy slot thu 16:00 [from 3/12] [tz Europe/London]",
-        summary="your pair's fortnightly meeting time",
+        summary="your pair's fortnightly meeting time; `/buddy slot` alone opens a form",
         group=GROUP,
         handle=slot,
         everyday=True,

@@ -140,14 +140,19 @@ def remember_profiles(
     found: dict[str, Participant] = {}
     for profile in profiles:
         participant = ensure_participant(session, team_id, profile.user_id, now)
-        if profile.timezone:
-            participant.timezone = profile.timezone
-        participant.is_bot = profile.is_bot
-        if profile.name:
-            participant.display_name = profile.name[:200]
+        remember_profile(participant, profile)
         found[profile.user_id] = participant
     session.flush()
     return found
+
+
+def remember_profile(participant: Participant, profile: Profile) -> None:
+    """Cache what users.info said: the zone, the bot flag and the name Slack shows."""
+    if profile.timezone:
+        participant.timezone = profile.timezone
+    participant.is_bot = profile.is_bot
+    if profile.name:
+        participant.display_name = profile.name[:200]
 
 
 def require_pair(session: Session, caller: Participant) -> Pair:

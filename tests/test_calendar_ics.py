@@ -78,7 +78,7 @@ def test_ics_has_the_fortnightly_rule_zone_skips_breaks_and_moves() -> None:
     christmas = CohortBreak(
         cohort_id=1, name="Christmas", start_date=date(2026, 12, 19), end_date=date(2027, 1, 3)
     )
-    ics = pair_calendar(pair, changes, [christmas], "Europe/London", ["@UBOB"], DEFAULT_NOW)
+    ics = pair_calendar(pair, changes, [christmas], "Europe/London", ["Bob Smith"], DEFAULT_NOW)
     calendar = Calendar.from_ical(ics)
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
     series, moved = events(ics)
@@ -88,7 +88,7 @@ def test_ics_has_the_fortnightly_rule_zone_skips_breaks_and_moves() -> None:
     assert series.get("dtstart").dt == london(date(2026, 11, 26))
     assert series.get("duration").dt == timedelta(hours=1)
     assert series.get("location") == "https://zoom.us/j/1"
-    assert "with @UBOB" in series.get("description")
+    assert "with Bob Smith." in series.get("description")
     # 10 Dec skipped; 24 Dec falls in the Christmas break.
     assert exdates(series) == [london(date(2026, 12, 10)), london(date(2026, 12, 24))]
     assert series.get("exdate").params["TZID"] == "Europe/London"
@@ -157,3 +157,28 @@ def test_calendar_refusals_and_upload_failure(
     fake_slack.fail_next("files.getUploadURLExternal", error="not_allowed")
     slack.command("calendar", user="UALICE")
     assert "couldn't send the calendar file just now" in slack.told()
+
+
+def test_the_calendar_names_the_buddy_as_slack_shows_them(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """Names are cached from users.info when Buddy already calls it: pairing, and the slot."""
+    fake_slack.users["UBOB"]["profile"] = {"display_name": "Bob", "real_name": "Robert Smith"}
+    fake_slack.users["UALICE"]["real_name"] = "Alice Jones"
+    pair_up(slack, fake_slack)
+    # Alice renamed herself in Slack since: setting the slot (users.info for her zone) sees it.
+    fake_slack.users["UALICE"]["profile"] = {"display_name": "", "real_name": "Alice B. Jones"}
+    set_slot(slack, fake_slack)
+    with sessions() as session:
+        alice = find_participant(session, "T1", "UALICE")
+        assert alice is not None and alice.display_name == "Alice B. Jones"
+
+    for caller, buddy in (("UALICE", "Bob"), ("UBOB", "Alice B. Jones")):
+        fake_slack.clear()
+        fake_slack.uploads.clear()
+        slack.command("calendar", user=caller)
+        [upload] = fake_slack.uploads.values()
+        [series] = events(upload)
+        description = str(series.get("description"))
+        assert f"with {buddy}." in description, description
+        assert "@U" not in description

@@ -60,3 +60,12 @@ def test_every_subcommand_has_its_own_help_with_usage_escaped(slack: SlackClient
     unknown = slack.command("help dance").text
     assert "I don't know `/buddy dance`" in unknown
     assert "`/buddy help all`" in unknown
+
+
+def test_slot_move_and_skip_say_the_command_alone_opens_a_form(slack: SlackClientForTests) -> None:
+    listed = slack.command("help all").text
+    for name in ("slot", "move", "skip"):
+        alone = f"`/buddy {name}` alone opens a form"
+        assert alone in slack.command(f"help {name}").text, name
+        [line] = [line for line in listed.splitlines() if line.startswith(f"`/buddy {name} ")]
+        assert alone in line, line

@@ -36,6 +36,9 @@ from models.pairs import Pair
 from models.people import Participant
 
 PREP_DONE_ACTION = "prep_done"
+# Undo on a member's "has completed" line: its value names that member, and only they may press it.
+PREP_UNDO_ACTION = "prep_undo"
+CHECKIN_UNDO_ACTION = "checkin_undo"
 CHECKIN_OUTCOME_ACTIONS = {"checkin_met": "met", "checkin_moved": "moved", "checkin_solo": "solo"}
 CHECKIN_ADD_ACTIONS = "checkin_add_actions"
 OUTCOME_WORDS = {"met": "We met", "moved": "We moved it", "solo": "Solo practice this time"}
@@ -117,7 +120,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
                 "with a shared understanding of the content."
             )
         )
-        blocks.append(context_block(_prep_status(context, meeting, escape(module.insight_module))))
+        blocks.extend(_prep_status(context, meeting, escape(module.insight_module)))
         blocks.append(
             actions_block(
                 [
@@ -138,14 +141,25 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
     return OutgoingMessage(text=text, blocks=blocks)
 
 
-def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> str:
-    parts = []
+def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> list[dict[str, Any]]:
+    """A line with an Undo button for each member who has completed it (the button names them,
+    so only their own press undoes it), then who has not yet."""
+    blocks: list[dict[str, Any]] = []
+    waiting = []
     for member in context.members:
-        done = context.is_prepared(meeting, member)
-        mark = ":white_check_mark:" if done else ":hourglass_flowing_sand:"
-        state = f"has completed {insight}" if done else "not yet"
-        parts.append(f"{mark} <@{member.slack_user_id}> {state}")
-    return "   ".join(parts)
+        user_id = member.slack_user_id
+        if context.is_prepared(meeting, member):
+            undo = button("Undo", PREP_UNDO_ACTION, f"{meeting_value(meeting)}:{user_id}")
+            blocks.append(
+                section_block(
+                    f":white_check_mark: {mention(user_id)} has completed {insight}", undo
+                )
+            )
+        else:
+            waiting.append(f":hourglass_flowing_sand: {mention(user_id)} not yet")
+    if waiting:
+        blocks.append(context_block("   ".join(waiting)))
+    return blocks
 
 
 def build_reminder_message(context: PairContext, meeting: Meeting) -> OutgoingMessage:
@@ -173,7 +187,8 @@ def build_checkin_message(
 def checkin_blocks(
     question: str, meeting: Meeting | None, answered: tuple[str, str] | None, value: str = ""
 ) -> list[dict[str, Any]]:
-    """The check-in, before an answer (three buttons) or after it (who said what)."""
+    """The check-in, before an answer (three buttons) or after it (who said what, with Undo for
+    them)."""
     value = meeting_value(meeting) if meeting is not None else value
     blocks: list[dict[str, Any]] = [section_block(question)]
     if answered is None:
@@ -188,7 +203,12 @@ def checkin_blocks(
         )
     else:
         user_id, outcome = answered
-        blocks.append(context_block(f":white_check_mark: <@{user_id}>: {OUTCOME_WORDS[outcome]}"))
+        blocks.append(
+            section_block(
+                f":white_check_mark: {mention(user_id)}: {OUTCOME_WORDS[outcome]}",
+                accessory=button("Undo", CHECKIN_UNDO_ACTION, value),
+            )
+        )
         if outcome == "moved":
             blocks.append(
                 section_block(

@@ -24,9 +24,17 @@ from models.meetings.schedule import (
 )
 from models.meetings.tables import MeetingChange
 from models.pairs import Pair
+from models.people import Participant
 
 PRODID = "-//Buddy//NPQ buddy pairs//EN"
 SUMMARY = "Buddy meeting: application module"
+# A buddy whose name Slack has not told Buddy yet (a calendar cannot show a Slack mention).
+UNNAMED_BUDDY = "your buddy"
+
+
+def buddy_name(participant: Participant) -> str:
+    """The name Slack shows for them, as cached from users.info."""
+    return participant.display_name or UNNAMED_BUDDY
 
 
 def _uid(pair: Pair) -> str:
@@ -41,7 +49,8 @@ def pair_calendar(
     buddy_names: Sequence[str],
     now: datetime,
 ) -> bytes:
-    """The .ics bytes for the pair's current slot; raises ValueError if it has none."""
+    """The .ics bytes for the pair's current slot, naming the buddies (plain names, never Slack
+    ids); raises ValueError if it has none."""
     if not has_slot(pair):
         raise ValueError("the pair has no slot")
     assert pair.slot_first_date is not None and pair.slot_time is not None

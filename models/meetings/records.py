@@ -3,6 +3,10 @@
 A pair answers for both buddies: a late press on an answer or choice the buddy already made (a
 button still showing on an older copy of the message) changes nothing by itself. It raises
 `ChosenByBuddy`, and only a press that asks to change the buddy's choice replaces it.
+
+Undo belongs to the one who pressed: "I've completed X" is undone only by that member, a check-in
+answer only by whoever gave it (`NotYours` for anyone else). An undone check-in answer leaves the
+check-in unanswered, so the clock plans its follow-up again if it is still due.
 """
 
 from __future__ import annotations
@@ -48,6 +52,16 @@ class NotInThisPair(Refusal):
         super().__init__("That button belongs to another buddy pair, so I've left it alone.")
 
 
+class NotYours(Refusal):
+    """Someone pressed Undo on what another member pressed: only they may undo it."""
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(
+            "Only {0} can undo that, since they pressed it, so I've left it as it is.",
+            people=[owner],
+        )
+
+
 def member_of(session: Session, pair_id: int, user_id: str) -> Participant:
     for member in members_by_pair(session, [pair_id]).get(pair_id, []):
         if member.slack_user_id == user_id:
@@ -81,6 +95,28 @@ def record_prep(
             )
     except IntegrityError:
         return False
+    return True
+
+
+def undo_prep(
+    session: Session, pair_id: int, original_date: date, user_id: str, owner_id: str
+) -> bool:
+    """Unmark `owner_id`'s "I've completed" for that meeting, pressed by `user_id`: only the
+    member who marked it may. False if it was not marked (a double click)."""
+    member = member_of(session, pair_id, user_id)
+    if owner_id != user_id:
+        raise NotYours(owner_id)
+    row = session.scalar(
+        select(PrepCompletion).where(
+            PrepCompletion.pair_id == pair_id,
+            PrepCompletion.original_date == original_date,
+            PrepCompletion.participant_id == member.id,
+        )
+    )
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
     return True
 
 
@@ -127,3 +163,24 @@ def record_outcome(
     row.answered_at = now
     session.flush()
     return Answered(row, replaced)
+
+
+def undo_outcome(
+    session: Session, pair_id: int, original_date: date, user_id: str
+) -> Choice | None:
+    """Take back the check-in answer: only whoever gave it may. The meeting is then unanswered
+    again; returns the answer undone, None if there was none (a double click)."""
+    member_of(session, pair_id, user_id)
+    row = session.scalar(
+        select(MeetingOutcome).where(
+            MeetingOutcome.pair_id == pair_id, MeetingOutcome.original_date == original_date
+        )
+    )
+    if row is None:
+        return None
+    if row.answered_by != user_id:
+        raise NotYours(row.answered_by)
+    undone = Choice(row.outcome, row.answered_by)
+    session.delete(row)
+    session.flush()
+    return undone
