@@ -118,7 +118,12 @@ def next_meetings(command: Command) -> Reply:
         pair = require_pair(session, caller)
         _require_slot(pair, "no meetings are planned")
         context = load_pair_context(
-            session, pair.id, command.now, command.now + NEXT_WINDOW, include_skipped=True
+            session,
+            pair.id,
+            command.now,
+            command.now + NEXT_WINDOW,
+            include_skipped=True,
+            include_dropped=True,
         )
         meetings = context.meetings[:NEXT_COUNT] if context else []
         zone = zone_of(caller)
@@ -126,7 +131,8 @@ def next_meetings(command: Command) -> Reply:
         if context is None:
             return ephemeral("No meetings coming up.")
         blocks = build_next_blocks(context, meetings, zone, today)
-    first = f"Next meeting: {when(meetings[0].start, zone, today)}" if meetings else "No meetings"
+    ahead = [m for m in meetings if not m.dropped]
+    first = f"Next meeting: {when(ahead[0].start, zone, today)}" if ahead else "No meetings"
     return ephemeral(first, blocks)
 
 

@@ -113,6 +113,16 @@ def after_rest_days(
     return moment
 
 
+def event_working_days(
+    event: datetime, zones: Sequence[str], working_days: Sequence[int]
+) -> tuple[int, ...] | None:
+    """The working days that hold an event's nudges: None (the weekend holds nothing) when the
+    event itself is on a rest day in any recipient's zone, so its prep still goes as due."""
+    if any(not is_working_day(event, zone, working_days) for zone in zones):
+        return None
+    return tuple(working_days)
+
+
 def _next_midnight(moment: datetime, zone: str) -> datetime:
     tz = ZoneInfo(zone)
     day = moment.astimezone(tz).date() + timedelta(days=1)

@@ -37,7 +37,7 @@ from models.meetings.schedule import local_instant
 from models.pairs import members_by_pair, zone_of
 from models.pauses import pauses_by_user
 from models.people import DEFAULT_COHORT_TIMEZONE, Cohort, Participant
-from models.quiet_hours import DateSpan, ZonedSpan
+from models.quiet_hours import WORKING_DAYS, DateSpan, ZonedSpan, parse_working_days
 from scheduler.planning import Holding, PairTarget, PlannedDelivery, UserTarget
 
 CHASE_AT = time(9, 0)
@@ -61,6 +61,7 @@ class OwnerSetting:
     spans_zone: str
     today: date  # the owner's date now: messages show a year when a date needs one
     pauses: tuple[ZonedSpan, ...] = ()  # the owner's own pauses (leave, illness)
+    working_days: tuple[int, ...] = WORKING_DAYS  # the owner's cohort's
 
     def holding(self, zones: tuple[str, ...] | None = None) -> Holding:
         return Holding(
@@ -69,6 +70,7 @@ class OwnerSetting:
             spans=self.spans,
             spans_zone=self.spans_zone,
             pauses=self.pauses,
+            working_days=self.working_days,
         )
 
 
@@ -156,6 +158,7 @@ def _owner_settings(
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
             today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
             pauses=tuple(pauses.get(owner.slack_user_id, ())),
+            working_days=parse_working_days(cohort.working_days if cohort else None),
         )
     return found
 

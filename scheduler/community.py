@@ -2,8 +2,8 @@
 channel at its minute, and the session record in the thread under the close.
 
 One delivery key per session, start and stage, so each post goes out once across restarts and
-clocks; a session moved or stopped simply stops planning the posts still to come. Quiet hours hold
-the prep DM (a proactive nudge), never the protocol: the group chose the time.
+clocks; a session moved or stopped simply stops planning the posts still to come. Quiet hours and
+the weekend hold the prep DM (a proactive nudge), never the protocol: the group chose the time.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from handlers.views.community import build_prep_message, build_record_message, b
 from models.community.protocol import Stage
 from models.community.sessions import SessionPlan, plans_between, saved_actions
 from models.deliveries import sent_messages
+from models.quiet_hours import WORKING_DAYS, event_working_days
 from scheduler.planning import ChannelTarget, Holding, PlannedDelivery, UserTarget
 
 PREP_BEFORE = timedelta(days=2)
@@ -62,7 +63,12 @@ def _prep(plan: SessionPlan) -> list[PlannedDelivery]:
             target=UserTarget(plan.participant_ids[user_id], user_id),
             render=partial(build_prep_message, plan, user_id),
             describe=f"{user_id} for {_describe(plan)}",
-            holding=Holding(zones=(plan.timezone,), fallback_zone=plan.timezone),
+            holding=Holding(
+                zones=(plan.timezone,),
+                fallback_zone=plan.timezone,
+                # A group has no cohort: Monday to Friday, unless the session is at the weekend.
+                working_days=event_working_days(plan.starts_at, (plan.timezone,), WORKING_DAYS),
+            ),
             expires_at=plan.starts_at,
             participant_id=plan.participant_ids[user_id],
             subject=community_subject(plan.session_id),

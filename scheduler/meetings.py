@@ -30,6 +30,8 @@ from models.meetings.context import PairContext, SentPrep, load_pair_contexts
 from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
 from models.pauses import paused_on, pauses_by_user
+from models.people import Cohort
+from models.quiet_hours import event_working_days, parse_working_days
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
 PREP_DAYS_BEFORE = 2
@@ -50,12 +52,18 @@ def pair_target(context: PairContext) -> PairTarget:
     return PairTarget(context.pair.id, tuple(m.slack_user_id for m in context.members))
 
 
-def pair_holding(context: PairContext) -> Holding:
+def pair_holding(context: PairContext, meeting: Meeting) -> Holding:
+    """Quiet hours, breaks and the cohort's rest days hold a meeting's nudges; the rest days
+    not when the meeting itself is on one (the pair chose to meet then)."""
+    zones = context.member_zones
     return Holding(
-        zones=context.member_zones,
+        zones=zones,
         fallback_zone=context.slot_zone,
         spans=context.break_spans,
         spans_zone=context.cohort.timezone,
+        working_days=event_working_days(
+            meeting.start, zones, parse_working_days(context.cohort.working_days)
+        ),
     )
 
 
@@ -114,7 +122,8 @@ def _for_meeting(
     context: PairContext, meeting: Meeting, checkin_sent: datetime | None, prepped: bool
 ) -> list[PlannedDelivery]:
     """The meeting's nudges; no prep if the pair already had one for it or its module."""
-    target, holding, who = pair_target(context), pair_holding(context), describe(context)
+    target, who = pair_target(context), describe(context)
+    holding = pair_holding(context, meeting)
     ends = meeting.start + MEETING_LENGTH
     checkin_due = ends + CHECKIN_AFTER_END
     planned: list[PlannedDelivery] = []
@@ -192,6 +201,13 @@ def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDeliver
         )
     )
     members = members_by_pair(session, [p.id for p in pairs])
+    cohort_ids = list({p.cohort_id for p in pairs})
+    days = {
+        row.id: row.working_days
+        for row in session.execute(
+            select(Cohort.id, Cohort.working_days).where(Cohort.id.in_(cohort_ids))
+        )
+    }
     planned: list[PlannedDelivery] = []
     for pair in pairs:
         group = members.get(pair.id, [])
@@ -210,7 +226,11 @@ def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDeliver
                     target=PairTarget(pair.id, tuple(m.slack_user_id for m in group)),
                     render=partial(build_slot_nudge_message, group),
                     describe=f"pair {pair.id}",
-                    holding=Holding(zones=zones, fallback_zone=zones[0]),
+                    holding=Holding(
+                        zones=zones,
+                        fallback_zone=zones[0],
+                        working_days=parse_working_days(days.get(pair.cohort_id)),
+                    ),
                     pair_id=pair.id,
                 )
             )

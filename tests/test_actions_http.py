@@ -317,11 +317,12 @@ def test_what_people_type_never_reaches_the_log(
 def chase_and_overdue(
     settings: Settings, sessions: sessionmaker[Session], clock: SettableClock, fake: FakeSlack
 ) -> None:
-    """The clock chases Alice on Thu 3 Dec and tells the pair on Sun 6 Dec; then it is Mon 7."""
+    """The clock chases Alice on Thu 3 Dec and tells the pair on Mon 7 Dec (the note is due on
+    Sunday: the weekend holds it); then it is 10:00."""
     runner = build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases])
     for moment in (
         datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
-        datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
     ):
         clock.set(moment)
         runner.run_pass()

@@ -89,8 +89,10 @@ def test_pause_holds_chases_skips_meetings_in_it_and_tells_the_buddy(
     ):
         assert [line for line in pass_at(settings, sessions, clock, at) if "sent" in line] == []
     assert fake_slack.calls_to("chat.postMessage") == []
-    # After it, the chase goes, held to the first allowed moment.
+    # After it, the chase goes, held to the first allowed moment: past the weekend after it.
     lines = pass_at(settings, sessions, clock, datetime(2026, 12, 12, 9, 0, tzinfo=UTC))
+    assert not any(line.startswith("sent action-chase") for line in lines), lines
+    lines = pass_at(settings, sessions, clock, datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
     assert any(line.startswith("sent action-chase") for line in lines), lines
     assert any("EEF feedback guide" in t for t in dms_to(fake_slack, "UALICE"))
 

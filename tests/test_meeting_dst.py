@@ -2,7 +2,8 @@
 
 Europe/London moves by an hour (last Sundays of March and October); Australia/Lord_Howe by half an
 hour (first Sundays of April and October). Each case puts the meeting or its check-in just after
-a change, so 48 hours in UTC would land off the clock time the pair chose.
+a change, so 48 hours in UTC would land off the clock time the pair chose. Clocks change on a
+Sunday, so these cohorts work every day: the weekend (which would hold nudges) is not tested here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.test_meeting_nudges import kinds_sent, make_pair, posts, run_at
 
 LONDON = "Europe/London"
 LORD_HOWE = "Australia/Lord_Howe"
+EVERY_DAY = "0123456"
 
 
 @pytest.fixture
@@ -54,7 +56,14 @@ def test_the_prep_nudge_comes_two_days_before_at_the_meetings_clock_time(
     meeting_day: date,
     prep_at: tuple[int, ...],
 ) -> None:
-    make_pair(session, first=meeting_day, slot_at=time(16, 0), slot_zone=zone, with_module=False)
+    make_pair(
+        session,
+        first=meeting_day,
+        slot_at=time(16, 0),
+        slot_zone=zone,
+        with_module=False,
+        working_days=EVERY_DAY,
+    )
     due = local(zone, *prep_at)
     run_at(runner, clock, due - timedelta(minutes=1))
     assert posts(fake_slack) == [], "the prep nudge came before the meeting's clock time"
@@ -84,7 +93,14 @@ def test_the_check_in_follow_up_comes_two_days_later_at_the_same_clock_time(
     meeting_day: date,
     follow_up_at: tuple[int, ...],
 ) -> None:
-    make_pair(session, first=meeting_day, slot_at=time(16, 0), slot_zone=zone, with_module=False)
+    make_pair(
+        session,
+        first=meeting_day,
+        slot_at=time(16, 0),
+        slot_zone=zone,
+        with_module=False,
+        working_days=EVERY_DAY,
+    )
     checkin_at = local(zone, meeting_day.year, meeting_day.month, meeting_day.day, 18, 0)
     run_at(runner, clock, checkin_at)
     assert kinds_sent(session) == ["checkin"]
@@ -100,7 +116,12 @@ def test_the_weekly_slot_nudge_keeps_the_clock_time_the_pair_was_formed_at(
     session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
 ) -> None:
     # Paired Thu 22 Oct 2026 at 10:00 BST; clocks go back on Sun 25 Oct, the first nudge's day.
-    make_pair(session, slot=False, created_at=local(LONDON, 2026, 10, 22, 10, 0))
+    make_pair(
+        session,
+        slot=False,
+        created_at=local(LONDON, 2026, 10, 22, 10, 0),
+        working_days=EVERY_DAY,
+    )
     run_at(runner, clock, local(LONDON, 2026, 10, 25, 9, 59))
     assert posts(fake_slack) == []
     run_at(runner, clock, local(LONDON, 2026, 10, 25, 10, 0))

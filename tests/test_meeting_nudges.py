@@ -42,10 +42,12 @@ def make_pair(
     created_at: datetime = DEFAULT_NOW,
     slot: bool = True,
     slot_zone: str = "Europe/London",
+    working_days: str | None = None,
 ) -> Pair:
     """Alice and Bob, Thursdays at 16:00 London from Thu 3 Dec, in module B2 (after B1)."""
     zones = zones or {"UALICE": slot_zone, "UBOB": slot_zone}
     cohort = default_cohort(session, "T1", DEFAULT_NOW)
+    cohort.working_days = working_days
     pair = Pair(team_id="T1", cohort_id=cohort.id, formed_by="UALICE", created_at=created_at)
     if slot:
         pair.slot_weekday = first.weekday()

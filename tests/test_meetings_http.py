@@ -50,6 +50,28 @@ def test_next_lists_the_coming_meetings_in_the_callers_zone(
     assert "Times shown in New York time" in bobs
 
 
+def test_next_shows_a_meeting_a_break_drops_and_counts_it(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    slotted_pair(slack, fake_slack)
+    with sessions() as session:
+        cohort = default_cohort(session, "T1", DEFAULT_NOW)
+        session.add(
+            CohortBreak(
+                cohort_id=cohort.id,
+                name="Autumn <half> term",
+                start_date=date(2026, 12, 7),
+                end_date=date(2026, 12, 11),
+            )
+        )
+        session.commit()
+    shown = slack.command("next", user="UALICE").text
+    assert "*Thu 26 Nov at 16:00*" in shown
+    assert "Thu 10 Dec: no meeting (Autumn &lt;half&gt; term)" in shown
+    assert "*Thu 24 Dec at 16:00*" in shown
+    assert "7 Jan" not in shown  # the dropped meeting is one of the three shown
+
+
 def test_next_refusals(slack: SlackClientForTests, fake_slack: FakeSlack) -> None:
     assert "not in a buddy pair" in slack.command("next", user="UALICE").text
     pair_up(slack, fake_slack)

@@ -174,6 +174,30 @@ def test_no_meeting_in_a_cohort_break() -> None:
     )
 
 
+def test_meetings_a_break_drops_are_kept_with_its_name_when_asked_for() -> None:
+    pair = make_pair(date(2026, 10, 15), time(16))
+    half_term = CohortBreak(
+        cohort_id=1,
+        name="October half term",
+        start_date=date(2026, 10, 26),
+        end_date=date(2026, 10, 30),
+    )
+    found = next_meetings(pair, [], [half_term], LONDON, utc(2026, 10, 16), 2, include_dropped=True)
+    assert [(m.original_date, m.dropped_by) for m in found] == [
+        (date(2026, 10, 29), "October half term"),
+        (date(2026, 11, 12), None),
+    ]
+    # A skipped meeting in the break is dropped all the same; unasked, neither is listed.
+    skipped = [change(date(2026, 10, 29), SKIPPED)]
+    both = meetings_between(
+        pair, skipped, [half_term], LONDON, utc(2026, 10, 16), utc(2026, 11, 1), True, True
+    )
+    assert [m.dropped_by for m in both] == ["October half term"]
+    assert next_meetings(pair, skipped, [half_term], LONDON, utc(2026, 10, 16), 1, True) == [
+        found[1]
+    ]
+
+
 def test_no_meeting_after_the_pair_was_dissolved_or_before_the_first_date() -> None:
     pair = make_pair(date(2026, 12, 3), time(16))
     pair.dissolved_at = utc(2026, 12, 20)

@@ -107,7 +107,7 @@ def test_action_text_from_the_command_is_stored_as_typed_and_shown_escaped_once(
     shown.append(answered(slack.command("actions", user="UBOB")))
 
     runner = build_runner(settings, clock, sessions=sessions, planners=[plan_action_chases])
-    for moment in (datetime(2026, 12, 3, 9, 0), datetime(2026, 12, 6, 9, 0)):
+    for moment in (datetime(2026, 12, 3, 9, 0), datetime(2026, 12, 7, 9, 0)):
         clock.set(moment.replace(tzinfo=UTC))
         runner.run_pass()  # the chase in Alice's DM, then the overdue note to the pair
     shown.append(answered(slack.command("done 1")))

@@ -3,7 +3,7 @@ weeks, and why something is held; its first line in `/buddy status`."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,3 +54,16 @@ def test_status_says_what_comes_next(
 
 def test_someone_without_a_pair_hears_nothing_is_planned(slack: SlackClientForTests) -> None:
     assert "Nothing from Buddy in the next two weeks." in slack.command("upcoming").text
+
+
+def test_upcoming_says_when_the_weekend_holds_a_nudge(
+    slack: SlackClientForTests, sessions: sessionmaker[Session]
+) -> None:
+    """A Monday meeting's prep falls due on the Saturday before: it waits for Monday morning."""
+    with sessions() as session:
+        make_pair(session, first=date(2026, 11, 30))
+    alice = slack.command("upcoming", user="UALICE").text
+    assert (
+        "Mon 30 Nov at 07:30: prep nudge for your meeting (due Sat 28 Nov at 16:00, held by the "
+        "weekend)"
+    ) in alice

@@ -266,6 +266,9 @@ def build_moved_note(
 
 
 def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
+    if meeting.dropped_by is not None:
+        day = format_day(meeting.start.astimezone(ZoneInfo(zone)).date(), today)
+        return f"{day}: no meeting ({escape(meeting.dropped_by)})"
     text = f"*{when(meeting.start, zone, today)}*"
     if meeting.skipped:
         return f"~{when(meeting.start, zone, today)}~ skipped" + (
@@ -280,14 +283,14 @@ def build_next_blocks(
     context: PairContext, meetings: Sequence[Meeting], zone: str, today: date
 ) -> list[dict[str, Any]]:
     """`/buddy next`: each meeting with how the pair meets, its module and both buddies' prep;
-    everyone's open actions under the first."""
+    everyone's open actions under the first; one dropped by a break says so."""
     if not meetings:
         return [section_block("No meetings coming up.")]
     blocks = [section_block("*Your next meetings*")]
-    first_ahead = next((m for m in meetings if not m.skipped), None)
+    first_ahead = next((m for m in meetings if not m.skipped and not m.dropped), None)
     for meeting in meetings:
         lines = [meeting_heading(meeting, zone, today)]
-        if not meeting.skipped:
+        if not meeting.skipped and not meeting.dropped:
             if context.pair.format_kind is not None:
                 lines.append(f"How: {format_description(context.pair)}")
             lines.extend(_module_lines(context, meeting))

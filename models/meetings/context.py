@@ -100,10 +100,15 @@ def meeting_local_day(meeting: Meeting, zone: str) -> date:
 
 
 def load_pair_context(
-    session: Session, pair_id: int, start: datetime, end: datetime, include_skipped: bool = False
+    session: Session,
+    pair_id: int,
+    start: datetime,
+    end: datetime,
+    include_skipped: bool = False,
+    include_dropped: bool = False,
 ) -> PairContext | None:
     """One pair's context, for a command or a button about that pair."""
-    found = load_pair_contexts(session, start, end, [pair_id], include_skipped)
+    found = load_pair_contexts(session, start, end, [pair_id], include_skipped, include_dropped)
     return found[0] if found else None
 
 
@@ -113,6 +118,7 @@ def load_pair_contexts(
     end: datetime,
     pair_ids: Sequence[int] | None = None,
     include_skipped: bool = False,
+    include_dropped: bool = False,
 ) -> list[PairContext]:
     """Active pairs (all, or `pair_ids`) with their meetings between `start` and `end`."""
     query = select(Pair).where(Pair.dissolved_at.is_(None))
@@ -126,7 +132,12 @@ def load_pair_contexts(
     cohorts = {c.id: c for c in session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))}
     members = members_by_pair(session, ids)
     meetings = load_meetings(
-        session, [p for p in pairs if p.slot_weekday is not None], start, end, include_skipped
+        session,
+        [p for p in pairs if p.slot_weekday is not None],
+        start,
+        end,
+        include_skipped,
+        include_dropped,
     )
 
     modules: dict[int, list[Module]] = defaultdict(list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -45,6 +45,12 @@ class Meeting:
     moved: bool
     skipped: bool
     solo: bool
+    # The cohort break that drops it (its name): only when asked for (`include_dropped`).
+    dropped_by: str | None = None
+
+    @property
+    def dropped(self) -> bool:
+        return self.dropped_by is not None
 
     @property
     def end(self) -> datetime:
@@ -130,9 +136,15 @@ def slot_dates(pair: Pair, start: datetime, end: datetime) -> list[date]:
     ]
 
 
-def _in_break(start: datetime, breaks: Sequence[CohortBreak], cohort_zone: ZoneInfo) -> bool:
+def _break_of(
+    start: datetime, breaks: Sequence[CohortBreak], cohort_zone: ZoneInfo
+) -> CohortBreak | None:
     day = start.astimezone(cohort_zone).date()
-    return any(b.start_date <= day <= b.end_date for b in breaks)
+    return next((b for b in breaks if b.start_date <= day <= b.end_date), None)
+
+
+def _in_break(start: datetime, breaks: Sequence[CohortBreak], cohort_zone: ZoneInfo) -> bool:
+    return _break_of(start, breaks, cohort_zone) is not None
 
 
 def _meeting(pair: Pair, original: date, change: MeetingChange | None) -> Meeting:
@@ -162,12 +174,14 @@ def meetings_between(
     start: datetime,
     end: datetime,
     include_skipped: bool = False,
+    include_dropped: bool = False,
 ) -> list[Meeting]:
     """The pair's meetings starting in [start, end), in order, after moves, skips and breaks.
 
     A meeting moved into the window counts even if the slot put it outside, and the other way
     round. No meeting happens in a cohort break or after the pair was dissolved; changes to
-    dates the current slot no longer gives (the slot was changed since) are ignored.
+    dates the current slot no longer gives (the slot was changed since) are ignored. With
+    `include_dropped`, a meeting a break drops is kept, marked with the break's name.
     """
     if not has_slot(pair):
         return []
@@ -183,11 +197,14 @@ def meetings_between(
         meeting = _meeting(pair, original, own_changes.get(original))
         if not start <= meeting.start < end:
             continue
-        if meeting.skipped and not include_skipped:
-            continue
-        if _in_break(meeting.start, breaks, cohort_zone):
-            continue
         if pair.dissolved_at is not None and meeting.start >= pair.dissolved_at:
+            continue
+        cohort_break = _break_of(meeting.start, breaks, cohort_zone)
+        if cohort_break is not None:
+            if include_dropped:
+                found.append(replace(meeting, dropped_by=cohort_break.name))
+            continue
+        if meeting.skipped and not include_skipped:
             continue
         found.append(meeting)
     return sorted(found, key=lambda m: (m.start, m.original_date))
@@ -201,15 +218,24 @@ def next_meetings(
     after: datetime,
     count: int,
     include_skipped: bool = False,
+    include_dropped: bool = False,
 ) -> list[Meeting]:
-    """The next `count` meetings starting at or after `after`."""
+    """The next `count` meetings starting at or after `after` (with any dropped by a break,
+    counted among them, when asked)."""
     changes = list(changes)
     found: list[Meeting] = []
     window = timedelta(weeks=12)
     start = after
     while len(found) < count and start < after + NEXT_MEETINGS_HORIZON and has_slot(pair):
         found = meetings_between(
-            pair, changes, breaks, cohort_timezone, after, start + window, include_skipped
+            pair,
+            changes,
+            breaks,
+            cohort_timezone,
+            after,
+            start + window,
+            include_skipped,
+            include_dropped,
         )
         start += window
     return found[:count]
@@ -277,6 +303,7 @@ def load_meetings(
     start: datetime,
     end: datetime,
     include_skipped: bool = False,
+    include_dropped: bool = False,
 ) -> dict[int, list[Meeting]]:
     """Every given pair's meetings in [start, end), keyed by pair id (the scheduler's bulk read)."""
     contexts = load_schedule_contexts(session, pairs)
@@ -289,6 +316,7 @@ def load_meetings(
             start,
             end,
             include_skipped,
+            include_dropped,
         )
         for p in pairs
     }
