@@ -15,6 +15,7 @@ from handlers.slack.replies import Reply
 from handlers.slack.text import typed
 from handlers.views.cohorts import build_cohort, build_cohort_changed, build_cohort_set_up
 from models.cohorts import (
+    DAYS_EXAMPLE,
     END_EXAMPLE,
     SETUP_EXAMPLE,
     ZONE_EXAMPLE,
@@ -24,16 +25,17 @@ from models.cohorts import (
     require_bound,
     set_areas,
     set_end,
+    set_working_days,
     set_zone,
     setup_cohort,
     summarise,
 )
 from models.facilitators.roles import require_facilitator
-from models.grammar import format_day, parse_date, parse_zone
+from models.grammar import format_day, format_weekday, parse_date, parse_weekdays, parse_zone
 from models.refusals import Refusal
 
 GROUP = "Facilitators"
-VERBS = ("setup", "zone", "end", "areas")
+VERBS = ("setup", "zone", "end", "areas", "days")
 
 
 def cohort(command: Command) -> Reply:
@@ -50,8 +52,8 @@ def cohort(command: Command) -> Reply:
             return build_cohort(summarise(session, found), today, bound)
         if verb not in VERBS:
             raise Refusal(
-                "`/buddy cohort` can `setup`, `zone`, `end` or `areas`; on its own it shows the "
-                "channel's cohort.",
+                "`/buddy cohort` can `setup`, `zone`, `end`, `areas` or `days`; on its own it "
+                "shows the channel's cohort.",
                 SETUP_EXAMPLE,
             )
         require_facilitator(
@@ -80,6 +82,15 @@ def cohort(command: Command) -> Reply:
                 found,
                 f"last day is {format_day(day, today)} {day.year}: nothing is nudged after it",
             )
+        if verb == "days":
+            parsed = parse_weekdays(rest)
+            if isinstance(parsed, Refusal):
+                raise Refusal(parsed.message, DAYS_EXAMPLE)
+            days = set_working_days(found, parsed)
+            named = ", ".join(format_weekday(d) for d in days)
+            return build_cohort_changed(
+                found, f"working days are now {named}: nudges wait for the next of them"
+            )
         areas = set_areas(found, rest)
         return build_cohort_changed(found, f"framework areas are now: {'; '.join(areas)}")
 
@@ -87,7 +98,9 @@ def cohort(command: Command) -> Reply:
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         name="cohort",
-        usage="/buddy cohort [setup <name>|zone <Area/City>|end <date>|areas <a>; <b>]",
+        usage=(
+            "/buddy cohort [setup <name>|zone <Area/City>|end <date>|areas <a>; <b>|days mon-fri]"
+        ),
         summary="the channel's cohort; facilitators set it up and change it",
         group=GROUP,
         handle=cohort,

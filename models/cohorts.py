@@ -33,6 +33,7 @@ SETUP_EXAMPLE = "cohort setup Spring 2027 NPQLTD"
 ZONE_EXAMPLE = "cohort zone Europe/London"
 END_EXAMPLE = "cohort end 23/7/2027"
 AREAS_EXAMPLE = "cohort areas Teaching; Curriculum and assessment; Behaviour"
+DAYS_EXAMPLE = "cohort days mon-fri"
 
 
 def bound_cohort(session: Session, team_id: str, channel_id: str) -> Cohort | None:
@@ -104,6 +105,14 @@ def set_end(cohort: Cohort, end: date, today: date) -> Cohort:
         raise Refusal("The end date has already passed; please give a later one.", END_EXAMPLE)
     cohort.end_date = end
     return cohort
+
+
+def set_working_days(cohort: Cohort, days: tuple[int, ...]) -> tuple[int, ...]:
+    """The days nudges and chases may go out (stored `01234`, Monday 0); at least one."""
+    if not days:
+        raise Refusal("Please name at least one working day.", DAYS_EXAMPLE)
+    cohort.working_days = "".join(str(d) for d in sorted(set(days)))
+    return days
 
 
 def set_areas(cohort: Cohort, text: str) -> list[str]:

@@ -63,6 +63,31 @@ def parse_weekday(text: str) -> int | ParseError:
     )
 
 
+DAYS_EXAMPLE = "mon-fri"
+
+
+def parse_weekdays(text: str) -> tuple[int, ...] | ParseError:
+    """`mon-fri`, `sun-thu`, `mon tue wed thu fri sat` → the days (Monday 0), in the order given."""
+    days: dict[int, None] = {}
+    for part in re.split(r"[\s,]+", _clean(text)):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        start = parse_weekday(first)
+        if isinstance(start, ParseError):
+            return start
+        if not dash:
+            days[start] = None
+            continue
+        end = parse_weekday(last)
+        if isinstance(end, ParseError):
+            return end
+        days.update(dict.fromkeys((start + step) % 7 for step in range((end - start) % 7 + 1)))
+    if not days:
+        return ParseError("Please name the working days.", DAYS_EXAMPLE)
+    return tuple(days)
+
+
 _TIME_24 = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _TIME_12 = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?$")
 
