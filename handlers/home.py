@@ -103,8 +103,16 @@ def home_opened(
     team_id = body.get("team_id") or context.get("team_id")
     if not isinstance(user_id, str) or not isinstance(team_id, str):
         return
-    view = home_view(deps_from(context), team_id, user_id)
-    client.views_publish(user_id=user_id, view=view)
+    deps = deps_from(context)
+
+    def publish() -> None:
+        """After the ack: a large cohort's report takes longer than Slack waits for an event."""
+        try:
+            client.views_publish(user_id=user_id, view=home_view(deps, team_id, user_id))
+        except Exception:
+            logger.exception("Could not publish the Home tab for %s", user_id)
+
+    deps.background.submit(publish)
 
 
 def home_command(press: Press) -> Answer:
