@@ -74,6 +74,7 @@ from models.problems.drafts import (
     ProblemGone,
     awaiting_publish,
     check_step,
+    check_view,
     confirm_post,
     framework_areas_for,
     go_back,
@@ -83,6 +84,7 @@ from models.problems.drafts import (
     owned_draft,
     post_failed,
     publish_target,
+    remember_view,
     resume,
     retry_post,
     save_on_close,
@@ -133,16 +135,30 @@ def open_wizard(request: Request, channel_id: str, trigger_id: str | None) -> An
         draft = start_or_resume(session, request.team_id, request.user_id, channel_id, request.now)
         notice = _RESUMED if _has_answers(draft) else None
         view = _wizard_view(session, draft, request.now, notice)
-    return Answer(then=_open_view(trigger_id, view, ephemeral(_TOO_SLOW_TO_OPEN)))
+        draft_id = draft.id
+    opening = _open_view(request, draft_id, trigger_id, view, ephemeral(_TOO_SLOW_TO_OPEN))
+    return Answer(then=opening)
 
 
-def _open_view(trigger_id: str | None, view: dict[str, Any], too_slow: Reply | None) -> SlowWork:
+def _open_view(
+    request: Request,
+    draft_id: int,
+    trigger_id: str | None,
+    view: dict[str, Any],
+    too_slow: Reply | None,
+) -> SlowWork:
+    """Open the wizard after the ack, and keep the id of the view Slack opened for the draft."""
+
     def show(client: WebClient) -> Reply | None:
         try:
-            client.views_open(trigger_id=trigger_id, view=view)
+            opened = client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError:
             logger.exception("Could not open the problem wizard")
             return too_slow
+        view_id = (opened.get("view") or {}).get("id")
+        if isinstance(view_id, str) and view_id:
+            with request.deps.session() as session:
+                remember_view(session, draft_id, view_id)
         return None
 
     return show
@@ -308,6 +324,7 @@ def back(press: Press) -> Answer:
     state = ViewState(press.view)
     with press.deps.session() as session:
         draft = owned_draft(session, draft_id, press.team_id, press.user_id)
+        check_view(draft, str(view_id))
         try:
             _keep_inputs(draft, shown, state, press.now)
             go_back(draft, shown, state.text(ANSWER_BLOCK), press.now)
@@ -372,9 +389,11 @@ def edit(press: Press) -> Answer | Reply:
         with press.deps.session() as session:
             draft = start_edit(session, problem_id, press.team_id, press.user_id, press.now)
             view = _wizard_view(session, draft, press.now, _EDITING)
+            draft_id = draft.id
     except ProblemAccessError as refusal:
         return _refusal(refusal, "edit")
-    return Answer(then=_open_view(press.trigger_id, view, ephemeral(_TOO_SLOW_TO_EDIT)))
+    opening = _open_view(press, draft_id, press.trigger_id, view, ephemeral(_TOO_SLOW_TO_EDIT))
+    return Answer(then=opening)
 
 
 def withdraw_card(press: Press) -> Answer | Reply | None:
@@ -444,7 +463,7 @@ def open_draft(press: Press) -> Answer | Reply:
             view = _wizard_view(session, draft, press.now)
     except ProblemAccessError as refusal:
         return _refusal(refusal, "open")
-    return Answer(then=_open_view(press.trigger_id, view, None))
+    return Answer(then=_open_view(press, draft_id, press.trigger_id, view, None))
 
 
 def register(app: App) -> None:

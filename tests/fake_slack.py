@@ -78,6 +78,8 @@ class FakeSlack:
         self.on_post: Callable[[], None] | None = None
         self.calls: list[Call] = []
         self.response_posts: list[dict[str, Any]] = []
+        # The id of each view views.open opened, as Slack gives it back to the app.
+        self.opened_views: list[str] = []
         self.uploads: dict[str, bytes] = {}
         # Files people uploaded (a modal's file input), served by files.info and a download URL.
         self.files: dict[str, bytes] = {}
@@ -401,7 +403,10 @@ class FakeSlack:
         if method in ("views.open", "views.update", "views.push"):
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else view
-            return {"ok": True, "view": {"id": f"V{next(self._ids)}", **(view or {})}}
+            view_id = params.get("view_id") or f"V{next(self._ids)}"
+            if method == "views.open":
+                self.opened_views.append(view_id)
+            return {"ok": True, "view": {"id": view_id, **(view or {})}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {

@@ -392,3 +392,16 @@ def withdraw(
     problem.updated_at = now
     session.execute(delete(Problem).where(Problem.edits_id == problem.id))
     return problem
+
+
+def remember_view(session: Session, draft_id: int, view_id: str) -> None:
+    """The modal Buddy just opened on this draft: the one view its Back button may change."""
+    draft = session.get(Problem, draft_id)
+    if draft is not None:
+        draft.view_id = view_id
+
+
+def check_view(draft: Problem, view_id: str) -> None:
+    """A Back press names the view to change; only the one Buddy opened on this draft will do."""
+    if draft.view_id is not None and draft.view_id != view_id:
+        raise ProblemGone("That wizard window is out of date, so I've left it as it was.")

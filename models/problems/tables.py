@@ -32,6 +32,8 @@ class Problem(Base):
     # Where the command was run, and so where the card goes.
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The wizard's modal Buddy opened for the owner: only that view is ever updated.
+    view_id: Mapped[str | None] = mapped_column(String(32))
     # An edit of a posted problem is a draft of its own, so the card stays as it was until the
     # owner posts the edit; this points at the problem it will replace.
     edits_id: Mapped[int | None] = mapped_column(
