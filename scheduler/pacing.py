@@ -31,9 +31,6 @@ class Pacing:
         until = self._paused_until.get(method)
         return until is None or now >= until
 
-    def paused_until(self, method: str) -> datetime | None:
-        return self._paused_until.get(method)
-
     def failed(self, method: str, failure: SendFailure, received_at: datetime) -> None:
         """Pause `method` for the full Retry-After from when it was received, or after an outage
         for a growing while; an answer about one message (ok: false) pauses nothing."""

@@ -37,7 +37,6 @@ CHECKIN_ACTIONS_CALLBACK = "checkin_actions"
 DATE_CHOICES = ("action_date_choice_1", "action_date_choice_2")
 CHECKIN_ROWS = 3
 REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
-TITLE_LIMIT = 24
 INPUT_MAX = 500
 MAX_LISTED = 20
 # Actions one chase lists with buttons: two blocks each, within Block Kit's 50 a message.
@@ -312,19 +311,6 @@ def build_date_question(
         actions_block(buttons, block_id="action_date_choice"),
         context_block("Nothing is recorded until you pick one."),
     ]
-
-
-def more_time_metadata(action_id: int, channel: str | None, ts: str | None) -> str:
-    """Which action, and which chase message to update once the new date is saved."""
-    return json.dumps({"action": action_id, "channel": channel, "ts": ts})
-
-
-def parse_more_time_metadata(text: str | None) -> tuple[int, str | None, str | None] | None:
-    try:
-        data = json.loads(text or "")
-        return int(data["action"]), data.get("channel"), data.get("ts")
-    except (ValueError, TypeError, KeyError):
-        return None
 
 
 def build_more_time_modal(

@@ -49,7 +49,6 @@ LINK_BLOCK = "artefact_link"
 
 UNREACHABLE = "unreachable"  # no answer from Slack at all, rather than an error code
 
-TITLE_LIMIT = 24
 OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
 TOTAL_STEPS = len(STEPS) + 1  # the four questions and the review

@@ -72,14 +72,6 @@ def check_can_change_breaks(actor_is_facilitator: bool) -> None:
         )
 
 
-def break_on(breaks: Sequence[CohortBreak], day: date) -> CohortBreak | None:
-    """The break containing this local date, if any (both ends inclusive)."""
-    for found in breaks:
-        if found.start_date <= day <= found.end_date:
-            return found
-    return None
-
-
 def breaks_between(breaks: Sequence[CohortBreak], first: date, last: date) -> list[CohortBreak]:
     """The breaks with at least one day in `first`..`last` (both ends inclusive)."""
     return [found for found in breaks if found.start_date <= last and found.end_date >= first]

@@ -117,7 +117,6 @@ CRITERIA: tuple[Criterion, ...] = (
         ),
     ),
 )
-CRITERIA_BY_KEY = {c.key: c for c in CRITERIA}
 
 YES, UNSURE, NO = "✓", "?", "✘"
 
