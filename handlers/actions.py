@@ -27,6 +27,7 @@ from handlers.slack.answers import (
     on_button,
     on_submission,
     out_of_date,
+    pressed_meeting,
 )
 from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair
@@ -337,8 +338,8 @@ def _suggested_due(
 
 def open_checkin_actions(press: Press) -> Answer:
     """Open GROW's Will for a member of the pair the check-in was for."""
-    target = meeting_value(press.value)
-    if target is None or press.trigger_id is None:
+    target = pressed_meeting(press)
+    if press.trigger_id is None:
         raise out_of_date()
     with press.deps.session() as session:
         member = is_member(session, target[0], press.user_id)

@@ -23,15 +23,14 @@ from handlers.slack.answers import (
     on_button,
     on_submission,
     out_of_date,
+    pressed_meeting,
 )
-from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.modals import open_modal
-from handlers.slack.payloads import meeting_choice_value, meeting_value
+from handlers.slack.payloads import meeting_choice_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, field_error, problem_text
-from handlers.slack.text import mention
 from handlers.views.meetings import (
     CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,
@@ -61,6 +60,7 @@ from handlers.views.meetings import (
     build_skip_choice_taken,
     build_skip_modal,
     build_skip_offer,
+    build_solo_note,
     checkin_blocks,
     when,
     when_line,
@@ -276,10 +276,7 @@ def choose_backup_anyway(press: Press) -> Answer:
 
 
 def _backup(press: Press, *, change_buddys_choice: bool) -> Answer:
-    target = meeting_value(press.value)
-    if target is None:
-        raise out_of_date()
-    pair_id, original_date = target
+    pair_id, original_date = pressed_meeting(press)
     with press.deps.session() as session:
         caller = press.caller(session)
         zone, today = zone_of(caller), local_today(caller, press.now)
@@ -300,13 +297,7 @@ def _backup(press: Press, *, change_buddys_choice: bool) -> Answer:
         note = build_moved_note(moved.after, members, today)
     redraw_prep = _prep_redrawer(press.deps, pair_id, original_date)
     if moved.replaced is None:
-        reply: Reply = {
-            "replace_original": True,
-            "response_type": "ephemeral" if change_buddys_choice else "in_channel",
-            "text": note.text,
-            "blocks": note.blocks,
-        }
-        return Answer(reply=reply, then=redraw_prep)
+        return Answer(reply=_offer_settled(note, change_buddys_choice), then=redraw_prep)
     day = format_day(original_date, today)
     told = build_skip_choice_changed(press.user_id, moved.replaced, day, note)
     return _changed(press, pair_id, told, redraw_prep)
@@ -323,10 +314,7 @@ def choose_solo_anyway(press: Press) -> Answer:
 
 
 def _solo(press: Press, *, change_buddys_choice: bool) -> Answer:
-    target = meeting_value(press.value)
-    if target is None:
-        raise out_of_date()
-    pair_id, original_date = target
+    pair_id, original_date = pressed_meeting(press)
     with press.deps.session() as session:
         caller = press.caller(session)
         zone, today = zone_of(caller), local_today(caller, press.now)
@@ -348,17 +336,18 @@ def _solo(press: Press, *, change_buddys_choice: bool) -> Answer:
             press.user_id, solo.replaced, format_day(original_date, today), None
         )
         return _changed(press, pair_id, told, None)
-    text = (
-        f":memo: {mention(press.user_id)} chose solo practice for {day}: each of you works "
-        "through the application module on your own this time."
-    )
-    reply: Reply = {
+    return Answer(reply=_offer_settled(build_solo_note(press.user_id, day), change_buddys_choice))
+
+
+def _offer_settled(note: OutgoingMessage, change_buddys_choice: bool) -> Reply:
+    """The offer is replaced by what was chosen: for the pair to see, or only for the presser
+    when they changed their buddy's choice (the pair is told separately)."""
+    return {
         "replace_original": True,
         "response_type": "ephemeral" if change_buddys_choice else "in_channel",
-        "text": text,
-        "blocks": [section_block(text)],
+        "text": note.text,
+        "blocks": note.blocks,
     }
-    return Answer(reply=reply)
 
 
 def _skip_choice_taken(
@@ -496,10 +485,7 @@ def _prep_redrawer(deps: Deps, pair_id: int, original_date: date) -> Callable[[W
 
 def prep_done(press: Press) -> Answer:
     """Record the click, then redraw the prep nudge with both buddies' states."""
-    target = meeting_value(press.value)
-    if target is None:
-        raise out_of_date()
-    pair_id, original_date = target
+    pair_id, original_date = pressed_meeting(press)
     with press.deps.session() as session:
         record_prep(session, pair_id, original_date, press.user_id, press.now)
     return _redraw_prep(press, pair_id, original_date)
@@ -526,10 +512,10 @@ def _redraw_prep(press: Press, pair_id: int, original_date: date) -> Answer:
 def checkin_answer(press: Press) -> Answer:
     """Record "We met" / "We moved it" / "Solo practice", and show the answer on the message."""
     outcome = CHECKIN_OUTCOME_ACTIONS.get(press.action_id)
-    target = meeting_value(press.value)
-    if outcome is None or target is None:
+    if outcome is None:
         raise out_of_date()
-    return _answer_checkin(press, target[0], target[1], outcome, change_buddys_answer=False)
+    pair_id, original_date = pressed_meeting(press)
+    return _answer_checkin(press, pair_id, original_date, outcome, change_buddys_answer=False)
 
 
 def checkin_change(press: Press) -> Answer:
@@ -584,10 +570,7 @@ def checkin_undo(press: Press) -> Answer:
     """Undo on an answered check-in: only whoever answered may take it back (anyone else is
     refused and nothing changes). The check-in is asked again, in place, and the clock plans its
     follow-up again if it is still due."""
-    target = meeting_value(press.value)
-    if target is None:
-        raise out_of_date()
-    pair_id, original_date = target
+    pair_id, original_date = pressed_meeting(press)
     try:
         context, meeting = _meeting_context(press.deps, pair_id, original_date)
         asked = {

@@ -367,10 +367,7 @@ def backup(command: Command) -> Answer:
     )
     text = f"{mention(command.user_id)} set your backup slot: {described}."
     block = section_block(f":repeat: {text[:-1]}. It's offered whenever a meeting is skipped.")
-    return Answer(
-        reply=ephemeral(answer),
-        then=tell_pair_later(command.deps, pair_id, OutgoingMessage(text, [block])),
-    )
+    return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, [block]))
 
 
 def format_(command: Command) -> Answer:
@@ -384,10 +381,14 @@ def format_(command: Command) -> Answer:
     )
     text = f"{mention(command.user_id)} set how you meet: {described}."
     block = section_block(f":busts_in_silhouette: {text}")
-    return Answer(
-        reply=ephemeral(answer),
-        then=tell_pair_later(command.deps, pair_id, OutgoingMessage(text, [block])),
-    )
+    return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, [block]))
+
+
+def _answer_and_tell_pair(
+    command: Command, pair_id: int, answer: str, told: OutgoingMessage
+) -> Answer:
+    """The caller's answer at once; the pair told after the ack."""
+    return Answer(reply=ephemeral(answer), then=tell_pair_later(command.deps, pair_id, told))
 
 
 # -- status --------------------------------------------------------------------------------------

@@ -20,7 +20,14 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.slack.deps import Deps, deps_from
-from handlers.slack.payloads import ViewState, Who, clicked_message, first_action, who_of
+from handlers.slack.payloads import (
+    ViewState,
+    Who,
+    clicked_message,
+    first_action,
+    meeting_value,
+    who_of,
+)
 from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral, refused
 from models.pairs import zone_of
 from models.people import (
@@ -57,6 +64,15 @@ def accepted(parsed: T | Refusal) -> T:
     if isinstance(parsed, Refusal):
         raise parsed
     return parsed
+
+
+def pressed_meeting(press: Press) -> tuple[int, date]:
+    """The pair and meeting a nudge's button names (`<pair id>:<original date>`), or the
+    out-of-date answer for a value Buddy cannot read."""
+    target = meeting_value(press.value)
+    if target is None:
+        raise out_of_date()
+    return target
 
 
 def out_of_date() -> Refusal:

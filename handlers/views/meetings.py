@@ -486,3 +486,12 @@ def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dic
         submit="Skip it",
         close="Cancel",
     )
+
+
+def build_solo_note(user_id: str, day: str) -> OutgoingMessage:
+    """The skip offer, once solo practice was chosen."""
+    text = (
+        f":memo: {mention(user_id)} chose solo practice for {day}: each of you works "
+        "through the application module on your own this time."
+    )
+    return OutgoingMessage(text, [section_block(text)])
