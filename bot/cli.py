@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("file", type=Path, help="the CSV file, e.g. samples/pairs.csv")
     pairs.add_argument("--cohort", help="the cohort's name (default: the only cohort)")
     pairs.add_argument("--team", help="the Slack workspace id, like T0123ABCD")
+    manifests = sub.add_parser(
+        "manifests",
+        help="write manifest.yml and manifest-socket.yml from bot/manifests.py",
+        description="Write the Slack app manifests (manifest.yml for HTTP, manifest-socket.yml "
+        "for Socket Mode) from the one description of the app in bot/manifests.py.",
+    )
+    manifests.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if either file differs from what would be written",
+    )
     return parser
 
 
@@ -62,6 +73,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     args = build_parser().parse_args(argv)
     command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")
+    if command == "manifests":
+        return _manifests(check=args.check)
     try:
         if command == "migrate":
             return _migrate(env)
@@ -76,6 +89,19 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
+
+
+def _manifests(*, check: bool) -> int:
+    from bot.manifests import stale_manifests, write_manifests
+
+    if check:
+        stale = stale_manifests()
+        for path in stale:
+            print(f"{path.name} is out of date: run `python -m bot manifests`.", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_manifests():
+        print(f"Wrote {path.name}")
+    return 0
 
 
 def _migrate(env: Mapping[str, str]) -> int:
