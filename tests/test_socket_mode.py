@@ -11,6 +11,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
+from bot.cli import main as bot_main
 from bot.settings import Settings
 from bot.socket_mode import handle_socket_request
 from models.clock import SettableClock
@@ -92,3 +93,22 @@ def test_a_command_resent_over_socket_mode_is_applied_once(
     assert "Recorded action 1: Try exit tickets" in first
     assert "already" in second
     assert len(actions(sessions)) == 1
+
+
+def test_an_app_token_slack_refuses_stops_socket_mode_with_a_plain_sentence(
+    fake_slack: FakeSlack, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong xapp- token: said plainly at start, naming the setting and what to do."""
+    fake_slack.fail_next("apps.connections.open", error="invalid_auth")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-not-this-one",
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": database_url,
+    }
+    assert bot_main(["socket"], env) == 2
+    err = capsys.readouterr().err
+    assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in err
+    assert "connections:write" in err
+    assert "Traceback" not in err
+    assert [call.method for call in fake_slack.calls] == ["auth.test", "apps.connections.open"]
