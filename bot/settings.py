@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
 DEFAULT_TICK_SECONDS = 10
-README_HINT = "See the 'Settings' table in README.md."
+README_HINT = (
+    "Set them in the environment or in .env (copy .env.example); see the 'Settings' table in "
+    "README.md."
+)
+# Slack reaches Buddy one of two ways, each with its own setting: said together when neither is
+# set, so that someone trying Socket Mode is not sent after a signing secret they do not need.
+BOTH_WAYS_IN = (
+    "SLACK_SIGNING_SECRET is missing, and so is SLACK_APP_TOKEN: set the one for how Slack "
+    "reaches Buddy.\n"
+    "      HTTP (manifest.yml): SLACK_SIGNING_SECRET, from Basic Information → App Credentials.\n"
+    "      Socket Mode (manifest-socket.yml): SLACK_APP_TOKEN (xapp-...), from Basic Information\n"
+    "      → App-Level Tokens, with the connections:write scope."
+)
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -53,8 +65,13 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         problems.append("SLACK_BOT_TOKEN is missing (the bot token, starting xoxb-)")
     elif bot_token is not None and not bot_token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN should start with xoxb-")
-    if mode == "http" and signing_secret is None:
-        problems.append("SLACK_SIGNING_SECRET is missing (needed to verify Slack's requests)")
+    if mode == "http" and signing_secret is None and app_token is None:
+        problems.append(BOTH_WAYS_IN)
+    elif mode == "http" and signing_secret is None:
+        problems.append(
+            "SLACK_SIGNING_SECRET is missing (needed to verify Slack's requests over HTTP; with "
+            "SLACK_APP_TOKEN set, `python -m bot socket` connects over Socket Mode instead)"
+        )
     if app_token is not None and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN should start with xapp-")
 

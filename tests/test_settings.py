@@ -87,3 +87,15 @@ def test_a_slack_that_cannot_be_reached_is_said_plainly(
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": closed}
     assert scheduler_main(["run"], env) == 2
     assert "Couldn't reach Slack at" in capsys.readouterr().err
+
+
+def test_with_no_settings_at_all_both_ways_in_are_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No .env yet: the message offers HTTP's signing secret and Socket Mode's app token."""
+    assert bot_main([], {}) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is missing" in err
+    assert "HTTP (manifest.yml): SLACK_SIGNING_SECRET" in err
+    assert "Socket Mode (manifest-socket.yml): SLACK_APP_TOKEN (xapp-...)" in err
+    assert ".env" in err
