@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.logging_setup import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, with_env_file
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
 
@@ -69,12 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    configure_logging()
-    env = os.environ if env is None else env
     args = build_parser().parse_args(argv)
-    command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")
-    if command == "manifests":
+    if args.command == "manifests":
         return _manifests(check=args.check)
+    try:
+        # The process's own settings, with .env under them as ./scripts/run-bot reads it.
+        env = with_env_file(os.environ) if env is None else env
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(env)
+    command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")
     try:
         if command == "migrate":
             return _migrate(env)

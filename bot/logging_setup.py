@@ -2,11 +2,14 @@
 
 import logging
 import os
+from collections.abc import Mapping
 
 
-def configure_logging() -> None:
+def configure_logging(env: Mapping[str, str] | None = None) -> None:
+    """LOG_LEVEL from `env` (the process's settings, .env included), INFO if unset."""
+    settings = os.environ if env is None else env
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=(settings.get("LOG_LEVEL") or "INFO").strip().upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
@@ -22,6 +23,11 @@ BOTH_WAYS_IN = (
     "      Socket Mode (manifest-socket.yml): SLACK_APP_TOKEN (xapp-...), from Basic Information\n"
     "      → App-Level Tokens, with the connections:write scope."
 )
+
+# The file of settings `./scripts/run-bot` and `python -m bot` read, and the setting naming another.
+ENV_FILE = ".env"
+ENV_FILE_SETTING = "BUDDY_ENV_FILE"
+_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -120,3 +126,55 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         facilitators=frozenset(facilitators),
         tick_seconds=tick_seconds,
     )
+
+
+def with_env_file(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with the settings of `.env` (or the file BUDDY_ENV_FILE names) under it.
+
+    So that every command reads the settings `./scripts/run-bot` gives the bot: without this,
+    `python -m bot import` with DATABASE_URL in .env wrote to another database than the bot's.
+    As in run-bot, the file is found from the current directory, is skipped if there is none,
+    and a variable set in the environment wins over the file. A BUDDY_ENV_FILE naming no file is
+    an error, not a silent fall back to the defaults.
+    """
+    named = (env.get(ENV_FILE_SETTING) or "").strip()
+    path = Path(named or ENV_FILE)
+    if not path.exists():
+        if named:
+            raise SettingsError(
+                f"Buddy cannot start: {ENV_FILE_SETTING} names {named}, and there is no such "
+                f"file.\n{README_HINT}"
+            )
+        return dict(env)
+    return {**read_env_file(path), **env}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of a settings file, read as run-bot's `set -a; source` reads them
+    for the values `.env.example` shows: blank lines and `#` comments skipped, `export ` allowed,
+    matching quotes around a value taken off, a ` #` comment after an unquoted value dropped.
+    It is not a shell: `$NAME` is not expanded.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"Buddy cannot read the settings file {path} ({error}).") from error
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_LINE.fullmatch(line)
+        if match is None:
+            # The line itself is not shown: it may hold a token.
+            raise SettingsError(
+                f"Buddy cannot start: line {number} of {path} is not NAME=value, "
+                "like DATABASE_URL=sqlite:///buddy.db."
+            )
+        name, value = match[1], match[2].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        else:
+            value = re.split(r"\s+#", value, maxsplit=1)[0]
+        values[name] = value
+    return values

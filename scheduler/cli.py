@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_settings, with_env_file
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
 
@@ -34,10 +34,15 @@ def parse_moment(raw: str) -> datetime:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    configure_logging()
-    env = os.environ if env is None else env
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        # The process's own settings, with .env under them as ./scripts/run-bot reads it.
+        env = with_env_file(os.environ) if env is None else env
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(env)
     try:
         if args.command == "tick":
             try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, func, select
 
 from bot.cli import main as bot_main
-from bot.settings import DEFAULT_SLACK_API_URL, SettingsError, load_settings
+from bot.settings import DEFAULT_SLACK_API_URL, SettingsError, load_settings, read_env_file
+from models.pairs import Pair
 from scheduler.cli import main as scheduler_main
 from tests.fake_slack import FakeSlack
 
@@ -99,3 +102,93 @@ def test_with_no_settings_at_all_both_ways_in_are_named(
     assert "HTTP (manifest.yml): SLACK_SIGNING_SECRET" in err
     assert "Socket Mode (manifest-socket.yml): SLACK_APP_TOKEN (xapp-...)" in err
     assert ".env" in err
+
+
+def pairs_in(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(Pair.__table__)) or 0)
+    finally:
+        engine.dispose()
+
+
+def import_a_pair(folder: Path) -> int:
+    """`python -m bot migrate` then `python -m bot import pairs`, as run in `folder` with the
+    process's own environment (so .env is read as a real run reads it)."""
+    csv = folder / "pairs.csv"
+    csv.write_text("buddy_1,buddy_2,buddy_3,slot\nUALICE,UBOB,,\n", encoding="utf-8")
+    assert bot_main(["migrate"]) == 0
+    return bot_main(["import", "pairs", str(csv), "--team", "T1"])
+
+
+def test_the_command_line_reads_dot_env_like_run_bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_URL in .env: the import writes to the bot's database, not a new buddy.db."""
+    monkeypatch.chdir(tmp_path)
+    bots = f"sqlite:///{tmp_path / 'bots.db'}"
+    (tmp_path / ".env").write_text(
+        "# the bot's settings\n"
+        "SLACK_BOT_TOKEN=xoxb-your-bot-token\n"
+        f'export DATABASE_URL="{bots}"  \n'
+        "BUDDY_TICK_SECONDS=10 # seconds\n",
+        encoding="utf-8",
+    )
+    assert import_a_pair(tmp_path) == 0
+    assert pairs_in(bots) == 1
+    assert not (tmp_path / "buddy.db").exists()
+
+
+def test_the_environment_wins_over_the_file_buddy_env_file_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    named, chosen = tmp_path / "named.db", tmp_path / "chosen.db"
+    (tmp_path / "production.env").write_text(f"DATABASE_URL=sqlite:///{named}\n", "utf-8")
+    (tmp_path / ".env").write_text("DATABASE_URL=mysql://not-this-file\n", "utf-8")
+    monkeypatch.setenv("BUDDY_ENV_FILE", "production.env")
+    assert import_a_pair(tmp_path) == 0
+    assert pairs_in(f"sqlite:///{named}") == 1
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{chosen}")
+    assert import_a_pair(tmp_path) == 0
+    assert pairs_in(f"sqlite:///{chosen}") == 1
+    assert pairs_in(f"sqlite:///{named}") == 1  # untouched the second time
+
+
+def test_a_settings_file_that_is_missing_or_malformed_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BUDDY_ENV_FILE", "prodution.env")
+    assert bot_main(["migrate"]) == 2
+    assert "BUDDY_ENV_FILE names prodution.env, and there is no such file" in (
+        capsys.readouterr().err
+    )
+    (tmp_path / "prodution.env").write_text("DATABASE_URL=sqlite:///x.db\nxoxb-secret\n")
+    assert bot_main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 of prodution.env is not NAME=value" in err
+    assert "xoxb-secret" not in err
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_the_example_settings_file_reads_as_run_bot_reads_it() -> None:
+    example = read_env_file(Path(__file__).resolve().parents[1] / ".env.example")
+    assert example == {
+        "SLACK_APP_TOKEN": "xapp-your-app-level-token",
+        "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+    }
+
+
+def test_the_clock_reads_dot_env_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bots = f"sqlite:///{tmp_path / 'bots.db'}"
+    (tmp_path / ".env").write_text(f"DATABASE_URL={bots}\n", encoding="utf-8")
+    assert import_a_pair(tmp_path) == 0
+    capsys.readouterr()
+    assert scheduler_main(["tick", "--at", "2026-12-01T09:00", "--dry-run"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "buddy.db").exists()
