@@ -4,14 +4,23 @@ import logging
 import os
 from collections.abc import Mapping
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 
 def configure_logging(env: Mapping[str, str] | None = None) -> None:
-    """LOG_LEVEL from `env` (the process's settings, .env included), INFO if unset."""
+    """LOG_LEVEL from `env` (the process's settings, .env included), INFO if unset. A level
+    logging does not know is said in the log, not a traceback: logging is set up before the
+    settings are checked, and a typo in it should not stop the bot."""
     settings = os.environ if env is None else env
+    asked = (settings.get("LOG_LEVEL") or "INFO").strip().upper()
     logging.basicConfig(
-        level=(settings.get("LOG_LEVEL") or "INFO").strip().upper(),
+        level=asked if asked in LEVELS else "INFO",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if asked not in LEVELS:
+        logging.getLogger(__name__).warning(
+            "LOG_LEVEL %r is not one of %s, so the log is at INFO.", asked, ", ".join(LEVELS)
+        )
 
 
 def quiet_logger(name: str) -> logging.Logger:

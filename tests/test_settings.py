@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ from bot.settings import DEFAULT_SLACK_API_URL, SettingsError, load_settings, re
 from models.pairs import Pair
 from scheduler.cli import main as scheduler_main
 from tests.fake_slack import FakeSlack
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_fill_in_what_is_optional() -> None:
@@ -174,7 +179,7 @@ def test_a_settings_file_that_is_missing_or_malformed_is_said_plainly(
 
 
 def test_the_example_settings_file_reads_as_run_bot_reads_it() -> None:
-    example = read_env_file(Path(__file__).resolve().parents[1] / ".env.example")
+    example = read_env_file(REPO / ".env.example")
     assert example == {
         "SLACK_APP_TOKEN": "xapp-your-app-level-token",
         "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
@@ -192,3 +197,22 @@ def test_the_clock_reads_dot_env_too(
     assert scheduler_main(["tick", "--at", "2026-12-01T09:00", "--dry-run"]) == 0
     assert "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "buddy.db").exists()
+
+
+def test_a_log_level_logging_does_not_know_is_said_not_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=REPO,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "BUDDY_ENV_FILE": os.devnull,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "LOG_LEVEL": "loud",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "LOG_LEVEL 'LOUD' is not one of DEBUG, INFO, WARNING, ERROR" in result.stderr
+    assert "Traceback" not in result.stderr
