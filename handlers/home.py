@@ -27,10 +27,12 @@ from handlers.views.home import (
     HOME_DONE,
     build_home,
     facilitator_blocks,
+    missing_scope_blocks,
     participant_blocks,
 )
 from models.actions import OPEN, Action
 from models.calendar.modules import module_for, modules_of
+from models.deliveries import missing_scopes
 from models.facilitators.report import cohort_report
 from models.facilitators.roles import note_facilitator
 from models.meetings.schedule import load_schedule_contexts, next_meetings
@@ -90,6 +92,8 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
         )
         if is_facilitator(session, deps.facilitators, team_id, user_id):
             note_facilitator(session, team_id, user_id, now)
+            # First, where it is seen: what the facilitator must fix for nudges to be checked.
+            blocks[:0] = missing_scope_blocks(missing_scopes(session, team_id, now))
             blocks.extend(facilitator_blocks(cohort_report(session, cohort, now)))
     return build_home(blocks)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -59,6 +61,87 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlackPause(Base):
+    """How long the clock leaves one Slack method alone (after a 429's Retry-After, or an outage,
+    counted in `outages` so the pause grows while it lasts).
+
+    Kept here rather than in the clock's memory: `python -m scheduler tick` is a new process each
+    time, and every process must honour what another was told."""
+
+    __tablename__ = "slack_pauses"
+
+    method: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SlackCall(Base):
+    """One call of a method Slack budgets per minute (Tier 3), kept a minute so that every clock
+    process counts the calls of the others."""
+
+    __tablename__ = "slack_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MissingScope(Base):
+    """A permission Buddy's install in a workspace lacks, found when the clock could not read a
+    conversation's history (so it cannot tell whether a nudge there went out). Shown to the
+    workspace's facilitators until a read of that kind works again."""
+
+    __tablename__ = "missing_scopes"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# A scope not found missing for this long is not shown: nothing has needed it since.
+MISSING_SCOPE_SHOWN_FOR = timedelta(days=7)
+
+
+def dialect_insert(session: Session, entity: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
+
+
+def note_missing_scope(session: Session, team_id: str, scope: str, now: datetime) -> None:
+    """Record (once: a second clock noting it too changes only `last_seen`) a missing scope."""
+    statement = dialect_insert(session, MissingScope).values(
+        team_id=team_id, scope=scope, since=now, last_seen=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "scope"], set_={"last_seen": now}
+        )
+    )
+
+
+def scope_works(session: Session, team_id: str, scope: str) -> None:
+    """A read that needs `scope` worked: it is no longer missing."""
+    session.execute(
+        delete(MissingScope).where(MissingScope.team_id == team_id, MissingScope.scope == scope)
+    )
+
+
+def missing_scopes(session: Session, team_id: str, now: datetime) -> list[MissingScope]:
+    """The scopes this workspace was recently found to lack, longest missing first."""
+    return list(
+        session.scalars(
+            select(MissingScope)
+            .where(
+                MissingScope.team_id == team_id,
+                MissingScope.last_seen >= now - MISSING_SCOPE_SHOWN_FOR,
+            )
+            .order_by(MissingScope.since, MissingScope.scope)
+        )
+    )
 
 
 class DeliverySubject(Base):

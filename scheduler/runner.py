@@ -4,9 +4,12 @@ claim, send and mark each due delivery in turn.
 What keeps "once, and never lost" under Slack's faults:
 - a 429 or an outage is not a failure: the delivery waits (the full Retry-After from when it came,
   or a backoff) and is retried until its moment has passed; only a permanent error fails it;
-- after a 429, a 5xx or a timeout the pass posts nothing more to that method;
+- after a 429, a 5xx or a timeout the pass posts nothing more to that method, and no pass of any
+  clock process calls it until the pause (kept in the database) is over;
 - a post whose answer never came is "maybe sent", and is sent again only after Slack's history
   shows it is not there; one history call per channel covers every key in it, within Tier 3;
+  a history that cannot be read (even for good: a scope missing) leaves it maybe sent, looked
+  for again, never failed;
 - each delivery is claimed just before it is posted, so a slow pass never holds a stale lease.
 """
 
@@ -18,12 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from models.clock import Clock
+from models.community.tables import CommunityGroup
 from models.db import make_engine, make_session_factory
-from models.deliveries import FAILED, SKIPPED, Delivery
+from models.deliveries import FAILED, SKIPPED, Delivery, note_missing_scope, scope_works
+from models.pairs import Pair
+from models.people import Participant
 from scheduler import outbox
 from scheduler.lifecycle import held_for_workspace, without_leavers
 from scheduler.outbox import Claim
@@ -37,6 +44,7 @@ from scheduler.sender import (
     POST,
     SendFailure,
     SlackSender,
+    history_scope,
     make_client,
 )
 
@@ -54,6 +62,7 @@ RECHECK_AFTER = timedelta(seconds=30)
 HISTORY_MARGIN = timedelta(minutes=10)
 # A maybe-sent row whose channel history cannot be read is settled this long after its moment.
 GIVE_UP_CHECKING_AFTER = timedelta(days=1)
+MISSING_SCOPE = "missing_scope"
 
 
 @dataclass
@@ -143,6 +152,7 @@ class PassRunner:
             if dry_run:
                 self._dry_run(session, now, due, report)
                 return report
+            self.pacing.load(session)  # what every clock process learnt of Slack's limits
             outbox.record_due(session, due, now)
             state = _ThisPass(report, waiting=waiting)
             for stale in outbox.unplanned_pending(session, now, set(planned)):
@@ -192,33 +202,77 @@ class PassRunner:
             now = self.clock.now()
             if HISTORY in state.stopped or not self.pacing.open(HISTORY, now):
                 return
-            if not self.pacing.take(HISTORY, now):
+            if not self._take_history(session):
                 return  # Tier 3 budget spent: the rest wait for a later pass
             since = min(row.attempted_at or row.created_at for row in rows) - HISTORY_MARGIN
             try:
                 found = self.sender.find_sent(
-                    channel,
-                    [row.key for row in rows],
-                    since,
-                    lambda: self.pacing.take(HISTORY, self.clock.now()),
+                    channel, [row.key for row in rows], since, lambda: self._take_history(session)
                 )
             except SendFailure as failure:
                 received = self.clock.now()
-                self.pacing.failed(HISTORY, failure, received)
+                self.pacing.failed(session, HISTORY, failure, received)
                 if failure.slack_unwell:
                     state.stopped.add(HISTORY)
+                if failure.error == MISSING_SCOPE:
+                    self._scope(session, channel, rows, planned, missing_at=received)
                 for row in rows:
                     self._check_failed(session, row, planned.get(row.key), failure, received, state)
                 session.commit()
                 continue
-            self.pacing.succeeded(HISTORY)
+            self.pacing.succeeded(session, HISTORY)
+            self._scope(session, channel, rows, planned, missing_at=None)
             if found is None:
+                session.commit()
                 return  # budget spent mid-channel: nothing concluded, look again later
             for row in rows:
                 self._checked(
                     session, row, planned.get(row.key), channel, found.get(row.key), state
                 )
             session.commit()
+
+    def _take_history(self, session: Session) -> bool:
+        """Spend one history call of the Tier 3 budget, committed at once: every clock process
+        counts it, and no write is held open while Slack answers."""
+        taken = self.pacing.take(session, HISTORY, self.clock.now())
+        session.commit()
+        return taken
+
+    def _scope(
+        self,
+        session: Session,
+        channel: str,
+        rows: list[Delivery],
+        planned: dict[str, PlannedDelivery],
+        missing_at: datetime | None,
+    ) -> None:
+        """Record that the workspace lacks the scope to read this kind of conversation (for its
+        facilitators' Home), or, the read having worked, that it has it."""
+        target = next((p.target for row in rows if (p := planned.get(row.key))), None)
+        team = self._team_of(session, channel, rows)
+        if team is None:
+            return
+        scope = history_scope(channel, target)
+        if missing_at is None:
+            scope_works(session, team, scope)
+        else:
+            note_missing_scope(session, team, scope, missing_at)
+            logger.warning("cannot read %s's history: the install lacks %s", channel, scope)
+
+    def _team_of(self, session: Session, channel: str, rows: list[Delivery]) -> str | None:
+        """The workspace of a channel Buddy posted to: its pair's, its person's or its group's."""
+        for row in rows:
+            if row.participant_id is not None:
+                person = session.get(Participant, row.participant_id)
+                if person is not None:
+                    return person.team_id
+            if row.pair_id is not None:
+                pair = session.get(Pair, row.pair_id)
+                if pair is not None:
+                    return pair.team_id
+        return session.scalar(
+            select(CommunityGroup.team_id).where(CommunityGroup.channel_id == channel).limit(1)
+        )
 
     def _legacy_channel(
         self, session: Session, row: Delivery, planned: dict[str, PlannedDelivery]
@@ -265,26 +319,21 @@ class PassRunner:
         now: datetime,
         state: _ThisPass,
     ) -> None:
+        """The history could not be read. Whatever the reason, even one that will not pass by
+        itself (the bot not in the conversation, a scope the install lacks), that says nothing
+        about the nudge: it stays maybe sent, is looked for again, and is given up only a day
+        after its moment, noting it may have gone out."""
         line = f"{p.kind} to {p.describe}" if p is not None else f"{row.kind} {row.key}"
         useful_until = (
             p.useful_until() if p is not None else row.expires_at or row.due_at + UNDATED_USEFUL_FOR
         )
-        if failure.permanent:
-            reason = f"could not check Slack's history: {failure.error}"
-            if outbox.settle_unconfirmed(session, row, FAILED, reason):
-                state.note(state.report.failed, "failed", f"{line}: {reason}", row.key)
-        elif now >= useful_until + GIVE_UP_CHECKING_AFTER:
+        if now >= useful_until + GIVE_UP_CHECKING_AFTER:
             reason = f"its moment passed unconfirmed ({failure.error}); it may have gone out"
             if outbox.settle_unconfirmed(session, row, SKIPPED, reason):
                 state.note(state.report.skipped, "skipped", f"{line}: {reason}", row.key)
         else:
-            wait = (
-                timedelta(seconds=failure.retry_after_seconds)
-                if failure.retry_after_seconds is not None
-                else RECHECK_AFTER
-            )
             error = f"history check: {failure.error}"
-            if outbox.check_again(session, row, now + wait, error):
+            if outbox.check_again(session, row, now + _look_again_after(row, failure, now), error):
                 state.note(state.report.unconfirmed, "maybe sent", f"{line}: {error}", row.key)
 
     # -- sending what is due ---------------------------------------------------------------------
@@ -358,7 +407,7 @@ class PassRunner:
             channel = self.sender.channel_for(session, p.target)
         except SendFailure as failure:
             received = self.clock.now()
-            self.pacing.failed(OPEN, failure, received)
+            self.pacing.failed(session, OPEN, failure, received)
             if failure.slack_unwell:
                 state.stopped.add(OPEN)
             if failure.permanent:
@@ -375,7 +424,7 @@ class PassRunner:
                     state.note(state.report.retrying, "retrying", line, row.key)
             session.commit()
             return None
-        self.pacing.succeeded(OPEN)
+        self.pacing.succeeded(session, OPEN)
         return channel  # kept in the claim's commit, whatever the post then does
 
     def _post(
@@ -391,12 +440,12 @@ class PassRunner:
             ts = self.sender.post(channel, claim.key, p.render())
         except SendFailure as failure:
             received = self.clock.now()
-            self.pacing.failed(POST, failure, received)
+            self.pacing.failed(session, POST, failure, received)
             if failure.slack_unwell:
                 state.stopped.add(POST)
             self._post_failed(session, claim, failure, received, line, state)
             return
-        self.pacing.succeeded(POST)
+        self.pacing.succeeded(session, POST)
         if outbox.mark_sent(session, claim, self.clock.now(), ts):
             state.note(state.report.sent, "sent", line, claim.key)
         else:
@@ -428,6 +477,19 @@ class PassRunner:
                 wait = min(BACKOFF_START * 2 ** max(claim.attempts - 1, 0), BACKOFF_CAP)
             if outbox.release(session, claim, received + wait, failure.error):
                 state.note(report.retrying, "retrying", f"{line}: {failure.error}", key)
+
+
+def _look_again_after(row: Delivery, failure: SendFailure, now: datetime) -> timedelta:
+    """When to read the history again after a failed read: the full Retry-After; after an
+    outage, soon (the method's own pause spaces the calls out); after an answer that may last
+    (the bot not in the conversation, a scope missing), as long again as it has been since the
+    post, from 30 seconds up to 10 minutes."""
+    if failure.retry_after_seconds is not None:
+        return timedelta(seconds=failure.retry_after_seconds)
+    if failure.slack_unwell:
+        return RECHECK_AFTER
+    since_post = now - (row.attempted_at or row.created_at)
+    return min(max(since_post, RECHECK_AFTER), BACKOFF_CAP)
 
 
 def default_planners() -> list[Planner]:

@@ -77,6 +77,20 @@ class SendFailure(Exception):
         return self.retry_after_seconds is not None or (self.maybe_delivered and not self.permanent)
 
 
+def history_scope(channel: str, target: Target | None) -> str:
+    """The scope conversations.history needs to read `channel`: by what Buddy posts there (a
+    person's DM, a pair's group DM, a community group's channel), else by the channel's id."""
+    if isinstance(target, UserTarget):
+        return "im:history"
+    if isinstance(target, PairTarget):
+        return "mpim:history"
+    if target is None and channel.startswith("D"):
+        return "im:history"
+    if target is None and channel.startswith("G"):
+        return "mpim:history"
+    return "groups:history" if channel.startswith("G") else "channels:history"
+
+
 def delivery_metadata(key: str) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT_TYPE, "event_payload": {"delivery_key": key}}
 

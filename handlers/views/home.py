@@ -23,6 +23,7 @@ from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
 from models.actions import Action
+from models.deliveries import MissingScope
 from models.facilitators.report import CohortReport
 from models.grammar import format_day
 from models.meetings.schedule import Meeting
@@ -123,3 +124,24 @@ def refused_text(report: CohortReport) -> str:
 def build_home(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
+
+
+# The scopes manifest.yml asks for so the clock can read a conversation's history.
+HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
+
+
+def missing_scope_blocks(missing: Sequence[MissingScope]) -> list[dict[str, Any]]:
+    """A warning for facilitators: without these scopes the clock cannot check whether a nudge
+    whose answer was lost went out, so it holds it (never resends it blind) until it gives up."""
+    if not missing:
+        return []
+    found = ", ".join(f"`{escape(m.scope)}` since {format_day(m.since.date())}" for m in missing)
+    *most, last = [f"`{scope}`" for scope in HISTORY_SCOPES]
+    return [
+        section_block(
+            ":warning: *Buddy cannot read the history of some conversations*, so it cannot "
+            "check whether a nudge went out when Slack's answer was lost; those nudges are held, "
+            f"not sent again. Missing: {found}.\nAdd the {', '.join(most)} and {last} scopes to "
+            f"the app ({escape('OAuth & Permissions')}, bot token scopes) and reinstall it."
+        )
+    ]
