@@ -1,5 +1,5 @@
-"""Pairing when people are quick: two people pairing each other at once, and a slot sent the
-moment `/buddy pair` answers.
+"""Pairing when people are quick: two people pairing each other at once, a slot sent the moment
+`/buddy pair` answers, and a refused pairing that must send nobody anything.
 
 Requests go to the real web process over signed HTTP, concurrently where people would be; the
 PostgreSQL run (TEST_DATABASE_URL) is where locks can deadlock, SQLite's run checks the same
@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,9 +23,10 @@ from bot.settings import Settings
 from bot.web import create_wsgi_app
 from handlers.slack.replies import SOMETHING_WENT_WRONG
 from models.clock import SettableClock
-from models.pairs import Pair, PairMember
+from models.pairs import Pair, PairMember, Profile, match_pair, remember_profiles
 from models.people import Participant
-from tests.conftest import FACILITATOR, SwappableApp
+from models.welcome import claim_welcome
+from tests.conftest import DEFAULT_NOW, FACILITATOR, SwappableApp
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
 
@@ -222,3 +224,29 @@ def test_slots_sent_as_soon_as_pair_answers_are_all_accepted(
     with sessions() as session:
         slots = [p.slot_weekday for p in session.scalars(select(Pair))]
     assert slots == [3] * ROUNDS
+
+
+# -- a refused pairing sends nothing -----------------------------------------------------------
+
+
+@pytest.mark.welcome
+def test_a_refused_match_or_pair_sends_nobody_anything(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """Bob and Carol were paired (by an import, say) and never heard from Buddy; Alice, who has,
+    tries to match or pair them: she is refused, and nobody is sent anything."""
+    earlier = DEFAULT_NOW - timedelta(days=3)
+    with sessions() as session:
+        profiles = [Profile(u, "Europe/London", False) for u in ("UALICE", "UBOB", "UCAROL")]
+        people = remember_profiles(session, "T1", profiles, earlier)
+        match_pair(session, "import", True, [people["UBOB"], people["UCAROL"]], [], earlier)
+        claim_welcome(session, people["UALICE"], earlier)
+        session.commit()
+
+    refused = slack.command("match <@UBOB|bob> <@UCAROL|carol>", user="UALICE")
+    assert "Only facilitators can pair other people" in refused.text
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    slack.command("pair <@UBOB|bob>", user="UALICE")
+    assert "<@UBOB> is already in a buddy pair" in slack.told()
+    assert fake_slack.calls_to("chat.postMessage") == []
