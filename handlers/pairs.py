@@ -59,7 +59,7 @@ from handlers.views.pairs import (
 )
 from handlers.views.pauses import build_pause_status
 from handlers.views.upcoming import status_line
-from models.cohorts import bound_cohort, place_in_cohort
+from models.cohorts import bound_cohort
 from models.grammar import (
     BACKUP_EXAMPLE,
     MATCH_EXAMPLE,
@@ -102,75 +102,75 @@ GROUP = "Your pair"
 # -- pair and match ----------------------------------------------------------------------------
 
 
-def pair(command: Command) -> Answer:
-    """Check what needs no Slack lookup at once; profiles and the pairing follow the ack."""
+def pair(command: Command) -> Answer | Reply:
+    """The pair is formed before the answer, so a `/buddy slot` sent the moment it arrives finds
+    it; the people are looked up in Slack first (a bot or a leaver is refused before anything is
+    written). Telling the pair, which opens its group DM, follows the ack."""
     buddies = accepted(parse_people(command.args, 1, 2, PAIR_EXAMPLE))
     with command.deps.session() as session:
         caller = find_participant(session, command.team_id, command.user_id)
         check_can_pair(session, command.user_id, buddies, caller)
-
-    def form(client: WebClient) -> Reply:
-        profiles = fetch_profiles(client, [command.user_id, *buddies])
-        with command.deps.session() as session:
-            people = remember_profiles(session, command.team_id, profiles, command.now)
-            formed = form_pair(
-                session,
-                people[command.user_id],
-                [people[b] for b in buddies],
-                profiles,
-                command.now,
-            )
-            members = members_of(session, formed)
-            pair_id = formed.id
-        text, blocks = build_paired_message(members, command.user_id, by_facilitator=False)
-        told = tell_pair(client, command.deps, pair_id, text, blocks)
-        others = [m.slack_user_id for m in members if m.slack_user_id != command.user_id]
-        answer = (
-            f":handshake: You and {mentions(others)} are now buddies. I've sent you all a message "
-            "with the buddy pair's four roles.\nNext, agree your fortnightly slot: "
-            "`/buddy slot thu 16:00`"
+    profiles = fetch_profiles(_slack(command), [command.user_id, *buddies])
+    with command.deps.session() as session:
+        people = remember_profiles(session, command.team_id, profiles, command.now)
+        pairing = form_pair(
+            session, people[command.user_id], [people[b] for b in buddies], profiles, command.now
         )
-        return ephemeral(told_or_not(answer, told))
+        members = members_of(session, pairing.pair)
+        pair_id = pairing.pair.id
+    others = mentions([m.slack_user_id for m in members if m.slack_user_id != command.user_id])
+    if not pairing.formed:
+        return ephemeral(
+            f":handshake: You and {others} are already buddies, so nothing has changed. "
+            "`/buddy status` shows your pair."
+        )
+    text, blocks = build_paired_message(members, command.user_id, by_facilitator=False)
+    answer = (
+        f":handshake: You and {others} are now buddies. I'm sending you all a message "
+        "with the buddy pair's four roles.\nNext, agree your fortnightly slot: "
+        "`/buddy slot thu 16:00`"
+    )
+    return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, blocks))
 
-    return Answer(then=form)
 
-
-def match(command: Command) -> Answer:
-    """Facilitators only; the people are looked up after the ack."""
+def match(command: Command) -> Answer | Reply:
+    """Facilitators only; like `pair`, the pair exists before the answer and is told after it."""
     with command.deps.session() as session:
         allowed = is_facilitator(
             session, command.deps.facilitators, command.team_id, command.user_id
         )
     check_can_match(allowed)
     people = accepted(parse_people(command.args, 2, 3, MATCH_EXAMPLE))
-
-    def form(client: WebClient) -> Reply:
-        profiles = fetch_profiles(client, people)
-        with command.deps.session() as session:
-            known = remember_profiles(session, command.team_id, profiles, command.now)
-            here = bound_cohort(session, command.team_id, command.channel_id)
-            if here is not None and allowed:
-                # Matched in a cohort's channel by a facilitator: they belong to that cohort.
-                place_in_cohort([known[p] for p in people], here)
-            matched = match_pair(
-                session,
-                command.user_id,
-                allowed,
-                [known[p] for p in people],
-                profiles,
-                command.now,
-            )
-            members = members_of(session, matched)
-            pair_id = matched.id
-        text, blocks = build_paired_message(members, command.user_id, by_facilitator=True)
-        told = tell_pair(client, command.deps, pair_id, text, blocks)
-        kind = "trio" if len(members) == 3 else "pair"
-        who = mentions([m.slack_user_id for m in members])
-        return ephemeral(
-            told_or_not(f":handshake: {who} are now a buddy {kind}; they've been told.", told)
+    profiles = fetch_profiles(_slack(command), people)
+    with command.deps.session() as session:
+        known = remember_profiles(session, command.team_id, profiles, command.now)
+        pairing = match_pair(
+            session,
+            command.user_id,
+            allowed,
+            [known[p] for p in people],
+            profiles,
+            command.now,
+            # Matched in a cohort's channel by a facilitator: they belong to that cohort.
+            cohort=bound_cohort(session, command.team_id, command.channel_id),
         )
+        members = members_of(session, pairing.pair)
+        pair_id = pairing.pair.id
+    kind = "trio" if len(members) == 3 else "pair"
+    who = mentions([m.slack_user_id for m in members])
+    if not pairing.formed:
+        return ephemeral(f":handshake: {who} are already a buddy {kind}, so nothing has changed.")
+    text, blocks = build_paired_message(members, command.user_id, by_facilitator=True)
+    answer = f":handshake: {who} are now a buddy {kind}; I'm telling them now."
+    return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, blocks))
 
-    return Answer(then=form)
+
+def _slack(request: Request) -> WebClient:
+    """The request's Web API client, for a lookup the answer waits for; every request from Slack
+    comes with one."""
+    if request.client is None:
+        raise RuntimeError("this request has no Web API client to look people up with")
+    return request.client
 
 
 # -- unpair ------------------------------------------------------------------------------------

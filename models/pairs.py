@@ -41,7 +41,14 @@ from models.grammar import (
 )
 from models.meetings.schedule import first_slot_date, has_slot, local_instant
 from models.meetings.tables import MeetingChange
-from models.people import DEFAULT_COHORT_TIMEZONE, Participant, cohort_of, ensure_participant
+from models.people import (
+    DEFAULT_COHORT_TIMEZONE,
+    Cohort,
+    Participant,
+    cohort_of,
+    ensure_participant,
+    lock_participants,
+)
 from models.refusals import Refusal
 
 
@@ -136,12 +143,17 @@ def zone_of(participant: Participant, fallback: str = DEFAULT_COHORT_TIMEZONE) -
 def remember_profiles(
     session: Session, team_id: str, profiles: Sequence[Profile], now: datetime
 ) -> dict[str, Participant]:
-    """Participants for these Slack users, with their zone and bot flag cached from Slack."""
-    found: dict[str, Participant] = {}
-    for profile in profiles:
-        participant = ensure_participant(session, team_id, profile.user_id, now)
-        remember_profile(participant, profile)
-        found[profile.user_id] = participant
+    """Participants for these Slack users, with their zone and bot flag cached from Slack.
+
+    The people are created in user id order, then their rows locked in id order, before any is
+    changed: two requests naming the same people (A pairs B as B pairs A) take them in the same
+    order, so the second waits for the first instead of deadlocking, and then reads what the
+    first wrote (the pair it formed)."""
+    by_user = {p.user_id: p for p in profiles}
+    found = {u: ensure_participant(session, team_id, u, now) for u in sorted(by_user)}
+    lock_participants(session, found.values())
+    for user_id, participant in found.items():
+        remember_profile(participant, by_user[user_id])
     session.flush()
     return found
 
@@ -176,16 +188,39 @@ def _already_paired() -> Refusal:
     )
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """What `pair` or `match` did. `formed` is False when these very people were already a pair
+    together (asked twice, or two of them asking at once): nothing changed, nobody is told."""
+
+    pair: Pair
+    formed: bool
+
+
+def together(session: Session, members: Sequence[Participant]) -> Pair | None:
+    """The live pair made of exactly these people, if there is one."""
+    current = pair_of(session, members[0])
+    if current is None:
+        return None
+    same = {m.id for m in members_of(session, current)} == {m.id for m in members}
+    return current if same else None
+
+
 def check_can_pair(
     session: Session, caller_user_id: str, buddy_user_ids: Sequence[str], caller: Participant | None
 ) -> None:
-    """What `pair` refuses before anyone is looked up in Slack: yourself, or already paired."""
+    """What `pair` refuses before anyone is looked up in Slack: yourself, or already paired with
+    someone else (already paired with these very buddies is no refusal: `form_pair` says so)."""
     if caller_user_id in buddy_user_ids:
         raise Refusal(
             "You can't be your own buddy, however good the company. Please mention a colleague.",
             PAIR_EXAMPLE,
         )
-    if caller is not None and pair_of(session, caller) is not None:
+    current = pair_of(session, caller) if caller is not None else None
+    if current is None:
+        return
+    others = {m.slack_user_id for m in members_of(session, current)} - {caller_user_id}
+    if others != set(buddy_user_ids):
         raise _already_paired()
 
 
@@ -246,7 +281,7 @@ def _check_new_group(
 
 def _create_pair(
     session: Session, members: Sequence[Participant], formed_by: str, now: datetime
-) -> Pair:
+) -> Pairing:
     cohort = cohort_of(session, members[0], now)
     pair = Pair(
         team_id=members[0].team_id, cohort_id=cohort.id, formed_by=formed_by, created_at=now
@@ -261,12 +296,17 @@ def _create_pair(
             )
             session.flush()
     except IntegrityError as error:
+        # Where rows are not locked (SQLite), the other request may have paired these very
+        # people a moment ago: that is the pair asked for, not a failure.
+        existing = together(session, members)
+        if existing is not None:
+            return Pairing(existing, formed=False)
         raise Refusal(
             "One of you was paired with someone else a moment ago. Please check with "
             "`/buddy status` and try again.",
             "status",
         ) from error
-    return pair
+    return Pairing(pair, formed=True)
 
 
 def form_pair(
@@ -275,12 +315,19 @@ def form_pair(
     buddies: Sequence[Participant],
     profiles: Sequence[Profile],
     now: datetime,
-) -> Pair:
-    """`/buddy pair`: the caller and one or two buddies become a pair or trio."""
+) -> Pairing:
+    """`/buddy pair`: the caller and one or two buddies become a pair or trio, unless they are
+    one already (then nothing changes).
+
+    Lock the people first (`remember_profiles` does) so that a request racing this one is
+    decided after it, on what it wrote."""
     if not buddies:
         raise Refusal("Please mention your buddy.", PAIR_EXAMPLE)
     check_can_pair(session, caller.slack_user_id, [b.slack_user_id for b in buddies], caller)
     members = [caller, *buddies]
+    existing = together(session, members)
+    if existing is not None:
+        return Pairing(existing, formed=False)
     _check_new_group(session, members, {p.user_id: p for p in profiles}, "pair @Sam @Alex", caller)
     return _create_pair(session, members, caller.slack_user_id, now)
 
@@ -292,12 +339,20 @@ def match_pair(
     members: Sequence[Participant],
     profiles: Sequence[Profile],
     now: datetime,
-) -> Pair:
-    """`/buddy match`: a facilitator pairs (or trios) other participants."""
+    cohort: Cohort | None = None,
+) -> Pairing:
+    """`/buddy match`: a facilitator pairs (or trios) other participants, unless they are one
+    already. Matched in a cohort's channel (`cohort`), they join that cohort with their pair."""
     check_can_match(actor_is_facilitator)
     if len(members) < 2:
         raise Refusal("Please mention two or three people to pair.", MATCH_EXAMPLE)
+    existing = together(session, members)
+    if existing is not None:
+        return Pairing(existing, formed=False)
     _check_new_group(session, members, {p.user_id: p for p in profiles}, MATCH_EXAMPLE, None)
+    if cohort is not None:
+        for member in members:
+            member.cohort_id = cohort.id
     return _create_pair(session, members, actor_user_id, now)
 
 

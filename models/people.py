@@ -146,6 +146,24 @@ def ensure_participant(session: Session, team_id: str, user_id: str, now: dateti
     return participant
 
 
+def lock_participants(session: Session, participants: Iterable[Participant]) -> None:
+    """Hold these people's rows until the transaction ends, taken in id order, and read afresh.
+
+    Two requests about the same people (A pairs B as B pairs A) then queue, the second seeing
+    what the first wrote, instead of each holding one row and waiting for the other's (a
+    deadlock on PostgreSQL). SQLite has no row locks and lets one transaction write at a time.
+    """
+    ids = sorted({p.id for p in participants})
+    if ids:
+        session.scalars(
+            select(Participant)
+            .where(Participant.id.in_(ids))
+            .order_by(Participant.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+
+
 def participants_by_user_id(
     session: Session, team_id: str, user_ids: Iterable[str]
 ) -> dict[str, Participant]:

@@ -13,6 +13,7 @@ from models.meetings.schedule import SKIPPED
 from models.pairs import (
     MeetingChange,
     Pair,
+    Pairing,
     PairMember,
     Profile,
     Refusal,
@@ -47,12 +48,15 @@ def test_pair_rules(session: Session) -> None:
         form_pair(session, alice, [botty], [], DEFAULT_NOW)
     with pytest.raises(Refusal, match="trio is the largest"):
         form_pair(session, alice, [bob, carol, dan], [], DEFAULT_NOW)
-    pair = form_pair(session, alice, [bob], [], DEFAULT_NOW)
+    pair = form_pair(session, alice, [bob], [], DEFAULT_NOW).pair
     with pytest.raises(Refusal, match="already in a buddy pair") as refused:
         form_pair(session, carol, [bob], [], DEFAULT_NOW)
     assert "trio" in refused.value.message
     with pytest.raises(Refusal, match="You're already in a buddy pair"):
         form_pair(session, alice, [carol], [], DEFAULT_NOW)
+    # Asked again (or by both at once): the same pair, and nothing changed.
+    assert form_pair(session, bob, [alice], [], DEFAULT_NOW) == Pairing(pair, formed=False)
+    assert match_pair(session, "UFACIL", True, [bob, alice], [], DEFAULT_NOW).formed is False
     assert pair_of(session, bob) == pair
     assert members_by_pair(session, [pair.id]) == {pair.id: [alice, bob]}
     assert session.scalar(select(func.count()).select_from(PairMember)) == 2
@@ -62,14 +66,14 @@ def test_match_is_refused_to_non_facilitators(session: Session) -> None:
     bob, carol = people(session, "UBOB", "UCAROL")
     with pytest.raises(Refusal, match="Only facilitators"):
         match_pair(session, "UALICE", False, [bob, carol], [], DEFAULT_NOW)
-    pair = match_pair(session, "UFACIL", True, [bob, carol], [], DEFAULT_NOW)
+    pair = match_pair(session, "UFACIL", True, [bob, carol], [], DEFAULT_NOW).pair
     assert pair.formed_by == "UFACIL"
 
 
 def test_members_by_pair_reads_many_pairs_at_once(session: Session) -> None:
     a, b, c, d, e = people(session, "UA", "UB", "UC", "UD", "UE")
-    first = form_pair(session, a, [b], [], DEFAULT_NOW)
-    second = form_pair(session, c, [d, e], [], DEFAULT_NOW)
+    first = form_pair(session, a, [b], [], DEFAULT_NOW).pair
+    second = form_pair(session, c, [d, e], [], DEFAULT_NOW).pair
     found = members_by_pair(session, [first.id, second.id, 999])
     assert found == {first.id: [a, b], second.id: [c, d, e], 999: []}
     assert members_by_pair(session, []) == {}
@@ -77,7 +81,7 @@ def test_members_by_pair_reads_many_pairs_at_once(session: Session) -> None:
 
 def test_unpair_ends_a_pair_and_shrinks_a_trio(session: Session) -> None:
     a, b, c = people(session, "UA", "UB", "UC")
-    trio = form_pair(session, a, [b, c], [], DEFAULT_NOW)
+    trio = form_pair(session, a, [b, c], [], DEFAULT_NOW).pair
     trio.group_channel_id = "GOLD"
     left = unpair(session, c, DEFAULT_NOW)
     assert not left.dissolved and left.remaining == [a, b]
@@ -91,7 +95,7 @@ def test_unpair_ends_a_pair_and_shrinks_a_trio(session: Session) -> None:
 
 def test_slot_starts_at_the_next_such_day_and_drops_stale_changes(session: Session) -> None:
     a, b = people(session, "UA", "UB")
-    pair = form_pair(session, a, [b], [], DEFAULT_NOW)
+    pair = form_pair(session, a, [b], [], DEFAULT_NOW).pair
     # Tuesday 24 Nov, 10:00: a Tuesday 09:00 slot has already gone today, so it starts next week.
     set_slot(session, a, 1, time(9), LONDON, None, DEFAULT_NOW)
     assert pair.slot_first_date == date(2026, 12, 1)
@@ -108,7 +112,7 @@ def test_slot_starts_at_the_next_such_day_and_drops_stale_changes(session: Sessi
 
 def test_only_members_change_meetings(session: Session) -> None:
     a, b, outsider = people(session, "UA", "UB", "UC")
-    pair = form_pair(session, a, [b], [], DEFAULT_NOW)
+    pair = form_pair(session, a, [b], [], DEFAULT_NOW).pair
     set_slot(session, a, 3, time(16), LONDON, None, DEFAULT_NOW)
     for change in (
         lambda: set_backup(session, outsider, 4, time(8)),
@@ -145,7 +149,7 @@ def test_a_move_in_the_callers_own_zone(session: Session) -> None:
 
 def test_backup_slot_lands_in_the_skipped_meetings_fortnight(session: Session) -> None:
     a, b = people(session, "UA", "UB")
-    pair = form_pair(session, a, [b], [], DEFAULT_NOW)
+    pair = form_pair(session, a, [b], [], DEFAULT_NOW).pair
     set_slot(session, a, 3, time(16), LONDON, None, DEFAULT_NOW)
     set_backup(session, a, 0, time(8))  # Mondays 08:00
     meeting = skip_meeting(session, a, None, None, LONDON, DEFAULT_NOW)

@@ -87,6 +87,10 @@ class Request:
     deps: Deps
     who: Who
     now: datetime
+    # The request's own Web API client (each workspace its token), for the rare lookup an answer
+    # cannot be given without (`pair` checks its people with users.info before it pairs them);
+    # any other Web API work goes after the ack, where `then` gets the same client.
+    client: WebClient | None = None
 
     @property
     def user_id(self) -> str:
@@ -127,13 +131,16 @@ class Command(Request):
     response_url: str | None = None
 
     @classmethod
-    def from_body(cls, body: dict[str, Any], deps: Deps) -> Command:
+    def from_body(
+        cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None
+    ) -> Command:
         text = str(body.get("text") or "").strip()
         name, _, args = text.partition(" ")
         return cls(
             deps=deps,
             who=who_of(body),
             now=deps.clock.now(),
+            client=client,
             channel_id=str(body.get("channel_id") or ""),
             name=name.lower(),
             args=args.strip(),
@@ -153,13 +160,14 @@ class Press(Request):
     view: dict[str, Any] = field(default_factory=dict)  # the modal it was in, if any
 
     @classmethod
-    def from_body(cls, body: dict[str, Any], deps: Deps) -> Press:
+    def from_body(cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Press:
         action = first_action(body)
         view = body.get("view")
         return cls(
             deps=deps,
             who=who_of(body),
             now=deps.clock.now(),
+            client=client,
             action_id=str(action.get("action_id") or ""),
             value=str(action.get("value") or ""),
             message=clicked_message(body),
@@ -178,13 +186,16 @@ class Submission(Request):
     view_id: str = ""
 
     @classmethod
-    def from_body(cls, body: dict[str, Any], deps: Deps) -> Submission:
+    def from_body(
+        cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None
+    ) -> Submission:
         view = body.get("view")
         view = view if isinstance(view, dict) else {}
         return cls(
             deps=deps,
             who=who_of(body),
             now=deps.clock.now(),
+            client=client,
             callback_id=str(view.get("callback_id") or ""),
             metadata=str(view.get("private_metadata") or ""),
             state=ViewState(view),
@@ -250,7 +261,7 @@ def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
 
     def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         deps = deps_from(context)
-        press = Press.from_body(body, deps)
+        press = Press.from_body(body, deps, client)
         ack()
         answer = decide(lambda: handler(press), f"the {action_id} button")
         response_url = _response_url(body)
@@ -273,7 +284,7 @@ def on_close(app: App, callback_id: str, handler: SubmissionHandler) -> None:
 def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         deps = deps_from(context)
-        submission = Submission.from_body(body, deps)
+        submission = Submission.from_body(body, deps, client)
         answer = decide(lambda: handler(submission), what)
         if answer.view_response is not None and body.get("type") == "view_submission":
             ack(**answer.view_response)

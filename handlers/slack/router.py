@@ -109,6 +109,7 @@ class Router:
             deps=press.deps,
             who=press.who,
             now=press.now,
+            client=press.client,
             channel_id=press.message[0] if press.message else "",
             name=name[1:],
             args=args.strip(),
@@ -158,7 +159,7 @@ def register(app: App, router: Router, first_contact: FirstContact | None = None
     ) -> None:
         """Answer in the ack's own body; slow work follows through the response_url."""
         deps = deps_from(context)
-        command = Command.from_body(body, deps)
+        command = Command.from_body(body, deps, client)
         answer = decide(lambda: router.answer(command), f"/buddy {command.name}")
         if answer.reply is not None:
             ack(**answer.reply)
