@@ -121,6 +121,9 @@ def test_forget_clears_every_message_that_shows_what_they_typed(
     assert any(ALICE_ACTION.encode() in upload for upload in fake_slack.uploads.values())
 
     slack.command("forget me" if erased_by == "UALICE" else "forget <@UALICE|a>", user=erased_by)
+    asked = slack.told()  # what goes, said to whoever erases
+    whose, who = ("their", "they") if erased_by == FACILITATOR else ("your", "you")
+    assert f"quoting {whose} words" in asked and f"a meeting {who} moved" in asked, asked
     slack.block_action("buddy_forget_confirm", "UALICE", user=erased_by)
     assert "erased" in slack.told()
 

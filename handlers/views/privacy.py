@@ -34,7 +34,13 @@ def build_forget_confirm(
     if own:
         lines[1] = "What goes: " + lines[1]
     else:
-        lines[1] = "What goes: " + lines[1].replace("your ", "their ").replace("you", "them")
+        lines[1] = "What goes: " + (
+            lines[1]
+            .replace("you moved", "they moved")
+            .replace("you set up", "they set up")
+            .replace("your ", "their ")
+            .replace("you", "them")
+        )
     if buddies:
         lines.append(
             f"{mentions(buddies)} will be told the buddy pair has ended (not why) and offered to "
