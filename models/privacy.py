@@ -184,7 +184,8 @@ def export_summary(data: dict[str, list[dict[str, Any]]], user_id: str, now: dat
 
 @dataclass(frozen=True)
 class Forgotten:
-    """What erasing someone changed outside the database: whom to tell, which cards to delete."""
+    """What erasing someone changed outside the database: whom to tell, which cards to delete,
+    which of Buddy's messages to clear and which files to delete."""
 
     user_id: str
     unpaired: Unpaired | None
