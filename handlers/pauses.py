@@ -58,7 +58,7 @@ def pause(command: Command) -> Answer:
         notice = build_pause_notice(command.user_id, paused, meetings, zone, today)
 
     def tell(client: WebClient) -> Reply | None:
-        told = [tell_person(client, buddy, notice) for buddy in buddies]
+        told = [tell_person(client, buddy, notice, command.deps) for buddy in buddies]
         if all(told):
             return None
         return ephemeral("I couldn't tell your buddy just now, so please let them know yourself.")
