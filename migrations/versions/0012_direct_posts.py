@@ -1,11 +1,8 @@
 """direct_posts: where the messages and files a handler posted about someone went (no text), so
 that erasing them can clear those too
 
-Numbered 0012 to leave 0011 to the outbox's Retry-After column being added alongside: whichever
-lands second names the other as its down_revision.
-
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 10:00:00
 """
 
@@ -15,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
