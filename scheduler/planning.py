@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from handlers.slack.replies import OutgoingMessage
 from models.quiet_hours import DateSpan, ZonedSpan, hold_proactive
@@ -107,3 +110,36 @@ class PlannedDelivery:
         """When a pass acts on it: sends it, or records it skipped if held past its usefulness."""
         send_at = self.send_at()
         return min(send_at, self.expires_at) if self.expires_at else send_at
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One person's share of the planners' work, for `/buddy upcoming` and `/buddy status`.
+
+    The clock's pass asks each planner for everyone's deliveries as of its moment. A person asks
+    only for what could go to them (their DM, their pair's conversation), planned as of any moment
+    from now to `until`: each planner reads that person's rows alone, once, so what they are shown
+    costs what they have, however many pairs there are.
+    """
+
+    participant_id: int
+    user_id: str
+    team_id: str
+    # The pairs the person is a member of (pair_members rows: their current pair, if any).
+    pair_ids: tuple[int, ...]
+    # The person and everyone in those pairs (participant ids): whose actions can concern them.
+    people: tuple[int, ...]
+    until: datetime
+
+
+class ScopedPlanner(Protocol):
+    """A planner (see `scheduler.runner.Planner`) that can also be asked for one person."""
+
+    def __call__(
+        self, session: Session, now: datetime, scope: Scope | None = None
+    ) -> Sequence[PlannedDelivery]: ...
+
+
+def planned_until(now: datetime, scope: Scope | None) -> datetime:
+    """The last moment a planner plans as of: the pass's own, or the end of a person's preview."""
+    return max(now, scope.until) if scope is not None else now

@@ -24,7 +24,12 @@ from models.community.groups import (
     set_order,
 )
 from models.community.protocol import FEWEST, MOST, SESSION_MINUTES, Stage, timetable
-from models.community.tables import CommunityAction, CommunityGroup, CommunitySession
+from models.community.tables import (
+    CommunityAction,
+    CommunityGroup,
+    CommunityMember,
+    CommunitySession,
+)
 from models.grammar import ParseError, parse_date, parse_time
 from models.people import Cohort, Participant
 from models.problems.tables import POSTED, Problem
@@ -356,15 +361,21 @@ def group_of_session(session: Session, session_id: int) -> tuple[CommunityGroup,
     return group, row
 
 
-def plans_between(session: Session, start: datetime, end: datetime) -> list[SessionPlan]:
-    """Sessions starting in [start, end), for the clock."""
-    group_ids = set(
-        session.scalars(
-            select(CommunitySession.group_id).where(
-                CommunitySession.starts_at >= start, CommunitySession.starts_at < end
+def plans_between(
+    session: Session, start: datetime, end: datetime, member: int | None = None
+) -> list[SessionPlan]:
+    """Sessions starting in [start, end), for the clock: every group's, or only those of the
+    groups `member` (a participant id) is in."""
+    query = select(CommunitySession.group_id).where(
+        CommunitySession.starts_at >= start, CommunitySession.starts_at < end
+    )
+    if member is not None:
+        query = query.where(
+            CommunitySession.group_id.in_(
+                select(CommunityMember.group_id).where(CommunityMember.participant_id == member)
             )
         )
-    )
+    group_ids = set(session.scalars(query))
     plans: list[SessionPlan] = []
     for group_id in sorted(group_ids):
         group = session.get(CommunityGroup, group_id)

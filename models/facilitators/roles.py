@@ -147,12 +147,22 @@ def set_digest(
     setting.updated_at = now
 
 
-def digest_recipients(session: Session) -> list[tuple[str, str]]:
+def digest_recipients(
+    session: Session, only: tuple[str, str] | None = None
+) -> list[tuple[str, str]]:
     """(team, user) of each facilitator the clock sends a digest to: granted in Slack or seen as
-    bootstrapped, still active, digest not turned off."""
-    settings = {
-        (s.team_id, s.slack_user_id): s for s in session.scalars(select(FacilitatorSetting))
-    }
-    granted = {(f.team_id, f.slack_user_id) for f in session.scalars(select(Facilitator))}
+    bootstrapped, still active, digest not turned off. With `only` (a team and user): that
+    person, if they are one."""
+    settings_query = select(FacilitatorSetting)
+    granted_query = select(Facilitator)
+    if only is not None:
+        settings_query = settings_query.where(
+            FacilitatorSetting.team_id == only[0], FacilitatorSetting.slack_user_id == only[1]
+        )
+        granted_query = granted_query.where(
+            Facilitator.team_id == only[0], Facilitator.slack_user_id == only[1]
+        )
+    settings = {(s.team_id, s.slack_user_id): s for s in session.scalars(settings_query)}
+    granted = {(f.team_id, f.slack_user_id) for f in session.scalars(granted_query)}
     wanted = granted | {key for key, s in settings.items() if s.active}
     return sorted(key for key in wanted if key not in settings or settings[key].digest_enabled)
