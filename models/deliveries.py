@@ -39,7 +39,10 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    # Indexed: what was sent to a pair is read by pair (the prep nudges it already had).
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="CASCADE"), index=True
+    )
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     # What the nudge is about (`meeting:<pair>:<date>`, `action:<id>`): how a button or a change
     # finds the messages Buddy sent about it, from Buddy's own records.
