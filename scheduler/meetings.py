@@ -206,6 +206,8 @@ def plan_slot_nudges(
     if scope is not None:
         query = query.where(Pair.id.in_(scope.pair_ids))
     pairs = list(session.scalars(query))
+    if not pairs:
+        return []
     members = members_by_pair(session, [p.id for p in pairs])
     cohort_ids = list({p.cohort_id for p in pairs})
     days = {

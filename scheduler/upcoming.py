@@ -67,13 +67,15 @@ def upcoming_for(
             found[delivery.key] = delivery
     # Found by key alone, which is unique: with the status too, SQLite would read every row
     # of that status instead.
-    done = {
-        row.key
-        for row in session.execute(
-            select(Delivery.key, Delivery.status).where(Delivery.key.in_(list(found)))
-        )
-        if row.status in (SENT, SKIPPED, FAILED)
-    }
+    done: set[str] = set()
+    if found:
+        done = {
+            row.key
+            for row in session.execute(
+                select(Delivery.key, Delivery.status).where(Delivery.key.in_(list(found)))
+            )
+            if row.status in (SENT, SKIPPED, FAILED)
+        }
     upcoming = []
     for key, planned in found.items():
         send_at = planned.send_at()
