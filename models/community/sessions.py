@@ -365,22 +365,20 @@ def plans_between(
     session: Session, start: datetime, end: datetime, member: int | None = None
 ) -> list[SessionPlan]:
     """Sessions starting in [start, end), for the clock: every group's, or only those of the
-    groups `member` (a participant id) is in."""
-    query = select(CommunitySession.group_id).where(
+    groups `member` (a participant id) is in. The groups are read in one statement."""
+    meeting_then = select(CommunitySession.group_id).where(
         CommunitySession.starts_at >= start, CommunitySession.starts_at < end
     )
+    query = select(CommunityGroup).where(CommunityGroup.id.in_(meeting_then))
     if member is not None:
         query = query.where(
-            CommunitySession.group_id.in_(
+            CommunityGroup.id.in_(
                 select(CommunityMember.group_id).where(CommunityMember.participant_id == member)
             )
         )
-    group_ids = set(session.scalars(query))
     plans: list[SessionPlan] = []
-    for group_id in sorted(group_ids):
-        group = session.get(CommunityGroup, group_id)
-        if group is not None:
-            plans.extend(p for p in plans_for(session, group) if start <= p.starts_at < end)
+    for group in session.scalars(query.order_by(CommunityGroup.id)).all():
+        plans.extend(p for p in plans_for(session, group) if start <= p.starts_at < end)
     return plans
 
 
