@@ -116,7 +116,7 @@ class _Rules:
         return items
 
     def unique(self, where: str, what: str, values: Iterable[Any]) -> None:
-        repeated = sorted(str(v) for v, n in Counter(values).items() if n > 1)
+        repeated = sorted(v for v, n in Counter(str(v) for v in values).items() if n > 1)
         if repeated:
             self.fail(where, f"{what} must be unique, repeated: {', '.join(repeated)}")
 
@@ -258,7 +258,7 @@ class _Rules:
         self.unique(
             where,
             "option value",
-            (o.get("value") for o in options if isinstance(o, dict)),
+            (o["value"] for o in options if isinstance(o, dict) and "value" in o),
         )
         self.initial(where, element, options)
 
@@ -271,6 +271,8 @@ class _Rules:
                 continue
             plain = kind in PLAIN_ONLY_OPTIONS
             self.text(f"{at}.text", option.get("text"), OPTION_TEXT_LIMIT, plain=plain)
+            if "value" not in option:
+                self.fail(at, "an option needs a value")
             self.length(f"{at}.value", option.get("value"), OPTION_VALUE_LIMIT, least=1)
             if "description" in option:
                 self.text(f"{at}.description", option["description"], OPTION_TEXT_LIMIT)
@@ -280,7 +282,9 @@ class _Rules:
                 self.length(f"{at}.url", option["url"], URL_LIMIT)
         if kind in ("checkboxes", "radio_buttons", "overflow"):
             self.unique(
-                where, "option value", (o.get("value") for o in options if isinstance(o, dict))
+                where,
+                "option value",
+                (o["value"] for o in options if isinstance(o, dict) and "value" in o),
             )
 
     def initial(self, where: str, element: dict[str, Any], options: list[Any]) -> None:

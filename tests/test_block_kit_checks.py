@@ -213,6 +213,11 @@ BROKEN: dict[str, tuple[dict[str, Any], bool, str]] = {
         False,
         "options[0].value: 151 characters, Slack allows 1 to 150",
     ),
+    "an option with no value": (
+        {"blocks": [in_actions({"type": "static_select", "options": [{"text": plain("A")}]})]},
+        False,
+        "an option needs a value",
+    ),
     "two options with one value": (
         {"blocks": [in_actions({"type": "static_select", "options": [option("A"), option("B")]})]},
         False,
