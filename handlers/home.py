@@ -23,10 +23,10 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps, deps_from
 from handlers.views.actions import CHASE_DONE
 from handlers.views.home import (
-    HOME_COMMAND,
     HOME_DONE,
     build_home,
     facilitator_blocks,
+    home_command_id,
     missing_scope_blocks,
     participant_blocks,
 )
@@ -145,5 +145,6 @@ def done_from_home(press: Press) -> Answer:
 
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
-    on_button(app, HOME_COMMAND, home_command)
+    for name in COMMANDS:
+        on_button(app, home_command_id(name), home_command)
     on_button(app, HOME_DONE, done_from_home)

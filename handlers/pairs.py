@@ -41,7 +41,8 @@ from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import mention, mentions
 from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
-    SLOT_CHOOSE,
+    SLOT_CHOOSE_AM,
+    SLOT_CHOOSE_PM,
     SLOT_FROM,
     SLOT_MODAL,
     SLOT_TIME,
@@ -500,7 +501,8 @@ SUBCOMMANDS: list[Subcommand] = [
 
 def register(app: App) -> None:
     on_button(app, SLOT_OPEN, open_slot_form)
-    on_button(app, SLOT_CHOOSE, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_AM, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_PM, choose_am_or_pm)
     on_submission(app, SLOT_MODAL, save_slot_form)
     on_button(app, UNPAIR_CONFIRM, confirm_unpair)
     on_button(app, UNPAIR_CANCEL, cancel_unpair)

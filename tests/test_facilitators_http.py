@@ -135,7 +135,9 @@ def test_app_home_for_a_participant_and_a_facilitator(
     assert "facilitators_nudge" in json.dumps(first) and "facilitators_export" in json.dumps(first)
     # The Home buttons for common commands answer by DM.
     fake_slack.clear()
-    slack.block_action("home_command", "next", user="UALICE", view={"id": "VHOME", "type": "home"})
+    slack.block_action(
+        "home_command:next", "next", user="UALICE", view={"id": "VHOME", "type": "home"}
+    )
     assert "Next meeting" in slack.told()
 
 

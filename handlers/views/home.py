@@ -30,11 +30,16 @@ from models.meetings.schedule import Meeting
 from models.pairs import Pair
 from models.people import Participant
 
-HOME_COMMAND = "home_command"
+HOME_COMMAND = "home_command"  # each button's own action id is home_command:<command>
 HOME_DONE = "home_action_done"
 COMMON_COMMANDS = (("Next meeting", "next"), ("My actions", "actions"), ("My pair", "status"))
 MOST_ACTIONS = 10
 VIEW_BLOCK_LIMIT = 100
+
+
+def home_command_id(name: str) -> str:
+    """A command button's action id: Slack refuses a block whose buttons share one."""
+    return f"{HOME_COMMAND}:{name}"
 
 
 def participant_blocks(
@@ -81,7 +86,9 @@ def participant_blocks(
     if len(actions) > MOST_ACTIONS:
         blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
     blocks.append(
-        actions_block([button(label, HOME_COMMAND, name) for label, name in COMMON_COMMANDS])
+        actions_block(
+            [button(label, home_command_id(name), name) for label, name in COMMON_COMMANDS]
+        )
     )
     return blocks
 

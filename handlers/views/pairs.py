@@ -158,6 +158,8 @@ def build_status_blocks(
 
 SLOT_MODAL = "buddy_slot_modal"
 SLOT_CHOOSE = "buddy_slot_choose"  # the 4am / 4pm buttons; the value is the slot's arguments
+# One action id each: Slack refuses a block whose buttons share one.
+SLOT_CHOOSE_AM, SLOT_CHOOSE_PM = f"{SLOT_CHOOSE}:am", f"{SLOT_CHOOSE}:pm"
 SLOT_WEEKDAY = "slot_weekday"
 SLOT_TIME = "slot_time"
 SLOT_ZONE = "slot_zone"
@@ -204,8 +206,8 @@ def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[dict
         section_block(text),
         actions_block(
             [
-                button(f"{hour}am", SLOT_CHOOSE, morning),
-                button(f"{hour}pm", SLOT_CHOOSE, afternoon, style="primary"),
+                button(f"{hour}am", SLOT_CHOOSE_AM, morning),
+                button(f"{hour}pm", SLOT_CHOOSE_PM, afternoon, style="primary"),
             ],
             block_id="am_or_pm",
         ),
