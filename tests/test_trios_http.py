@@ -5,16 +5,23 @@ and every message that names the buddies or the pair reads right for three as fo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from handlers.views.buddies import your_buddies_line
+from handlers.views.meetings import build_skip_modal
+from handlers.views.welcome import WHAT_BUDDY_DOES
+from models.calendar.tables import Module
 from models.clock import SettableClock
-from tests.conftest import FACILITATOR
+from models.people import default_cohort
+from tests.conftest import DEFAULT_NOW, FACILITATOR
 from tests.fake_slack import FakeSlack
-from tests.slack_http import SlackClientForTests
+from tests.slack_http import SlackClientForTests, message_text
 from tests.test_data_rights import dms_to, event, pass_at
+from tests.test_facilitators_http import home_event, published, view_text
 from tests.test_pairs_http import posts_to, unpair_button_value
 
 TRIO_DM = "GUALICE-UBOB-UCAROL"
@@ -149,3 +156,115 @@ def test_erasing_a_trio_member_tells_the_other_two_they_carry_on(
     [facilitator] = dms_to(fake_slack, FACILITATOR)
     assert "Their trio is now a pair: <@UALICE> and <@UBOB> carry on" in facilitator
     assert "needs a new pair" not in facilitator
+
+
+# -- trios read as trios -------------------------------------------------------------------------
+
+PAIR = (("UBOB",), "*Your buddy:* <@UBOB>", "pair", "you both")
+TRIO = (("UBOB", "UCAROL"), "*Your buddies:* <@UBOB> and <@UCAROL>", "trio", "all three of you")
+
+
+@pytest.mark.parametrize(("buddies", "line", "group", "everyone"), [PAIR, TRIO])
+def test_status_and_home_name_each_buddy(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    buddies: tuple[str, ...],
+    line: str,
+    group: str,
+    everyone: str,
+) -> None:
+    form(slack, fake_slack, buddies)
+    status = slack.command("status", user="UALICE")
+    assert line in status.text
+    assert status.json()["text"].startswith(f"Your buddy {group} with <@UBOB>")
+    slack.post(home_event("UALICE", "EvHome"), "application/json")
+    home = view_text(published(fake_slack)[-1])
+    assert f"Your buddy {group}\n" in home and line in home
+
+
+@pytest.mark.parametrize(("buddies", "line", "group", "everyone"), [PAIR, TRIO])
+def test_the_clocks_messages_to_the_group_count_its_members(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    buddies: tuple[str, ...],
+    line: str,
+    group: str,
+    everyone: str,
+) -> None:
+    form(slack, fake_slack, buddies)
+    with sessions() as session:
+        cohort = default_cohort(session, "T1", DEFAULT_NOW)
+        session.add(
+            Module(
+                cohort_id=cohort.id,
+                code="B2",
+                title="Developing effective professional development",
+                insight_module="B1",
+                starts_on=date(2026, 11, 23),
+            )
+        )
+        session.commit()
+    slack.command("action Try cold calling with 9X by 26/11", user="UALICE")
+    fake_slack.clear()
+    conversation = "G" + "-".join(sorted(["UALICE", *buddies]))
+    for moment in (
+        datetime(2026, 11, 24, 16, 0, tzinfo=UTC),  # the prep nudge
+        datetime(2026, 11, 26, 18, 0, tzinfo=UTC),  # the check-in
+        datetime(2026, 11, 30, 12, 0, tzinfo=UTC),  # three days overdue (after the weekend)
+        datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+    ):
+        pass_at(settings, sessions, clock, moment)
+    posted = posts_to(fake_slack, conversation)
+
+    def the(words: str) -> str:
+        [found] = [text for text in posted if words in text]
+        return found
+
+    prep = the("Complete insight module B1")
+    checkin = the("How did your buddy meeting on")
+    overdue = the("is still open")
+    assert f"Complete insight module B1 first, so {everyone} come" in prep
+    assert "you both" not in prep.replace(everyone, "")
+    assert "How did your buddy meeting on" in checkin
+    assert "Record the actions you agreed, so you can hold each other to them." in checkin
+    others = " and ".join(f"<@{b}>" for b in buddies)
+    assert f"{others}: a friendly word could help." in overdue
+
+
+@pytest.mark.parametrize(("buddies", "line", "group", "everyone"), [PAIR, TRIO])
+def test_pause_notices_count_the_buddies(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    buddies: tuple[str, ...],
+    line: str,
+    group: str,
+    everyone: str,
+) -> None:
+    form(slack, fake_slack, buddies)
+    paused = slack.command("pause 7/12 to 11/12 jury service", user="UALICE").text
+    assert f"your {group}'s meetings in those days are not nudged" in paused
+    [notice] = dms_to(fake_slack, "UBOB")
+    assert "<@UALICE> is pausing Buddy from Mon 7 Dec to Fri 11 Dec (jury service)" in notice
+    if group == "trio":
+        assert "you two can meet without them, or work through the application module" in notice
+        assert dms_to(fake_slack, "UCAROL") == [notice]
+    else:
+        assert "are yours for solo practice: work through the application module" in notice
+    resumed = slack.command("resume", user="UALICE").text
+    word = "buddies" if group == "trio" else "buddy"
+    assert resumed.endswith(f"I've told your {word}.")
+
+
+def test_words_for_a_reader_whose_pair_is_unknown_fit_two_and_three() -> None:
+    """The welcome and the skip form are drawn without the pair: they say nothing of its size."""
+    assert "you both" not in WHAT_BUDDY_DOES and "or trio" in WHAT_BUDDY_DOES
+    form_text = message_text({"blocks": build_skip_modal([], "Europe/London", date(2026, 11, 24))})
+    assert "your buddy sees" not in form_text and "Why (shared with your pair)" in form_text
+
+
+def test_the_buddies_line_is_singular_for_one_and_plural_for_two() -> None:
+    assert your_buddies_line(["UDAN"]) == "*Your buddy:* <@UDAN>"
+    assert your_buddies_line(["UDAN", "UCHLOE"]) == "*Your buddies:* <@UDAN> and <@UCHLOE>"
