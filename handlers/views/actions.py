@@ -236,7 +236,7 @@ def build_review_message(action: ActionSnapshot, today: date | None = None) -> O
             section_block(
                 f"Your action, set on {format_day(action.created_on, today)}: {escape(action.text)}"
             ),
-            context_block("It's worth talking over with your buddy at your next meeting."),
+            context_block("It's worth talking over at your next buddy meeting."),
         ],
     )
 

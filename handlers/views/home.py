@@ -19,6 +19,7 @@ from handlers.slack.blocks import (
     section_block,
 )
 from handlers.slack.text import escape, mentions
+from handlers.views.buddies import pair_or_trio, your_buddies_line
 from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
@@ -53,7 +54,8 @@ def participant_blocks(
     zone: str,
     today: date,
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [header_block("Your buddy pair")]
+    group = pair_or_trio(len(members)) if pair is not None else "pair"
+    blocks: list[dict[str, Any]] = [header_block(f"Your buddy {group}")]
     if pair is None:
         blocks.append(
             section_block(
@@ -62,7 +64,7 @@ def participant_blocks(
         )
     else:
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
-        lines = [f"*Your buddy:* {mentions(buddies)}", f"*Slot:* {slot_description(pair, zone)}"]
+        lines = [your_buddies_line(buddies), f"*Slot:* {slot_description(pair, zone)}"]
         if next_meeting is not None:
             module = f" · module {escape(module_code)}" if module_code else ""
             lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}{module}")
