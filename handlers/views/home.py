@@ -19,10 +19,11 @@ from handlers.slack.blocks import (
     section_block,
 )
 from handlers.slack.text import escape, mentions
+from handlers.views.actions import reviews_blocks
 from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
-from models.actions import Action
+from models.actions import Action, ReviewAnswer
 from models.deliveries import MissingScope
 from models.facilitators.report import CohortReport
 from models.grammar import format_day
@@ -47,6 +48,7 @@ def participant_blocks(
     actions: Sequence[Action],
     zone: str,
     today: date,
+    reviews: Sequence[ReviewAnswer] = (),
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [header_block("Your buddy pair")]
     if pair is None:
@@ -80,6 +82,7 @@ def participant_blocks(
         )
     if len(actions) > MOST_ACTIONS:
         blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
+    blocks.extend(reviews_blocks("Your", reviews, today))
     blocks.append(
         actions_block([button(label, HOME_COMMAND, name) for label, name in COMMON_COMMANDS])
     )
