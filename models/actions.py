@@ -556,7 +556,8 @@ REVIEW_EVIDENCE_EXAMPLE = "Their starter quiz scores went from about 4/10 to 7/1
 def review_day(action: Action, zone: str) -> date | None:
     """The day the 90-day review is asked (at the chase hour), or None if it is not asked.
 
-    Seed 002's 90-day check-in explores the impact of an action taken, so it is asked only of
+    Seed 002's cycle runs from "Improvement priority agreed and collective commitment to act
+    secured" to "90-day check-in explored impact": the impact of acting, so it is asked only of
     an action that was done: never of one still open (its chase and the buddy already follow
     it) or dropped, and not again once answered. It is asked 90 days after the action was set;
     an action done later than that is asked about the day after it was done, so pressing Done

@@ -28,6 +28,7 @@ from tests.conftest import FACILITATOR
 from tests.fake_slack import Call, FakeSlack
 from tests.slack_http import SlackClientForTests, message_text
 from tests.test_actions_domain import make_pair
+from tests.test_facilitators_http import home_event
 
 LONDON = ZoneInfo("Europe/London")
 # Set on Tue 24 Nov 2026 (the tests' today): 90 days on is Mon 22 Feb 2027.
@@ -183,6 +184,14 @@ def test_a_done_actions_review_is_answered_kept_shown_and_told(
         assert heading in listing, listing
         assert "Most of 9X now recall last lesson's key words" in listing
         assert "Starter quiz up from 4/10 to 7/10 &amp;" in listing
+
+    # ...and Alice's Home tab, under her actions.
+    fake_slack.clear()
+    slack.post(home_event("UALICE", "Ev-review"), "application/json")
+    [home] = fake_slack.calls_to("views.publish")
+    home_text = message_text({"blocks": _decoded(home.params["view"])["blocks"]})
+    assert "Your 90-day reviews" in home_text
+    assert "Most of 9X now recall last lesson's key words" in home_text
 
     # The facilitator's report and its CSV.
     fake_slack.clear()
