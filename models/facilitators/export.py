@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import date
 
+from models.actions import ReviewAnswer
 from models.facilitators.report import CohortReport, PairRow
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -29,6 +30,8 @@ CSV_COLUMNS = (
     "open_actions",
     "overdue_actions",
     "last_meeting",
+    "reviews_answered",
+    "review_answers",
 )
 # A cell starting with one of these is a formula to Excel: quoted with a leading apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,7 +67,21 @@ def _row(cohort: str, pair: PairRow) -> list[str]:
         str(pair.open_actions),
         str(pair.overdue_actions),
         pair.last_met.isoformat() if pair.last_met else "",
+        str(len(pair.reviews)),
+        _safe("\n".join(_review_text(r) for r in pair.reviews)),
     ]
+
+
+def _review_text(review: ReviewAnswer) -> str:
+    """One answered 90-day review in a cell's line: whose, which action, when, both answers."""
+    who = review.owner_name or review.owner_user_id
+    answered = review.answered_on.isoformat() if review.answered_on else ""
+    impact = " ".join((review.impact or "").split())
+    evidence = " ".join((review.evidence or "").split())
+    return (
+        f"{who} ({review.owner_user_id}), “{review.text}”, answered {answered}: "
+        f"What changed: {impact} | How they know: {evidence}"
+    )
 
 
 def report_csv(report: CohortReport) -> bytes:

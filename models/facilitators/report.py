@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models.actions import DONE, OPEN, Action
+from models.actions import DONE, OPEN, Action, ReviewAnswer
 from models.calendar.modules import fortnight_end, module_for, modules_of
 from models.cohorts import members_filter
 from models.deliveries import FAILED, Delivery
@@ -56,6 +56,8 @@ class PairRow:
     held_days: tuple[date, ...] = ()
     skipped_days: tuple[date, ...] = ()
     unconfirmed_days: tuple[date, ...] = ()
+    # The members' answered 90-day reviews (seed 002's check-in), newest first.
+    reviews: tuple[ReviewAnswer, ...] = ()
 
     @property
     def slipping(self) -> bool:
@@ -139,6 +141,12 @@ class CohortReport:
     def held_since(self, since: date) -> int:
         return sum(1 for p in self.pairs for d in p.held_days if d >= since)
 
+    @property
+    def reviews(self) -> list[ReviewAnswer]:
+        """Every answered 90-day review in the cohort's pairs, newest first."""
+        found = [r for p in self.pairs for r in p.reviews]
+        return sorted(found, key=lambda r: (r.answered_on or date.min, r.action_id), reverse=True)
+
 
 def _local_day(meeting: Meeting, zone: str) -> date:
     return meeting.start.astimezone(ZoneInfo(zone)).date()
@@ -172,9 +180,12 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
     module = module_for(modules, today)
     owner_ids = [m.id for ms in members.values() for m in ms]
     open_by_owner: dict[int, list[Action]] = defaultdict(list)
+    reviewed_by_owner: dict[int, list[Action]] = defaultdict(list)
     done_last_week = 0
     if owner_ids:
         for action in session.scalars(select(Action).where(Action.owner_id.in_(owner_ids))):
+            if action.reviewed_at is not None:
+                reviewed_by_owner[action.owner_id].append(action)
             if action.status == OPEN:
                 open_by_owner[action.owner_id].append(action)
             elif (
@@ -227,6 +238,8 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
                 prep_expected = len(pair_members)
                 prep_done = min(prep_expected, preps[(pair.id, in_module[0].original_date)])
         owned = [a for m in pair_members for a in open_by_owner.get(m.id, [])]
+        reviews = [ReviewAnswer.of(a, m) for m in pair_members for a in reviewed_by_owner[m.id]]
+        reviews.sort(key=lambda r: (r.answered_on or date.min, r.action_id), reverse=True)
         slot = None
         if has_slot(pair):
             assert pair.slot_weekday is not None and pair.slot_time is not None
@@ -253,6 +266,7 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
                 held_days=tuple(held_days),
                 skipped_days=tuple(_local_day(m, cohort.timezone) for m in skipped),
                 unconfirmed_days=tuple(_local_day(m, cohort.timezone) for m in unconfirmed),
+                reviews=tuple(reviews),
             )
         )
     return CohortReport(
