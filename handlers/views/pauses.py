@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers.slack.blocks import context_block, section_block
+from handlers.slack.dates import moment_for_all
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
-from handlers.views.meetings import when
 from models.grammar import format_day
 from models.guidance import SOLO_PRACTICE_NOTE
 from models.pauses import Pause
@@ -36,12 +36,13 @@ def build_paused_answer(pause: Pause, buddies: Sequence[str], today: date) -> st
 def build_pause_notice(
     who: str, pause: Pause, meetings: Sequence[datetime], zone: str, today: date
 ) -> OutgoingMessage:
-    """To the buddy: when, the reason only if one was given, and the meetings left to them."""
+    """To one buddy: when, the reason only if one was given, and the meetings left to them, each
+    in the buddy's own time (Slack's token; the fallback in `zone`, the buddy's)."""
     text = f"{mention(who)} is pausing Buddy from {span_words(pause, today)}"
     text += f" ({escape(pause.reason)})." if pause.reason else "."
     lines = [f":palm_tree: {text}"]
     if meetings:
-        days = ", ".join(when(m, zone, today) for m in meetings)
+        days = ", ".join(moment_for_all(m, zone, today) for m in meetings)
         lines.append(
             f"Your meetings in that time ({days}) are yours for solo practice: work through the "
             f"application module on your own.\n_{SOLO_PRACTICE_NOTE}_"
