@@ -351,6 +351,8 @@ class PassRunner:
         if not rows:
             return
         rows = self._skip_expired(session, rows, planned, state)
+        if not rows:
+            return
         # One person's nudges in a fixed order (a chase before the pair hears it is still open).
         rows.sort(key=lambda row: send_order(planned[row.key]))
         spacing = Spacing.load(session, self.clock.now(), planned)
