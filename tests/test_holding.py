@@ -24,7 +24,7 @@ from tests.conftest import FACILITATOR
 from tests.fake_slack import FakeSlack
 from tests.slack_dates import as_fallback
 from tests.slack_http import SlackClientForTests
-from tests.test_meeting_nudges import shown
+from tests.test_meeting_nudges import kinds_sent, make_pair, shown
 
 LONDON = ZoneInfo("Europe/London")
 PARIS = ZoneInfo("Europe/Paris")
@@ -144,6 +144,24 @@ def test_a_slot_set_at_a_quarter_to_nine_at_night_has_its_prep_the_next_morning(
     [prep] = passes.posts
     assert prep.channel == "GUALICE-UBOB"
     assert "Your buddy meeting: Thu 3 Dec at 16:00" in prep.text
+    assert_humane(passes.posts)
+
+
+def test_a_prep_nudge_missed_in_an_outage_and_found_at_nine_at_night_waits_for_the_morning(
+    session: Session,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    """The clock was down from before 16:00, when the prep nudge was due, until 21:00 (22:00 in
+    Paris): still useful, it goes in the morning, not at once."""
+    make_pair(session, zones={"UALICE": "Europe/London", "UBOB": "Europe/Paris"})
+    passes = the_clock(settings, sessions, clock, fake_slack)
+    passes.run(london(date(2026, 12, 1), 21, 0), london(date(2026, 12, 2), 7, 29))
+    assert kinds_sent(session) == []
+    passes.run(london(date(2026, 12, 2), 7, 30))
+    assert kinds_sent(session) == ["prep"]
     assert_humane(passes.posts)
 
 
