@@ -110,7 +110,9 @@ def report(command: Command) -> Answer:
         )
         caller = command.caller(session)
         cohort = cohort_here(session, caller, command.channel_id, command.now)
-        figures = cohort_report(session, cohort, command.now)
+        figures = cohort_report(
+            session, cohort, command.now, bootstrapped=command.deps.facilitators
+        )
         cohort_id, caller_id = cohort.id, caller.id
     return Answer(reply=build_report_reply(figures), then=send_files(command, cohort_id, caller_id))
 
@@ -127,7 +129,7 @@ def send_files(
             cohort = session.get(Cohort, cohort_id)
             participant = session.get(Participant, caller_id)
             assert cohort is not None and participant is not None
-            figures = cohort_report(session, cohort, request.now)
+            figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
             channel = user_dm_channel(client, session, participant)
         name = report_filename(figures.cohort.name, figures.today)
         try:
@@ -167,7 +169,7 @@ def _remember_names(client: WebClient, deps: Deps, cohort_id: int, request: Requ
     with deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         assert cohort is not None
-        figures = cohort_report(session, cohort, request.now)
+        figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
     missing = [m.user_id for p in figures.pairs for m in p.members if not m.name][:100]
     if not missing:
         return
@@ -230,7 +232,7 @@ def _nudge(request: Request, user_id: str) -> Answer:
         require_facilitator(
             session, deps.facilitators, request.team_id, request.user_id, "nudge a pair"
         )
-        pair = pair_to_nudge(session, request.team_id, user_id)
+        pair = pair_to_nudge(session, request.team_id, user_id, request.now)
         caller = find_participant(session, request.team_id, request.user_id)
         today = local_today(caller, request.now) if caller is not None else request.now.date()
         delivery = claim_nudge(session, pair, request.user_id, today, request.now)
