@@ -140,7 +140,10 @@ def build_report_reply(report: CohortReport) -> Reply:
     blocks = [
         section_block(f":bar_chart: *{name}*\n" + "\n".join(lines)),
         *cohort_blocks(report, with_buttons=True),
-        context_block("The CSV (one row per pair) and a chart are on their way by DM."),
+        context_block(
+            "The CSV (a row per pair, and per person not in a pair) and a chart are on their "
+            "way by DM."
+        ),
     ]
     return ephemeral(f"{report.cohort.name}: " + "; ".join(_plain(lines)), blocks)
 
