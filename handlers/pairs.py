@@ -41,7 +41,8 @@ from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import mention, mentions
 from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
-    SLOT_CHOOSE,
+    SLOT_CHOOSE_AM,
+    SLOT_CHOOSE_PM,
     SLOT_FROM,
     SLOT_MODAL,
     SLOT_TIME,
@@ -55,7 +56,10 @@ from handlers.views.pairs import (
     build_slot_modal,
     build_status_blocks,
     build_unpair_confirm,
+    build_unpaired_answer,
+    build_unpaired_notice,
     slot_description,
+    status_fallback,
 )
 from handlers.views.pauses import build_pause_status
 from handlers.views.upcoming import status_line
@@ -199,20 +203,11 @@ def confirm_unpair(press: Press) -> Answer:
         outcome = unpair(session, caller, press.now)
         remaining = [m.slack_user_id for m in outcome.remaining]
         dissolved = outcome.dissolved
-    if dissolved:
-        note = (
-            f":wave: {mention(press.user_id)} has left your buddy pair, so your fortnightly "
-            "meetings have stopped. When you're ready, pair with someone new: `/buddy pair @Sam`."
-        )
-    else:
-        note = (
-            f":wave: {mention(press.user_id)} has left your trio. You two carry on as a pair, "
-            "with the same slot."
-        )
+    note = build_unpaired_notice(press.user_id, dissolved)
 
     def tell(client: WebClient) -> Reply:
         told = tell_people(client, remaining, note)
-        answer = f"You've left the buddy pair. I've let {mentions(remaining)} know."
+        answer = build_unpaired_answer(remaining, dissolved)
         return {"replace_original": True, **ephemeral(told_or_not(answer, told))}
 
     return Answer(then=tell)
@@ -423,12 +418,7 @@ def status(command: Command) -> Reply:
         planned = preview(session, caller, command.now) if preview and current else []
         if current is not None:
             blocks.append(context_block(status_line(planned, zone_of(caller))))
-    fallback = (
-        f"Your buddy pair with {mentions(buddies)}"
-        if current
-        else "You're not in a buddy pair yet."
-    )
-    return ephemeral(fallback, blocks)
+    return ephemeral(status_fallback(buddies), blocks)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -500,7 +490,8 @@ SUBCOMMANDS: list[Subcommand] = [
 
 def register(app: App) -> None:
     on_button(app, SLOT_OPEN, open_slot_form)
-    on_button(app, SLOT_CHOOSE, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_AM, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_PM, choose_am_or_pm)
     on_submission(app, SLOT_MODAL, save_slot_form)
     on_button(app, UNPAIR_CONFIRM, confirm_unpair)
     on_button(app, UNPAIR_CANCEL, cancel_unpair)

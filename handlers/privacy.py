@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.slack.answers import Answer, Command, Press, on_button
-from handlers.slack.channels import tell_people, user_dm_channel
+from handlers.slack.channels import remember_post, tell_people, user_dm_channel
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply, ephemeral, problem_text
 from handlers.views.privacy import (
@@ -23,12 +23,13 @@ from handlers.views.privacy import (
     build_facilitator_notice,
     build_forget_confirm,
     build_forgotten_answer,
+    build_removed_message,
 )
 from models.grammar import ParseError, parse_mention
 from models.lifecycle import facilitators_of
 from models.pairs import members_of, pair_of
 from models.people import Participant, find_participant, is_facilitator
-from models.privacy import export_data, export_json, export_summary, forget
+from models.privacy import Forgotten, export_data, export_json, export_summary, forget
 from models.refusals import Refusal
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def export(command: Command) -> Answer:
             assert participant is not None
             channel = user_dm_channel(client, session, participant)
         try:
-            client.files_upload_v2(
+            uploaded = client.files_upload_v2(
                 channel=channel,
                 file_uploads=[
                     {"content": as_json, "filename": EXPORT_JSON, "title": "Your Buddy data"},
@@ -63,6 +64,11 @@ def export(command: Command) -> Answer:
                 initial_comment=build_export_comment(),
                 request_file_info=False,
             )
+            # The files hold everything they typed: erasing them deletes the files too.
+            for file_id in _file_ids(uploaded.get("files")):
+                remember_post(
+                    command.deps, [command.user_id], uploaded, channel=channel, file_id=file_id
+                )
         except SlackApiError:
             logger.exception("Could not upload the export for %s", command.user_id)
             return ephemeral(
@@ -74,6 +80,12 @@ def export(command: Command) -> Answer:
         return ephemeral(":card_index_dividers: I've sent your data to our direct messages.")
 
     return Answer(then=send)
+
+
+def _file_ids(files: object) -> list[str]:
+    if not isinstance(files, list):
+        return []
+    return [str(f["id"]) for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]
 
 
 def _target(command: Command) -> str:
@@ -123,6 +135,8 @@ def confirm_forget(press: Press) -> Answer:
         if person is None:
             raise Refusal("That data has already been erased, so nothing more changed.")
         done = forget(session, person, press.now, by_facilitator=not own)
+        # A trio that loses one carries on as a pair.
+        goes_on = done.unpaired is not None and not done.unpaired.dissolved
         everyone = facilitators_of(session, press.deps.facilitators, press.team_id)
         facilitators = [f for f in everyone if f != target]
 
@@ -134,13 +148,42 @@ def confirm_forget(press: Press) -> Answer:
                 deleted += 1
             except SlackApiError:
                 logger.exception("Could not delete a problem card in %s", channel)
+        cleared, refused = clear_messages(client, done)
         if done.buddies:
-            tell_people(client, done.buddies, build_buddy_notice())
-        tell_people(client, facilitators, build_facilitator_notice(done.buddies))
-        answer = build_forgotten_answer(own, target, deleted, done.buddies)
+            tell_people(client, done.buddies, build_buddy_notice(goes_on))
+        tell_people(client, facilitators, build_facilitator_notice(done.buddies, goes_on))
+        answer = build_forgotten_answer(own, target, deleted, done.buddies, cleared, refused)
         return {"replace_original": True, **ephemeral(answer)}
 
     return Answer(then=tell)
+
+
+# Slack's answers when what was to be cleared is already gone: nothing is left to show.
+GONE = frozenset({"message_not_found", "file_not_found", "file_deleted", "channel_not_found"})
+
+
+def clear_messages(client: WebClient, done: Forgotten) -> tuple[int, int]:
+    """Draw the neutral line over each of Buddy's messages about them or quoting their words,
+    and delete the files uploaded for them: how many were cleared, and how many Slack refused
+    (logged; the records that found them are gone, so there is no second try)."""
+    removed = build_removed_message()
+    cleared = refused = 0
+    for channel, ts in done.messages:
+        try:
+            client.chat_update(channel=channel, ts=ts, text=removed.text, blocks=removed.blocks)
+            cleared += 1
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                logger.exception("Could not clear a message in %s", channel)
+                refused += 1
+    for file_id in done.files:
+        try:
+            client.files_delete(file=file_id)
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                logger.exception("Could not delete the file %s", file_id)
+                refused += 1
+    return cleared, refused
 
 
 def cancel_forget(press: Press) -> Reply:

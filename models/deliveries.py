@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.people import Participant
 
 PENDING = "pending"
 CLAIMED = "claimed"
@@ -156,12 +157,59 @@ class DeliverySubject(Base):
     subject: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
+class DirectPost(Base):
+    """A message (or file) a handler posted at once, not through the outbox, that names a
+    participant or repeats what they typed: where it went, never what it said, so that erasing
+    them can clear it. One row per participant it is about."""
+
+    __tablename__ = "direct_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # A file Buddy uploaded for them (their data export), deleted when they are erased.
+    file_id: Mapped[str | None] = mapped_column(String(32))
+
+
+def remember_direct_post(
+    session: Session,
+    user_ids: Sequence[str],
+    channel: str,
+    *,
+    ts: str | None = None,
+    file_id: str | None = None,
+) -> int:
+    """Record a post as being about each of these people Buddy knows; returns how many rows."""
+    if not user_ids:
+        return 0
+    ids = session.scalars(
+        select(Participant.id).where(Participant.slack_user_id.in_(sorted(set(user_ids))))
+    ).all()
+    session.add_all(
+        DirectPost(participant_id=i, channel_id=channel, message_ts=ts, file_id=file_id)
+        for i in ids
+    )
+    return len(ids)
+
+
 def meeting_subject(pair_id: int, original_date: date) -> str:
     return f"meeting:{pair_id}:{original_date.isoformat()}"
 
 
 def action_subject(action_id: int) -> str:
     return f"action:{action_id}"
+
+
+def community_subject(session_id: int) -> str:
+    return f"community:{session_id}"
+
+
+# The session record the clock posts under a community session's close: it quotes the actions
+# members saved in it.
+COMMUNITY_RECORD_KIND = "community-record"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ Both find the data generically, from the tables themselves, so a table added lat
 without a change here: every row with a foreign key to their participant row, every row of their
 pairs (for export), and every text column holding their Slack id (who formed, changed, answered,
 started something). Erasure keeps only anonymous counts (`erasures`).
+
+Erasure also reaches what Buddy posted in Slack: from the outbox's and the handlers' records of
+where each message about them went (never what it said), it lists the messages to clear, and it
+drops what the clock planned with their words but has not sent.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -23,7 +27,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
+    func,
+    or_,
     select,
     update,
 )
@@ -31,9 +38,20 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.base import Base, UTCDateTime
-from models.pairs import Unpaired, members_of, pair_of, unpair
+from models.community.tables import CommunityAction
+from models.deliveries import (
+    CLAIMED,
+    COMMUNITY_RECORD_KIND,
+    PENDING,
+    SENT,
+    Delivery,
+    DirectPost,
+    community_subject,
+)
+from models.pairs import Pair, Unpaired, members_of, pair_of, unpair
 from models.people import Participant
 from models.problems.tables import Problem
+from models.refusals import Refusal
 
 # What an erased person's Slack id becomes where a shared record named them.
 ERASED = "erased"
@@ -166,13 +184,18 @@ def export_summary(data: dict[str, list[dict[str, Any]]], user_id: str, now: dat
 
 @dataclass(frozen=True)
 class Forgotten:
-    """What erasing someone changed outside the database: whom to tell, which cards to delete."""
+    """What erasing someone changed outside the database: whom to tell, which cards to delete,
+    which of Buddy's messages to clear and which files to delete."""
 
     user_id: str
     unpaired: Unpaired | None
     buddies: list[str]
     cards: list[tuple[str, str]]  # (channel, ts) of each problem card Buddy posted for them
     counts: dict[str, int]
+    # (channel, ts) of every other message Buddy sent about them or quoting their words: to be
+    # cleared in Slack now that the records are gone.
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # files Buddy uploaded for them (the export)
 
 
 def _references(tables: Iterable[Table], target: Table) -> list[tuple[Table, Column[Any], str]]:
@@ -219,6 +242,8 @@ def forget(
         if current is not None
         else []
     )
+    about = _deliveries_about(session, tables, participant, current)
+    _hold_back_unsent(session, tables, about, user_id, now)
     unpaired = unpair(session, participant, now) if current is not None else None
     cards = [
         (p.channel_id, p.message_ts)
@@ -231,6 +256,7 @@ def forget(
         )
         if p.channel_id and p.message_ts
     ]
+    messages, files = _posted_about(session, participant, about, cards)
     counts: dict[str, int] = {}
     for table in tables:
         for column in _person_keys(table):
@@ -266,8 +292,105 @@ def forget(
     session.flush()
     session.expunge(participant)
     return Forgotten(
-        user_id=user_id, unpaired=unpaired, buddies=buddies, cards=cards, counts=counts
+        user_id=user_id,
+        unpaired=unpaired,
+        buddies=buddies,
+        cards=cards,
+        counts=counts,
+        messages=messages,
+        files=files,
     )
+
+
+def _their_pairs(
+    session: Session, tables: list[Table], participant: Participant, current: Pair | None
+) -> set[int]:
+    """Every pair Buddy's records say they were in: the current one, and any their own rows point
+    at (their actions, the clock's messages to them). Leaving a pair keeps no member row."""
+    found = {current.id} if current is not None else set()
+    for table in tables:
+        pairs = _pair_keys(table)
+        if table.name == "pairs" or not pairs:
+            continue
+        for column in _person_keys(table):
+            for row in session.execute(select(*pairs).where(column == participant.id)):
+                found.update(int(value) for value in row if value is not None)
+    return found
+
+
+def _deliveries_about(
+    session: Session, tables: list[Table], participant: Participant, current: Pair | None
+) -> ColumnElement[bool]:
+    """The clock's messages about them: to them or about their actions (their participant id),
+    to a pair they were in as a whole (how they meet, their open actions, their answers), naming
+    them as what they are about (a facilitator's nudge, a digest), and the records of community
+    sessions that quote actions they saved there. Another member's own (their chase, their
+    overdue note) are that member's."""
+    pair_ids = sorted(_their_pairs(session, tables, participant, current))
+    saved_in = session.scalars(
+        select(CommunityAction.session_id).where(CommunityAction.participant_id == participant.id)
+    )
+    records = [community_subject(session_id) for session_id in saved_in]
+    return or_(
+        Delivery.participant_id == participant.id,
+        and_(Delivery.participant_id.is_(None), Delivery.pair_id.in_(pair_ids)),
+        Delivery.subject.contains(participant.slack_user_id),
+        and_(Delivery.kind == COMMUNITY_RECORD_KIND, Delivery.subject.in_(records)),
+    )
+
+
+def _hold_back_unsent(
+    session: Session, tables: list[Table], about: ColumnElement[bool], user_id: str, now: datetime
+) -> None:
+    """Nothing the clock planned with their words goes out after this. What is not yet claimed
+    is dropped (a trio that carries on has its nudges planned afresh, without them). One being
+    posted at this moment could not be found to clear once it lands, so the erasure waits for it:
+    the drop comes first, so a claim taken meanwhile is seen here, or finds its row gone."""
+    deliveries = Base.metadata.tables[Delivery.__tablename__]
+    _delete_rows(session, tables, deliveries, and_(about, Delivery.status == PENDING))
+    sending = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(about, Delivery.status == CLAIMED, Delivery.lease_until > now)
+    )
+    if sending:
+        raise Refusal(
+            "Buddy is posting one of its messages about {0} at this moment. Please press "
+            "*Yes, erase it* again in a minute: once that message is out, it is cleared with the "
+            "rest.",
+            people=[user_id],
+        )
+
+
+def _posted_about(
+    session: Session,
+    participant: Participant,
+    about: ColumnElement[bool],
+    cards: list[tuple[str, str]],
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Where Buddy's messages about them are (the clock's, as the outbox recorded them, and the
+    handlers' own posts), oldest first, each once; and the files it uploaded for them."""
+    sent = session.execute(
+        select(Delivery.channel_id, Delivery.message_ts)
+        .where(
+            about,
+            Delivery.status == SENT,
+            Delivery.channel_id.is_not(None),
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    ).all()
+    posts = session.execute(
+        select(DirectPost.channel_id, DirectPost.message_ts, DirectPost.file_id)
+        .where(DirectPost.participant_id == participant.id)
+        .order_by(DirectPost.id)
+    ).all()
+    found = [(str(channel), str(ts)) for channel, ts in sent]
+    found += [(str(channel), str(ts)) for channel, ts, _ in posts if ts]
+    deleted = set(cards)
+    messages = [place for place in dict.fromkeys(found) if place not in deleted]
+    files = list(dict.fromkeys(str(file_id) for _, _, file_id in posts if file_id))
+    return messages, files
 
 
 def _scrub(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from handlers.views.community import build_prep_message, build_record_message, build_stage_message
 from models.community.protocol import Stage
 from models.community.sessions import SessionPlan, plans_between, saved_actions
-from models.deliveries import sent_messages
+from models.deliveries import COMMUNITY_RECORD_KIND, community_subject, sent_messages
 from models.quiet_hours import WORKING_DAYS, event_working_days
 from scheduler.planning import ChannelTarget, Holding, PlannedDelivery, UserTarget
 
@@ -26,12 +26,8 @@ LOOKBACK = timedelta(days=1)
 RECORD_USEFUL_FOR = timedelta(days=1)
 STAGE_KIND = "community-stage"
 CLOSE_KIND = "community-close"
-RECORD_KIND = "community-record"
+RECORD_KIND = COMMUNITY_RECORD_KIND
 PREP_KIND = "community-prep"
-
-
-def community_subject(session_id: int) -> str:
-    return f"community:{session_id}"
 
 
 def session_key(kind: str, plan: SessionPlan, part: str) -> str:

@@ -1,7 +1,8 @@
 """A local stand-in for Slack's Web API: records every call, answers like Slack, fails on cue.
 
 Also receives `response_url` posts and file uploads, and remembers posted messages (with their
-metadata) so `conversations.history` can show them back, as the scheduler's resend check needs.
+blocks and metadata) so `conversations.history` can show them back, as the scheduler's resend check
+needs; `chat.update`, `chat.delete` and `files.delete` change what it holds, as they do in Slack.
 
 Faults the clock must survive can be scripted: the next few calls failing (`fail_next`), 429s or an
 outage for a span of the fake's own clock (`rate_limit`, `outage`), and posts that Slack accepts
@@ -252,6 +253,15 @@ class FakeSlack:
                     keys.append(str(payload["delivery_key"]))
         return keys
 
+    def conversations(self) -> dict[str, list[dict[str, Any]]]:
+        """Every channel's messages as they stand now (updates and deletions applied): what
+        `conversations.history` shows and what people can still read."""
+        with self._lock:
+            return {
+                channel: [json.loads(json.dumps(m)) for m in messages]
+                for channel, messages in self.messages.items()
+            }
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -395,9 +405,14 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return self._post(params)
         if method == "chat.update":
+            self._update(params)
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.delete":
+            self._delete(params)
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "files.delete":
+            self.uploads.pop(str(params.get("file")), None)
+            return {"ok": True}
         if method == "conversations.history":
             return self._history(params)
         if method in ("views.open", "views.update", "views.push"):
@@ -461,11 +476,35 @@ class FakeSlack:
         channel = str(params.get("channel"))
         ts = self._next_ts()
         message: dict[str, Any] = {"ts": ts, "text": params.get("text", "")}
+        blocks = params.get("blocks")
+        if blocks:
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
         metadata = params.get("metadata")
         if metadata:
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _find(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        channel, ts = str(params.get("channel")), str(params.get("ts"))
+        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def _update(self, params: dict[str, Any]) -> None:
+        """As Slack does: the text is replaced, and the blocks when they are given."""
+        message = self._find(params)
+        if message is None:
+            return
+        if "text" in params:
+            message["text"] = params["text"]
+        if "blocks" in params:
+            blocks = params["blocks"]
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+        message["edited"] = True
+
+    def _delete(self, params: dict[str, Any]) -> None:
+        message = self._find(params)
+        if message is not None:
+            self.messages[str(params.get("channel"))].remove(message)
 
 
 def _parse_params(raw: bytes, content_type: str) -> dict[str, Any]:

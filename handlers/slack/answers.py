@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers.slack.channels import remember_post
 from handlers.slack.deps import Deps, deps_from
 from handlers.slack.payloads import (
     ViewState,
@@ -265,7 +266,8 @@ def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
         ack()
         answer = decide(lambda: handler(press), f"the {action_id} button")
         response_url = _response_url(body)
-        after_ack(deps, client, answer, _button_deliver(client, press, response_url), action_id)
+        deliver = _button_deliver(client, deps, press, response_url)
+        after_ack(deps, client, answer, deliver, action_id)
 
     listener.__name__ = f"button_{action_id}"
     app.action(action_id)(listener)
@@ -290,7 +292,7 @@ def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None
             ack(**answer.view_response)
         else:
             ack()
-        after_ack(deps, client, answer, _dm(client, submission.user_id), what)
+        after_ack(deps, client, answer, _dm(client, deps, submission.user_id), what)
 
     return listener
 
@@ -306,9 +308,11 @@ def _response_url(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _button_deliver(client: WebClient, press: Press, response_url: str | None) -> Deliver:
+def _button_deliver(
+    client: WebClient, deps: Deps, press: Press, response_url: str | None
+) -> Deliver:
     if response_url is None:
-        return _dm(client, press.user_id)
+        return _dm(client, deps, press.user_id)
     respond = Respond(response_url=response_url)
 
     def deliver(reply: Reply) -> None:
@@ -324,9 +328,12 @@ def command_deliver(respond: Respond) -> Deliver:
     return deliver
 
 
-def _dm(client: WebClient, user_id: str) -> Deliver:
+def _dm(client: WebClient, deps: Deps, user_id: str) -> Deliver:
+    """The answer by DM; recorded as about them, since it may repeat what they typed."""
+
     def deliver(reply: Reply) -> None:
         message = {k: v for k, v in reply.items() if k in ("text", "blocks")}
-        client.chat_postMessage(channel=user_id, **message)
+        posted = client.chat_postMessage(channel=user_id, **message)
+        remember_post(deps, [user_id], posted)
 
     return deliver

@@ -3,25 +3,37 @@ profiles from users.info.
 
 conversations.open is rate-limited (Tier 3), so each channel id is kept in the database after the
 first open. Telling people is best effort: a failure is logged and reported, never raised.
+
+A post that names people (a pair told of a skip and why, a buddy told of a pause) is recorded
+as being about each of them, by channel and ts only, so that erasing one of them finds it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from handlers.slack.deps import Deps
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from models.deliveries import remember_direct_post
 from models.pairs import Pair, Profile, members_of
 from models.people import Participant
 from models.refusals import Refusal
 
 logger = logging.getLogger(__name__)
+
+# A person named in a message Buddy writes: `<@U123>` (or `<@U123|name>`). Typed text is escaped
+# on the way out, so only Buddy's own mentions match.
+_MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 NOT_TOLD = (
     "\n:warning: I couldn't post to your pair's conversation just now, so please let your buddy "
@@ -100,6 +112,38 @@ def user_dm_channel(client: WebClient, session: Session, participant: Participan
     return participant.dm_channel_id
 
 
+def named_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[str]:
+    """The Slack ids a message Buddy wrote mentions, in its text or its blocks, each once."""
+    found = _MENTIONED.findall(text) + _MENTIONED.findall(json.dumps(blocks or []))
+    return list(dict.fromkeys(found))
+
+
+def remember_post(
+    deps: Deps,
+    about: Sequence[str],
+    posted: SlackResponse,
+    *,
+    channel: str | None = None,
+    file_id: str | None = None,
+) -> None:
+    """Record where a post about these people went (the channel and ts Slack answered, or the
+    file), never what it said. Best effort: the post is out, so a failure here is only logged."""
+    channel = channel or _answered(posted, "channel")
+    ts = _answered(posted, "ts")
+    if not about or channel is None or (ts is None and file_id is None):
+        return
+    try:
+        with deps.session() as session:
+            remember_direct_post(session, about, channel, ts=ts, file_id=file_id)
+    except SQLAlchemyError:
+        logger.exception("Could not record where a message in %s went", channel)
+
+
+def _answered(posted: SlackResponse, field: str) -> str | None:
+    value = posted.get(field)
+    return value if isinstance(value, str) and value else None
+
+
 def tell_pair(
     client: WebClient, deps: Deps, pair_id: int, text: str, blocks: list[dict[str, Any]]
 ) -> bool:
@@ -110,10 +154,11 @@ def tell_pair(
             if pair is None:
                 return False
             channel = pair_channel(client, session, pair)
-        client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError:
         logger.exception("Could not post to pair %s", pair_id)
         return False
+    remember_post(deps, named_in(text, blocks), posted)
     return True
 
 
@@ -129,13 +174,20 @@ def tell_people(client: WebClient, user_ids: Sequence[str], text: str) -> bool:
     return ok
 
 
-def tell_person(client: WebClient, user_id: str, message: OutgoingMessage) -> bool:
-    """Post a message with blocks to one person's DM; False (and logged) when it failed."""
+def tell_person(
+    client: WebClient, user_id: str, message: OutgoingMessage, deps: Deps | None = None
+) -> bool:
+    """Post a message with blocks to one person's DM; False (and logged) when it failed. With
+    `deps`, where it went is recorded for each person it names (a pause notice names who paused)."""
     try:
-        client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks or None)
+        posted = client.chat_postMessage(
+            channel=user_id, text=message.text, blocks=message.blocks or None
+        )
     except SlackApiError:
         logger.exception("Could not tell %s", user_id)
         return False
+    if deps is not None:
+        remember_post(deps, named_in(message.text, message.blocks), posted)
     return True
 
 

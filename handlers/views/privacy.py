@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from handlers.slack.blocks import actions_block, button, section_block
+from handlers.slack.blocks import actions_block, button, context_block, section_block
+from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import mention, mentions
+from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio
 
 FORGET_CONFIRM = "buddy_forget_confirm"
 FORGET_CANCEL = "buddy_forget_cancel"
@@ -18,8 +20,11 @@ ERASED_LIST = (
     "and the problem cards Buddy posted for you (deleted from their channels), your prep and "
     "community records, your pauses, and the record of the messages Buddy sent you. Where a "
     "shared record names you (a meeting you moved, a group you set up) your name and words are "
-    "taken out. Only anonymous counts are kept."
+    "taken out. Buddy's messages in Slack about you or quoting your words (in your DM, your "
+    "pair's and your buddy's) are cleared. Only anonymous counts are kept."
 )
+# What stands in Slack where Buddy's message about an erased person was.
+REMOVED = "This message was removed at the request of the person it named."
 
 
 def build_forget_confirm(
@@ -30,8 +35,19 @@ def build_forget_confirm(
     if own:
         lines[1] = "What goes: " + lines[1]
     else:
-        lines[1] = "What goes: " + lines[1].replace("your ", "their ").replace("you", "them")
-    if buddies:
+        lines[1] = "What goes: " + (
+            lines[1]
+            .replace("you moved", "they moved")
+            .replace("you set up", "they set up")
+            .replace("your ", "their ")
+            .replace("you", "them")
+        )
+    if pair_or_trio(len(buddies) + 1) == "trio":
+        lines.append(
+            f"{mentions(buddies)} will be told their trio is now a pair (not why), with the same "
+            "slot; the facilitators will be told too."
+        )
+    elif buddies:
         lines.append(
             f"{mentions(buddies)} will be told the buddy pair has ended (not why) and offered to "
             "pair again; the facilitators will be told too."
@@ -48,7 +64,20 @@ def build_forget_confirm(
     ]
 
 
-def build_forgotten_answer(own: bool, target: str, cards: int, buddies: Sequence[str]) -> str:
+def build_removed_message() -> OutgoingMessage:
+    """Drawn over each of Buddy's messages that named an erased person: no name, no words, no
+    buttons left to press."""
+    return OutgoingMessage(text=REMOVED, blocks=[context_block(f":wastebasket: _{REMOVED}_")])
+
+
+def build_forgotten_answer(
+    own: bool,
+    target: str,
+    cards: int,
+    buddies: Sequence[str],
+    cleared: int = 0,
+    not_cleared: int = 0,
+) -> str:
     text = (
         ":wastebasket: Done: Buddy has erased your data."
         if own
@@ -56,12 +85,22 @@ def build_forgotten_answer(own: bool, target: str, cards: int, buddies: Sequence
     )
     if cards:
         text += f" {cards} problem card{'s' if cards != 1 else ''} deleted."
+    if cleared:
+        text += f" {cleared} of Buddy's message{'s' if cleared != 1 else ''} cleared in Slack."
+    if not_cleared:
+        text += (
+            f" Slack refused to clear {not_cleared} more (the reason is in Buddy's log, for "
+            "whoever runs it)."
+        )
     if buddies:
         text += f" I've let {mentions(buddies)} know."
     return text
 
 
-def build_buddy_notice() -> str:
+def build_buddy_notice(pair_goes_on: bool) -> str:
+    """To the erased person's buddies, without naming them: a trio's other two carry on."""
+    if pair_goes_on:
+        return f":wave: One of your trio has left Buddy. {CARRY_ON_AS_PAIR}"
     return (
         ":wave: Your buddy has left Buddy, so your buddy pair has ended and your fortnightly "
         "meetings have stopped. Your own actions and records are kept. When you're ready, pair "
@@ -69,9 +108,14 @@ def build_buddy_notice() -> str:
     )
 
 
-def build_facilitator_notice(buddies: Sequence[str]) -> str:
+def build_facilitator_notice(buddies: Sequence[str], pair_goes_on: bool) -> str:
     text = ":wastebasket: A participant's data was erased from Buddy at their request."
-    if buddies:
+    if pair_goes_on:
+        text += (
+            f" Their trio is now a pair: {mentions(buddies)} carry on with the same slot, so "
+            "nobody needs a new buddy."
+        )
+    elif buddies:
         text += f" {mentions(buddies)} no longer has a buddy and needs a new pair."
     return text
 
