@@ -141,7 +141,8 @@ def send_files(
                     {
                         "content": report_csv(figures),
                         "filename": f"{name}.csv",
-                        "title": f"{figures.cohort.name}: one row per pair",
+                        "title": f"{figures.cohort.name}: a row per pair, and per person "
+                        "not in a pair",
                     },
                     {
                         "content": chart_png(chart),
@@ -151,8 +152,9 @@ def send_files(
                     },
                 ],
                 initial_comment=(
-                    f":bar_chart: The {figures.cohort.name} cohort: one row per pair (opens in "
-                    "Excel), and meetings per fortnight, held, skipped and unconfirmed."
+                    f":bar_chart: The {figures.cohort.name} cohort: a row per pair and per person "
+                    "not in a pair (opens in Excel), and meetings per fortnight, held, skipped "
+                    "and unconfirmed."
                 ),
             )
         except SlackApiError:
