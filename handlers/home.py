@@ -23,14 +23,14 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps, deps_from
 from handlers.views.actions import CHASE_DONE
 from handlers.views.home import (
-    HOME_COMMAND,
     HOME_DONE,
     build_home,
     facilitator_blocks,
+    home_command_id,
     missing_scope_blocks,
     participant_blocks,
 )
-from models.actions import OPEN, Action
+from models.actions import OPEN, Action, answered_reviews
 from models.calendar.modules import module_for, modules_of
 from models.deliveries import missing_scopes
 from models.facilitators.report import cohort_report
@@ -87,14 +87,25 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
                 .order_by(Action.due_date, Action.number)
             )
         )
+        reviews = answered_reviews(session, [caller], most=3)[caller.id]
         blocks = participant_blocks(
-            caller, pair, members, meeting, module_code, prepared, open_actions, zone, today
+            caller,
+            pair,
+            members,
+            meeting,
+            module_code,
+            prepared,
+            open_actions,
+            zone,
+            today,
+            reviews,
         )
         if is_facilitator(session, deps.facilitators, team_id, user_id):
             note_facilitator(session, team_id, user_id, now)
             # First, where it is seen: what the facilitator must fix for nudges to be checked.
             blocks[:0] = missing_scope_blocks(missing_scopes(session, team_id, now))
-            blocks.extend(facilitator_blocks(cohort_report(session, cohort, now)))
+            report = cohort_report(session, cohort, now, bootstrapped=deps.facilitators)
+            blocks.extend(facilitator_blocks(report))
     return build_home(blocks)
 
 
@@ -145,5 +156,6 @@ def done_from_home(press: Press) -> Answer:
 
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
-    on_button(app, HOME_COMMAND, home_command)
+    for name in COMMANDS:
+        on_button(app, home_command_id(name), home_command)
     on_button(app, HOME_DONE, done_from_home)

@@ -41,7 +41,8 @@ from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import mention, mentions
 from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
-    SLOT_CHOOSE,
+    SLOT_CHOOSE_AM,
+    SLOT_CHOOSE_PM,
     SLOT_FROM,
     SLOT_MODAL,
     SLOT_TIME,
@@ -55,7 +56,10 @@ from handlers.views.pairs import (
     build_slot_modal,
     build_status_blocks,
     build_unpair_confirm,
+    build_unpaired_answer,
+    build_unpaired_notice,
     slot_description,
+    status_fallback,
 )
 from handlers.views.pauses import build_pause_status
 from handlers.views.upcoming import status_line
@@ -199,20 +203,11 @@ def confirm_unpair(press: Press) -> Answer:
         outcome = unpair(session, caller, press.now)
         remaining = [m.slack_user_id for m in outcome.remaining]
         dissolved = outcome.dissolved
-    if dissolved:
-        note = (
-            f":wave: {mention(press.user_id)} has left your buddy pair, so your fortnightly "
-            "meetings have stopped. When you're ready, pair with someone new: `/buddy pair @Sam`."
-        )
-    else:
-        note = (
-            f":wave: {mention(press.user_id)} has left your trio. You two carry on as a pair, "
-            "with the same slot."
-        )
+    note = build_unpaired_notice(press.user_id, dissolved)
 
     def tell(client: WebClient) -> Reply:
         told = tell_people(client, remaining, note)
-        answer = f"You've left the buddy pair. I've let {mentions(remaining)} know."
+        answer = build_unpaired_answer(remaining, dissolved)
         return {"replace_original": True, **ephemeral(told_or_not(answer, told))}
 
     return Answer(then=tell)
@@ -280,7 +275,7 @@ def choose_am_or_pm(press: Press) -> Answer:
 
     def then(client: WebClient) -> Reply | None:
         told = set_it(client)
-        return {"replace_original": True, **told}
+        return {"replace_original": True, **told} if told is not None else None
 
     return Answer(then=then)
 
@@ -290,14 +285,14 @@ def save_slot_form(submission: Submission) -> Answer:
     state = submission.state
     weekday = int_value(state.option(SLOT_WEEKDAY) or "")
     at = state.time(SLOT_TIME)
-    zone = parse_zone(state.text(SLOT_ZONE) or "")
+    zone = parse_zone(state.option(SLOT_ZONE) or "")
     errors: dict[str, str] = {}
     if weekday is None or not 0 <= weekday <= 6:
         errors[SLOT_WEEKDAY] = "Please choose a day."
     if at is None:
         errors[SLOT_TIME] = "Please choose a time."
     if isinstance(zone, ParseError):
-        errors[SLOT_ZONE] = f"{zone.message} For example: Europe/London"
+        errors[SLOT_ZONE] = "Please choose a time zone."
     if errors or weekday is None or at is None or isinstance(zone, ParseError):
         return Answer(view_response={"response_action": "errors", "errors": errors})
     from_date = state.date(SLOT_FROM)
@@ -308,10 +303,11 @@ def save_slot_form(submission: Submission) -> Answer:
     return Answer(then=_set_slot(submission, parsed))
 
 
-def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply]:
-    """The slot set, the pair told, the caller answered in their own time: after the ack."""
+def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply | None]:
+    """The slot set, the pair told, the caller answered in their own time: after the ack. From
+    the form, the pair's message is the answer (a second one would come by DM)."""
 
-    def set_it(client: WebClient) -> Reply:
+    def set_it(client: WebClient) -> Reply | None:
         # Only a slot without `tz` needs the caller's zone from Slack; their name comes with it.
         profile = fetch_profiles(client, [request.user_id])[0] if parsed.zone is None else None
         with request.deps.session() as session:
@@ -328,7 +324,9 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
             everyone = slot_description(changed)
             first_for_caller = local_moment(first, zone_of(caller), today) if first else "none yet"
             first_for_all = when_for_all(first, zone, today) if first else ""
+            no_backup = changed.backup_weekday is None
             pair_id = changed.id
+        backup_hint = "It's wise to have an alternative too: `/buddy backup fri 8am`"
         told = tell_pair(
             client,
             request.deps,
@@ -338,13 +336,16 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
                 section_block(
                     f":calendar: {mention(request.user_id)} set your fortnightly slot: "
                     f"{everyone}.\nFirst meeting: {first_for_all}"
+                    + (f"\n{backup_hint}" if no_backup else "")
                 )
             ],
         )
-        answer = (
-            f":calendar: Your fortnightly slot is {mine}.\nFirst meeting: {first_for_caller}.\n"
-            "It's wise to have an alternative too: `/buddy backup fri 8am`"
-        )
+        if told and isinstance(request, Submission):
+            # A form has no ephemeral answer: the pair's message, which they are in, is theirs.
+            return None
+        answer = f":calendar: Your fortnightly slot is {mine}.\nFirst meeting: {first_for_caller}."
+        if no_backup and not told:
+            answer += f"\n{backup_hint}"
         return ephemeral(told_or_not(answer, told))
 
     return set_it
@@ -423,12 +424,7 @@ def status(command: Command) -> Reply:
         planned = preview(session, caller, command.now) if preview and current else []
         if current is not None:
             blocks.append(context_block(status_line(planned, zone_of(caller))))
-    fallback = (
-        f"Your buddy pair with {mentions(buddies)}"
-        if current
-        else "You're not in a buddy pair yet."
-    )
-    return ephemeral(fallback, blocks)
+    return ephemeral(status_fallback(buddies), blocks)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -460,15 +456,16 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         name="slot",
-        usage="/buddy slot thu 16:00 [from 3/12] [tz Europe/London]",
+        usage="/buddy slot thu 16:00 [from 3/12] [tz London]",
         summary="your pair's fortnightly meeting time; `/buddy slot` alone opens a form",
         group=GROUP,
         handle=slot,
         everyday=True,
-        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Europe/Paris"),
+        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Paris"),
         details=(
             "The first meeting is on the `from` date or the next such weekday; the time is in your "
-            "Slack zone unless you give `tz`."
+            "Slack zone unless you give `tz` with a city (`tz Paris`) or a zone name "
+            "(`tz Europe/Paris`)."
         ),
     ),
     Subcommand(
@@ -500,7 +497,8 @@ SUBCOMMANDS: list[Subcommand] = [
 
 def register(app: App) -> None:
     on_button(app, SLOT_OPEN, open_slot_form)
-    on_button(app, SLOT_CHOOSE, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_AM, choose_am_or_pm)
+    on_button(app, SLOT_CHOOSE_PM, choose_am_or_pm)
     on_submission(app, SLOT_MODAL, save_slot_form)
     on_button(app, UNPAIR_CONFIRM, confirm_unpair)
     on_button(app, UNPAIR_CANCEL, cancel_unpair)

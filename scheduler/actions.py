@@ -30,6 +30,7 @@ from models.actions import (
     ActionSnapshot,
     chase_key,
     day_chase_key,
+    review_day,
 )
 from models.calendar.tables import CohortBreak
 from models.deliveries import action_subject
@@ -97,9 +98,13 @@ def plan_action_chases(
                     Action.status == OPEN,
                     Action.due_date.between(first - OVERDUE_AFTER, last),
                 ),
+                # Reviews are asked only of done actions: 90 days on, or the day after a late
+                # one was done (models.actions.review_day).
                 and_(
-                    Action.status.in_((OPEN, DONE)),
-                    Action.review_at.between(first, last),
+                    Action.status == DONE,
+                    Action.reviewed_at.is_(None),
+                    Action.review_at <= last,
+                    or_(Action.review_at >= first, Action.closed_at >= now - WINDOW),
                 ),
             )
         )
@@ -208,6 +213,13 @@ def _chase_due(action: Action, setting: OwnerSetting) -> datetime:
     return local_instant(action.due_date, CHASE_AT, setting.zone)
 
 
+def _chase_goes(action: Action, setting: OwnerSetting) -> date:
+    """The owner's day the chase can first go (after a break, a pause or a weekend that held
+    it): the pair is told three days after that, so the owner always hears first."""
+    held = setting.holding().hold(_chase_due(action, setting))
+    return held.astimezone(ZoneInfo(setting.zone)).date()
+
+
 def _day_chase(
     owner: Participant,
     due: date,
@@ -248,7 +260,7 @@ def _overdue(
         return []  # no pair any more, or the owner left it: nobody to tell
     buddies = tuple(m.slack_user_id for m in group if m.id != owner.id)
     zones = tuple(dict.fromkeys(zone_of(m, setting.zone) for m in group))
-    due_at = local_instant(action.due_date + OVERDUE_AFTER, CHASE_AT, setting.zone)
+    due_at = local_instant(_chase_goes(action, setting) + OVERDUE_AFTER, CHASE_AT, setting.zone)
     assert action.pair_id is not None
     return [
         _expiring(
@@ -267,12 +279,14 @@ def _overdue(
 def _review(
     action: Action, owner: Participant, snapshot: ActionSnapshot, setting: OwnerSetting
 ) -> list[PlannedDelivery]:
-    assert action.review_at is not None
+    day = review_day(action, setting.zone)
+    if day is None:
+        return []  # still open, dropped or already answered: no review asked
     return [
         _expiring(
-            chase_key(REVIEW, action.id, action.review_at),
+            chase_key(REVIEW, action.id, day),
             REVIEW,
-            local_instant(action.review_at, CHASE_AT, setting.zone),
+            local_instant(day, CHASE_AT, setting.zone),
             UserTarget(owner.id, owner.slack_user_id),
             partial(build_review_message, snapshot, setting.today),
             f"{owner.slack_user_id} (review of action {action.id})",

@@ -80,5 +80,6 @@ def _mondays(now: datetime, until: datetime, zone: str) -> list[date]:
 
 
 def _draw_digest(session: Session, cohort: Cohort, now: datetime, monday: date) -> OutgoingMessage:
-    """The cohort's figures are read when the digest is drawn to be sent, never to plan it."""
-    return build_digest(cohort_report(session, cohort, now), monday)
+    """The cohort's figures are read when the digest is drawn to be sent, never to plan it. The
+    clock has no BUDDY_FACILITATORS: the facilitators it knows are those Buddy has seen."""
+    return build_digest(cohort_report(session, cohort, now, bootstrapped=frozenset()), monday)

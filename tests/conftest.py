@@ -105,19 +105,31 @@ def clock() -> SettableClock:
     return SettableClock(DEFAULT_NOW)
 
 
+class CheckedFakeSlack(FakeSlack):
+    """The fake Slack whose record of what Buddy sent is checked as Slack would check it, at the
+    end of the test and before a test clears it (what was cleared was sent all the same)."""
+
+    def check_sent(self) -> None:
+        for call in list(self.calls):
+            check_web_api_call(call.method, call.params)
+        for posted in list(self.response_posts):
+            check_message(posted)
+
+    def clear(self) -> None:
+        self.check_sent()
+        super().clear()
+
+
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
+    fake = CheckedFakeSlack()
+    fake.start()
     for user in ("UALICE", "UBOB", "UCAROL", "UDAN", "UERIN", FACILITATOR):
         fake.add_user(user)
     fake.add_user("UBOTTY", is_bot=True)
     yield fake
     fake.stop()
-    # Everything Buddy sent in the test, checked as Slack would check it.
-    for call in fake.calls:
-        check_web_api_call(call.method, call.params)
-    for posted in fake.response_posts:
-        check_message(posted)
+    fake.check_sent()
 
 
 @pytest.fixture

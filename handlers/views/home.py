@@ -19,10 +19,12 @@ from handlers.slack.blocks import (
     section_block,
 )
 from handlers.slack.text import escape, mentions
-from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
+from handlers.views.actions import reviews_blocks
+from handlers.views.buddies import pair_or_trio, your_buddies_line
+from handlers.views.facilitators import EXPORT, cohort_blocks, figures_lines
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
-from models.actions import Action
+from models.actions import Action, ReviewAnswer
 from models.deliveries import MissingScope
 from models.facilitators.report import CohortReport
 from models.grammar import format_day
@@ -30,11 +32,16 @@ from models.meetings.schedule import Meeting
 from models.pairs import Pair
 from models.people import Participant
 
-HOME_COMMAND = "home_command"
+HOME_COMMAND = "home_command"  # each button's own action id is home_command:<command>
 HOME_DONE = "home_action_done"
 COMMON_COMMANDS = (("Next meeting", "next"), ("My actions", "actions"), ("My pair", "status"))
 MOST_ACTIONS = 10
 VIEW_BLOCK_LIMIT = 100
+
+
+def home_command_id(name: str) -> str:
+    """A command button's action id: Slack refuses a block whose buttons share one."""
+    return f"{HOME_COMMAND}:{name}"
 
 
 def participant_blocks(
@@ -47,8 +54,10 @@ def participant_blocks(
     actions: Sequence[Action],
     zone: str,
     today: date,
+    reviews: Sequence[ReviewAnswer] = (),
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [header_block("Your buddy pair")]
+    group = pair_or_trio(len(members)) if pair is not None else "pair"
+    blocks: list[dict[str, Any]] = [header_block(f"Your buddy {group}")]
     if pair is None:
         blocks.append(
             section_block(
@@ -57,7 +66,7 @@ def participant_blocks(
         )
     else:
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
-        lines = [f"*Your buddy:* {mentions(buddies)}", f"*Slot:* {slot_description(pair, zone)}"]
+        lines = [your_buddies_line(buddies), f"*Slot:* {slot_description(pair, zone)}"]
         if next_meeting is not None:
             module = f" · module {escape(module_code)}" if module_code else ""
             lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}{module}")
@@ -80,8 +89,11 @@ def participant_blocks(
         )
     if len(actions) > MOST_ACTIONS:
         blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
+    blocks.extend(reviews_blocks("Your", reviews, today))
     blocks.append(
-        actions_block([button(label, HOME_COMMAND, name) for label, name in COMMON_COMMANDS])
+        actions_block(
+            [button(label, home_command_id(name), name) for label, name in COMMON_COMMANDS]
+        )
     )
     return blocks
 
@@ -91,14 +103,8 @@ def facilitator_blocks(report: CohortReport) -> list[dict[str, Any]]:
         divider_block(),
         header_block(f"Cohort: {report.cohort.name}"),
         section_block("\n".join(figures_lines(report))),
-        *slipping_blocks(report, with_buttons=True),
+        *cohort_blocks(report, with_buttons=True),
     ]
-    if report.unpaired:
-        shown = report.unpaired[:20]
-        more = f" and {len(report.unpaired) - 20} more" if len(report.unpaired) > 20 else ""
-        blocks.append(
-            section_block(f"*Not in a pair:* {mentions([m.user_id for m in shown])}{more}")
-        )
     if report.refused:
         blocks.append(section_block(refused_text(report)))
     blocks.append(actions_block([button("CSV export", EXPORT, str(report.cohort.id))]))

@@ -15,6 +15,7 @@ from handlers.slack.blocks import (
     button,
     context_block,
     datepicker,
+    grouped_select,
     input_block,
     modal,
     section_block,
@@ -22,13 +23,15 @@ from handlers.slack.blocks import (
     timepicker,
 )
 from handlers.slack.dates import friendly_zone
-from handlers.slack.text import escape, mentions
+from handlers.slack.text import escape, mention, mentions
+from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio, your_buddies_line
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.meetings.schedule import Meeting, local_instant
 from models.pairs import Pair, zone_of
 from models.people import DEFAULT_COHORT_NAME, DEFAULT_COHORT_TIMEZONE, Participant
+from models.zones import COMMON_ZONES
 
 UNPAIR_CONFIRM = "buddy_unpair_confirm"
 UNPAIR_CANCEL = "buddy_unpair_cancel"
@@ -95,19 +98,57 @@ def build_paired_message(
 
 
 def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[dict[str, Any]]:
+    """Asked first; a trio's member is told the other two carry on as a pair."""
+    names = mentions([b.slack_user_id for b in buddies])
+    group = pair_or_trio(len(buddies) + 1)
+    if group == "trio":
+        question = (
+            f"Leave your trio with {names}? They will be told, and carry on as a pair with the "
+            "same slot; your own fortnightly meetings stop."
+        )
+    else:
+        question = (
+            f"Leave your buddy pair with {names}? They will be told, and your fortnightly "
+            "meetings stop."
+        )
     return [
-        section_block(
-            f"Leave your buddy pair with {mentions([b.slack_user_id for b in buddies])}? They "
-            "will be told, and your fortnightly meetings stop."
-        ),
+        section_block(question),
         actions_block(
             [
-                button("Yes, leave the pair", UNPAIR_CONFIRM, str(pair.id), style="danger"),
+                button(f"Yes, leave the {group}", UNPAIR_CONFIRM, str(pair.id), style="danger"),
                 button("No, stay", UNPAIR_CANCEL, str(pair.id)),
             ],
             block_id="unpair_confirm",
         ),
     ]
+
+
+def build_unpaired_notice(leaver: str, dissolved: bool) -> str:
+    """To the buddies of someone who left with `/buddy unpair`: a pair ends, a trio goes on."""
+    if dissolved:
+        return (
+            f":wave: {mention(leaver)} has left your buddy pair, so your fortnightly meetings have "
+            "stopped. When you're ready, pair with someone new: `/buddy pair @Sam`."
+        )
+    return f":wave: {mention(leaver)} has left your trio. {CARRY_ON_AS_PAIR}"
+
+
+def build_unpaired_answer(remaining: Sequence[str], dissolved: bool) -> str:
+    """To the one who left."""
+    if dissolved:
+        return f"You've left the buddy pair. I've let {mentions(remaining)} know."
+    return (
+        f"You've left the trio. I've let {mentions(remaining)} know; they carry on as a pair, "
+        "with the same slot."
+    )
+
+
+def status_fallback(buddies: Sequence[str]) -> str:
+    """The plain text of `/buddy status` (notifications, screen readers)."""
+    if not buddies:
+        return "You're not in a buddy pair yet."
+    group = pair_or_trio(len(buddies) + 1)
+    return f"Your buddy {group} with {mentions(buddies)}"
 
 
 # -- status and next -----------------------------------------------------------------------------
@@ -131,7 +172,7 @@ def build_status_blocks(
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
-        f"*Your buddy:* {mentions([b.slack_user_id for b in buddies])}",
+        your_buddies_line([b.slack_user_id for b in buddies]),
         f"*Slot:* {slot_description(pair, zone)}",
         f"*Backup:* {backup_description(pair)}",
         f"*Format:* {format_description(pair)}",
@@ -158,6 +199,8 @@ def build_status_blocks(
 
 SLOT_MODAL = "buddy_slot_modal"
 SLOT_CHOOSE = "buddy_slot_choose"  # the 4am / 4pm buttons; the value is the slot's arguments
+# One action id each: Slack refuses a block whose buttons share one.
+SLOT_CHOOSE_AM, SLOT_CHOOSE_PM = f"{SLOT_CHOOSE}:am", f"{SLOT_CHOOSE}:pm"
 SLOT_WEEKDAY = "slot_weekday"
 SLOT_TIME = "slot_time"
 SLOT_ZONE = "slot_zone"
@@ -165,11 +208,23 @@ SLOT_FROM = "slot_from"
 SLOT_SUGGESTED_TIME = time(16, 0)
 
 
+def zone_groups(*yours: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """The common zones under their headings, with the person's own (and their slot's) first
+    when they are not among them."""
+    listed = {zone for _heading, options in COMMON_ZONES for _label, zone in options}
+    missing = [zone for zone in dict.fromkeys(yours) if zone not in listed]
+    own = tuple((f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} ({zone})", zone) for zone in missing)
+    return ([("Your zone", own)] if own else []) + list(COMMON_ZONES)
+
+
 def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
-    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone (the
-    person's own unless they change it); the pair's current slot as the starting point."""
+    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone picked from
+    the common ones (the person's own chosen); the pair's current slot as the starting point."""
     weekday = pair.slot_weekday if pair is not None else None
     at = pair.slot_time if pair is not None and pair.slot_time else SLOT_SUGGESTED_TIME
+    # A slot already set keeps its zone, so its time means the same; else the person's own.
+    chosen = pair.slot_timezone if pair is not None and pair.slot_time else None
+    chosen = chosen or zone
     weekdays = [(format_weekday(day), str(day)) for day in range(7)]
     return modal(
         SLOT_MODAL,
@@ -185,10 +240,13 @@ def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
             input_block(
                 SLOT_ZONE,
                 "Time zone",
-                {"type": "plain_text_input", "initial_value": zone, "max_length": 64},
+                grouped_select(SLOT_ZONE, zone_groups(zone, chosen), chosen),
             ),
             input_block(
                 SLOT_FROM, "First meeting on or after", datepicker(SLOT_FROM, None), optional=True
+            ),
+            context_block(
+                "Zone not listed? Name your city in the command: `/buddy slot thu 16:00 tz Lima`"
             ),
         ],
         submit="Save",
@@ -204,8 +262,8 @@ def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[dict
         section_block(text),
         actions_block(
             [
-                button(f"{hour}am", SLOT_CHOOSE, morning),
-                button(f"{hour}pm", SLOT_CHOOSE, afternoon, style="primary"),
+                button(f"{hour}am", SLOT_CHOOSE_AM, morning),
+                button(f"{hour}pm", SLOT_CHOOSE_PM, afternoon, style="primary"),
             ],
             block_id="am_or_pm",
         ),

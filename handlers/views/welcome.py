@@ -8,8 +8,8 @@ from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import command, escape
 
 WHAT_BUDDY_DOES = (
-    ":wave: Hello, I'm Buddy. I keep your buddy pair meeting every fortnight: I remind you both "
-    "before each meeting, ask afterwards how it went, and follow up the actions you set "
+    ":wave: Hello, I'm Buddy. I keep your buddy pair (or trio) meeting every fortnight: I remind "
+    "you before each meeting, ask afterwards how it went, and follow up the actions you set "
     "yourself. I only nudge in working hours, in your own time."
 )
 MOST_USED = (
