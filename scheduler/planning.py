@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from handlers.slack.replies import OutgoingMessage
 from models.quiet_hours import DateSpan, ZonedSpan, hold_proactive
 
@@ -93,6 +95,10 @@ class PlannedDelivery:
     # True when `expires_at` only means "a while after it could first go" (a chase): a pause
     # that holds it moves its expiry on by as long. False: its moment is fixed (a meeting's).
     expiry_follows_hold: bool = False
+    # Run in the claim's own transaction, just before the post, with the moment and whether this
+    # is the delivery's first attempt: False means another path already did what it was for (a
+    # welcome someone's first command sent), and it is recorded as skipped, unsent.
+    on_claim: Callable[[Session, datetime, bool], bool] | None = None
 
     def send_at(self) -> datetime:
         return self.holding.hold(self.due_at) if self.holding else self.due_at

@@ -47,6 +47,7 @@ from scheduler.sender import (
     history_scope,
     make_client,
 )
+from scheduler.welcome import until_told
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,8 @@ class PassRunner:
         for planner in self.planners:
             for delivery in planner(session, now):
                 planned[delivery.key] = delivery
-        return without_leavers(session, hold_for_pauses(session, planned, now))
+        kept = without_leavers(session, hold_for_pauses(session, planned, now))
+        return until_told(session, kept, now)
 
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()
@@ -363,12 +365,27 @@ class PassRunner:
             if channel is None:
                 continue
             claim = outbox.claim(session, row.id, self.clock.now(), channel)
+            if claim is not None and not self._still_wanted(session, claim, p, line, state):
+                continue
             session.commit()  # other clocks see the claim before the post goes
             if claim is None:
                 continue  # another clock has it
             self._post(session, claim, p, channel, line, state)
             session.commit()
         del loaded
+
+    def _still_wanted(
+        self, session: Session, claim: Claim, p: PlannedDelivery, line: str, state: _ThisPass
+    ) -> bool:
+        """The delivery's own last check, committed with its claim (a welcome claims its person
+        then, so a first command at the same moment cannot welcome them too)."""
+        if p.on_claim is None or p.on_claim(session, self.clock.now(), claim.attempts == 1):
+            return True
+        reason = "done another way"
+        if outbox.mark_skipped(session, claim, reason):
+            state.note(state.report.skipped, "skipped", f"{line}: {reason}", claim.key)
+        session.commit()
+        return False
 
     def _skip_expired(
         self,
