@@ -110,7 +110,7 @@ def test_pairs_through_the_modal(
     assert "line 3:" in shown and pair_count(sessions) == 0
     good = (HEADER + "UALICE,UBOB,,thu 16:00\n").encode()
     shown = message_text(submit_file(slack, fake_slack, "pairs", good))  # type: ignore[arg-type]
-    assert "Imported 1 pairs" in shown and pair_count(sessions) == 1
+    assert "Imported 1 pair (2 people)" in shown and pair_count(sessions) == 1
 
 
 def test_modules_through_the_modal(
