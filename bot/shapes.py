@@ -21,6 +21,9 @@ def problem_with(body: object) -> str | None:
     """Why Buddy cannot trust this body, in a few words for the log; None when it can."""
     if not isinstance(body, dict):
         return f"the body is {type(body).__name__}, not an object"
+    problem = _read_by_bolt_problem(body)
+    if problem is not None:
+        return problem
     if "command" in body:
         return _command_problem(body)
     kind = body.get("type")
@@ -142,6 +145,16 @@ def _event_problem(body: dict[str, Any]) -> str | None:
     event = body.get("event")
     if not isinstance(event, dict) or not _text(event.get("type")):
         return "`event` is not an object with a type"
+    return None
+
+
+def _read_by_bolt_problem(body: dict[str, Any]) -> str | None:
+    """Bolt's own middleware reads `event` on every request (to drop the app's own events), and
+    `view` when it logs a request no listener wants: in any body, of a type Buddy knows or not,
+    they must be objects, or Bolt raises before any listener is asked."""
+    for field in ("event", "view"):
+        if field in body and not isinstance(body[field], dict):
+            return f"`{field}` is not an object"
     return None
 
 

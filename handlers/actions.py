@@ -41,16 +41,24 @@ from handlers.views.actions import (
     CHASE_DROP,
     CHASE_MORE_TIME,
     CHECKIN_ACTIONS_CALLBACK,
+    CHECKIN_REVIEW_OPTION,
     CHECKIN_ROWS,
     DATE_CHOICES,
     MORE_TIME_BLOCK,
     MORE_TIME_CALLBACK,
+    REVIEW_ANSWER,
+    REVIEW_CALLBACK,
+    REVIEW_EVIDENCE_BLOCK,
+    REVIEW_IMPACT_BLOCK,
     DateChoice,
     build_actions_list,
+    build_answered_review,
     build_chase_message,
     build_checkin_actions_modal,
     build_date_question,
     build_more_time_modal,
+    build_review_modal,
+    build_review_told,
     build_settled_chase,
     build_settled_overdue,
     checkin_confirmation,
@@ -59,6 +67,7 @@ from handlers.views.actions import (
     due_block_id,
     read_date_choice,
     recorded_text,
+    review_block_id,
     tell_buddy_text,
     text_block_id,
 )
@@ -71,11 +80,16 @@ from models.actions import (
     DROPPED,
     OPEN,
     OVERDUE_KIND,
+    REVIEW_KIND,
     SOURCE_CHECK_IN,
     ActionArgs,
     ActionSnapshot,
+    ReviewAnswer,
     actions_for,
+    answer_review,
     check_due_date,
+    check_evidence,
+    check_impact,
     check_text,
     close_by_id,
     close_by_number,
@@ -86,9 +100,11 @@ from models.actions import (
     parse_action_number,
     record_action,
     reschedule,
+    reviewed_action,
     sent_chase_messages,
     snapshots_of,
 )
+from models.deliveries import action_subject, sent_deliveries
 from models.grammar import format_day
 from models.pairs import Pair, members_of, pair_of
 from models.people import Participant
@@ -377,7 +393,7 @@ def save_checkin_actions(submission: Submission) -> Answer:
     """Check every row in the ack, so each problem shows under its own field; then record."""
     target = meeting_value(submission.metadata)
     errors: dict[str, str] = {}
-    rows: list[tuple[str, date]] = []
+    rows: list[tuple[str, date, bool]] = []
     with submission.deps.session() as session:
         member = is_member(session, target[0], submission.user_id) if target else None
         if member is None or target is None:
@@ -396,7 +412,8 @@ def save_checkin_actions(submission: Submission) -> Answer:
                 errors[problem[0](row)] = problem[1]
                 continue
             assert due is not None
-            rows.append((" ".join(typed.split()), due))
+            with_review = CHECKIN_REVIEW_OPTION in submission.state.options(review_block_id(row))
+            rows.append((" ".join(typed.split()), due, with_review))
         if not rows and not errors:
             errors[text_block_id(1)] = (
                 "Please write at least one action, e.g. Try retrieval starters."
@@ -405,12 +422,113 @@ def save_checkin_actions(submission: Submission) -> Answer:
             return Answer(view_response={"response_action": "errors", "errors": errors})
         recorded = [
             ActionSnapshot.of(
-                record_action(session, member, text, due, submission.now, source=SOURCE_CHECK_IN),
+                record_action(
+                    session,
+                    member,
+                    text,
+                    due,
+                    submission.now,
+                    with_review=with_review,
+                    source=SOURCE_CHECK_IN,
+                ),
                 member,
             )
-            for text, due in rows
+            for text, due, with_review in rows
         ]
     return Answer(reply=ephemeral(checkin_confirmation(recorded, today)))
+
+
+# -- the 90-day review --------------------------------------------------------------------------
+
+
+def open_review(press: Press) -> Answer:
+    """Answer (or Change answer) on a review: the owner's two answers in a modal. A press on a
+    review already answered (a second press, or an old message) opens it with the answer given,
+    to read or change; its message is redrawn to show the answer."""
+    action_id = int_value(press.value)
+    if action_id is None or press.trigger_id is None:
+        raise out_of_date()
+    with press.deps.session() as session:
+        found, owner = reviewed_action(session, action_id, press.user_id)
+        review = ReviewAnswer.of(found, owner)
+        today = local_today(owner, press.now)
+    view = build_review_modal(review, today)
+    trigger_id = press.trigger_id
+    deps = press.deps
+
+    def open_modal(client: WebClient) -> None:
+        client.views_open(trigger_id=trigger_id, view=view)
+        if review.answered:
+            settle_reviews(client, deps, review, today)
+
+    return Answer(then=open_modal)
+
+
+def save_review(submission: Submission) -> Answer:
+    """Check both answers in the ack (each problem under its own field), keep them with the
+    action; then the review's message shows the answer and the pair's conversation is told."""
+    action_id = int_value(submission.metadata)
+    if action_id is None:
+        raise out_of_date()
+    impact = submission.state.text(REVIEW_IMPACT_BLOCK) or ""
+    evidence = submission.state.text(REVIEW_EVIDENCE_BLOCK) or ""
+    errors: dict[str, str] = {}
+    for block_id, check, typed_answer in (
+        (REVIEW_IMPACT_BLOCK, check_impact, impact),
+        (REVIEW_EVIDENCE_BLOCK, check_evidence, evidence),
+    ):
+        try:
+            check(typed_answer)
+        except Refusal as refusal:
+            errors[block_id] = refusal.message
+    if errors:
+        return Answer(view_response={"response_action": "errors", "errors": errors})
+    try:
+        with submission.deps.session() as session:
+            change = answer_review(
+                session, action_id, submission.user_id, impact, evidence, submission.now
+            )
+            owner = session.get(Participant, change.review.owner_id)
+            assert owner is not None
+            today = local_today(owner, submission.now)
+            pair = pair_of(session, owner)
+            pair_id = pair.id if pair is not None and len(members_of(session, pair)) > 1 else None
+    except Refusal as refusal:
+        return _field_error(REVIEW_IMPACT_BLOCK, refusal.message)
+    deps = submission.deps
+
+    def then(client: WebClient) -> Reply | None:
+        settle_reviews(client, deps, change.review, today)
+        if not change.changed or pair_id is None:
+            return None
+        told = build_review_told(change.review, first=change.first)
+        if tell_pair(client, deps, pair_id, told.text, told.blocks):
+            return None
+        return ephemeral(
+            "Your answer is saved, but I couldn't tell your buddy just now: it's in "
+            "`/buddy actions` for both of you."
+        )
+
+    return Answer(then=then)
+
+
+def settle_reviews(
+    client: WebClient, deps: Deps, review: ReviewAnswer, today: date | None = None
+) -> None:
+    """Redraw each review prompt Buddy sent for the action (the ones the outbox recorded) to
+    show the answer, with a button to change it."""
+    if not review.answered:
+        return
+    with deps.session() as session:
+        messages = sent_deliveries(session, action_subject(review.action_id), (REVIEW_KIND,))
+    message = build_answered_review(review, today)
+    for sent in messages:
+        try:
+            client.chat_update(
+                channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError:
+            logger.exception("Could not update the review %s in %s", sent.ts, sent.channel)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -422,7 +540,10 @@ SUBCOMMANDS: list[Subcommand] = [
         handle=action,
         everyday=True,
         examples=(ACTION_EXAMPLE, ACTION_REVIEW_EXAMPLE),
-        details="`with review` adds a prompt 90 days on: what impact has it had?",
+        details=(
+            "`with review`: once it is done, 90 days on, Buddy asks what impact it has had, and "
+            "how you know; you answer with a button."
+        ),
         run_label="Record it",
     ),
     Subcommand(
@@ -455,3 +576,5 @@ def register(app: App) -> None:
     on_submission(app, MORE_TIME_CALLBACK, save_more_time)
     on_button(app, CHECKIN_ADD_ACTIONS, open_checkin_actions)
     on_submission(app, CHECKIN_ACTIONS_CALLBACK, save_checkin_actions)
+    on_button(app, REVIEW_ANSWER, open_review)
+    on_submission(app, REVIEW_CALLBACK, save_review)

@@ -37,7 +37,8 @@ from handlers.views.facilitators import (
     build_report_reply,
 )
 from models.cohorts import cohort_here
-from models.facilitators.export import bar_chart_png, report_csv, report_filename
+from models.facilitators.chart import chart_data, chart_png
+from models.facilitators.export import report_csv, report_filename
 from models.facilitators.nudges import (
     NUDGE_EXAMPLE,
     claim_nudge,
@@ -130,6 +131,7 @@ def send_files(
             figures = cohort_report(session, cohort, request.now)
             channel = user_dm_channel(client, session, participant)
         name = report_filename(figures.cohort.name, figures.today)
+        chart = chart_data(figures)
         try:
             client.files_upload_v2(
                 channel=channel,
@@ -140,14 +142,15 @@ def send_files(
                         "title": f"{figures.cohort.name}: one row per pair",
                     },
                     {
-                        "content": bar_chart_png([count for _, count in figures.fortnights]),
+                        "content": chart_png(chart),
                         "filename": f"{name}-meetings.png",
-                        "title": f"{figures.cohort.name}: meetings held per fortnight",
+                        "title": f"{chart.title}, {chart.period}",
+                        "alt_txt": chart.alt_text,
                     },
                 ],
                 initial_comment=(
                     f":bar_chart: The {figures.cohort.name} cohort: one row per pair (opens in "
-                    "Excel), and meetings held per fortnight."
+                    "Excel), and meetings per fortnight, held, skipped and unconfirmed."
                 ),
             )
         except SlackApiError:

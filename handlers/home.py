@@ -30,7 +30,7 @@ from handlers.views.home import (
     missing_scope_blocks,
     participant_blocks,
 )
-from models.actions import OPEN, Action
+from models.actions import OPEN, Action, answered_reviews
 from models.calendar.modules import module_for, modules_of
 from models.deliveries import missing_scopes
 from models.facilitators.report import cohort_report
@@ -87,8 +87,18 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
                 .order_by(Action.due_date, Action.number)
             )
         )
+        reviews = answered_reviews(session, [caller], most=3)[caller.id]
         blocks = participant_blocks(
-            caller, pair, members, meeting, module_code, prepared, open_actions, zone, today
+            caller,
+            pair,
+            members,
+            meeting,
+            module_code,
+            prepared,
+            open_actions,
+            zone,
+            today,
+            reviews,
         )
         if is_facilitator(session, deps.facilitators, team_id, user_id):
             note_facilitator(session, team_id, user_id, now)

@@ -57,15 +57,15 @@ def user_changed(
         departure = record_leaver(session, team, user_id, deps.clock.now())
         if departure is None:
             return
-        buddies = (
-            [m.slack_user_id for m in departure.unpaired.remaining] if departure.unpaired else []
-        )
+        buddies, goes_on = departure.buddies, departure.pair_goes_on
         facilitators = facilitators_of(session, deps.facilitators, team)
 
     def tell() -> None:
         if buddies:
-            tell_people(client, buddies, build_leaver_buddy_notice(user_id))
-        tell_people(client, facilitators, build_leaver_facilitator_notice(user_id, buddies))
+            tell_people(client, buddies, build_leaver_buddy_notice(user_id, goes_on))
+        tell_people(
+            client, facilitators, build_leaver_facilitator_notice(user_id, buddies, goes_on)
+        )
 
     deps.background.submit(tell)
 

@@ -383,7 +383,7 @@ def _changed(
     reply: Reply = {
         "replace_original": True,
         "response_type": "ephemeral",
-        "text": ":white_check_mark: Changed. I've told you both in your pair's conversation.",
+        "text": ":white_check_mark: Changed. I've said so in your pair's conversation.",
     }
     return Answer(reply=reply, then=then)
 

@@ -56,7 +56,10 @@ from handlers.views.pairs import (
     build_slot_modal,
     build_status_blocks,
     build_unpair_confirm,
+    build_unpaired_answer,
+    build_unpaired_notice,
     slot_description,
+    status_fallback,
 )
 from handlers.views.pauses import build_pause_status
 from handlers.views.upcoming import status_line
@@ -200,20 +203,11 @@ def confirm_unpair(press: Press) -> Answer:
         outcome = unpair(session, caller, press.now)
         remaining = [m.slack_user_id for m in outcome.remaining]
         dissolved = outcome.dissolved
-    if dissolved:
-        note = (
-            f":wave: {mention(press.user_id)} has left your buddy pair, so your fortnightly "
-            "meetings have stopped. When you're ready, pair with someone new: `/buddy pair @Sam`."
-        )
-    else:
-        note = (
-            f":wave: {mention(press.user_id)} has left your trio. You two carry on as a pair, "
-            "with the same slot."
-        )
+    note = build_unpaired_notice(press.user_id, dissolved)
 
     def tell(client: WebClient) -> Reply:
         told = tell_people(client, remaining, note)
-        answer = f"You've left the buddy pair. I've let {mentions(remaining)} know."
+        answer = build_unpaired_answer(remaining, dissolved)
         return {"replace_original": True, **ephemeral(told_or_not(answer, told))}
 
     return Answer(then=tell)
@@ -424,12 +418,7 @@ def status(command: Command) -> Reply:
         planned = preview(session, caller, command.now) if preview and current else []
         if current is not None:
             blocks.append(context_block(status_line(planned, zone_of(caller))))
-    fallback = (
-        f"Your buddy pair with {mentions(buddies)}"
-        if current
-        else "You're not in a buddy pair yet."
-    )
-    return ephemeral(fallback, blocks)
+    return ephemeral(status_fallback(buddies), blocks)
 
 
 SUBCOMMANDS: list[Subcommand] = [

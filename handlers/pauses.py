@@ -13,6 +13,7 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import typed
 from handlers.views.pauses import (
+    build_not_told,
     build_pause_notice,
     build_paused_answer,
     build_resume_notice,
@@ -55,13 +56,15 @@ def pause(command: Command) -> Answer:
                 if m.start < ends
             ]
         answer = build_paused_answer(paused, buddies, today)
-        notice = build_pause_notice(command.user_id, paused, meetings, zone, today)
+        notice = build_pause_notice(
+            command.user_id, paused, meetings, zone, today, members=len(buddies) + 1
+        )
 
     def tell(client: WebClient) -> Reply | None:
         told = [tell_person(client, buddy, notice, command.deps) for buddy in buddies]
         if all(told):
             return None
-        return ephemeral("I couldn't tell your buddy just now, so please let them know yourself.")
+        return ephemeral(build_not_told(len(buddies)))
 
     return Answer(reply=ephemeral(answer), then=tell)
 
@@ -81,9 +84,9 @@ def resume(command: Command) -> Answer:
     def tell(client: WebClient) -> Reply | None:
         if tell_people(client, buddies, note):
             return None
-        return ephemeral("I couldn't tell your buddy just now, so please let them know yourself.")
+        return ephemeral(build_not_told(len(buddies)))
 
-    return Answer(reply=ephemeral(build_resumed_answer(bool(buddies))), then=tell)
+    return Answer(reply=ephemeral(build_resumed_answer(len(buddies))), then=tell)
 
 
 SUBCOMMANDS: list[Subcommand] = [

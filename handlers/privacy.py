@@ -135,6 +135,8 @@ def confirm_forget(press: Press) -> Answer:
         if person is None:
             raise Refusal("That data has already been erased, so nothing more changed.")
         done = forget(session, person, press.now, by_facilitator=not own)
+        # A trio that loses one carries on as a pair.
+        goes_on = done.unpaired is not None and not done.unpaired.dissolved
         everyone = facilitators_of(session, press.deps.facilitators, press.team_id)
         facilitators = [f for f in everyone if f != target]
 
@@ -148,8 +150,8 @@ def confirm_forget(press: Press) -> Answer:
                 logger.exception("Could not delete a problem card in %s", channel)
         cleared, refused = clear_messages(client, done)
         if done.buddies:
-            tell_people(client, done.buddies, build_buddy_notice())
-        tell_people(client, facilitators, build_facilitator_notice(done.buddies))
+            tell_people(client, done.buddies, build_buddy_notice(goes_on))
+        tell_people(client, facilitators, build_facilitator_notice(done.buddies, goes_on))
         answer = build_forgotten_answer(own, target, deleted, done.buddies, cleared, refused)
         return {"replace_original": True, **ephemeral(answer)}
 

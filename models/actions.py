@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -55,9 +55,15 @@ class Action(Base):
     source: Mapped[str] = mapped_column(String(16))  # "command" | "check_in" | "community"
     review_at: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Indexed so the clock finds the actions done lately, whose 90-day review may now be due.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # The offer (two buttons asking which date was meant) it was recorded from: once per offer.
     offer: Mapped[str | None] = mapped_column(String(OFFER_LENGTH), unique=True, index=True)
+    # The 90-day review's answer, as typed: seed 002's "what impact ... and how do you know?" in
+    # two parts, what changed and the evidence; `reviewed_at` is when it was (last) answered.
+    review_impact: Mapped[str | None] = mapped_column(Text)
+    review_evidence: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 ACTION_EXAMPLE = "action Try retrieval starters with 9X by 3/12"
@@ -308,16 +314,24 @@ class ActionList:
     mine: list[Action]
     buddies: list[tuple[Participant, list[Action]]]
     paired: bool
+    # Answered 90-day reviews, newest first (a few: the list shows them briefly): the caller's,
+    # and each buddy's by participant id.
+    my_reviews: list[ReviewAnswer] = field(default_factory=list)
+    buddy_reviews: dict[int, list[ReviewAnswer]] = field(default_factory=dict)
 
 
 def actions_for(session: Session, caller: Participant) -> ActionList:
     pair = pair_of(session, caller)
     buddies = [m for m in members_of(session, pair) if m.id != caller.id] if pair else []
-    found = open_actions_by_owner(session, [caller.id, *(b.id for b in buddies)])
+    people = [caller, *buddies]
+    found = open_actions_by_owner(session, [p.id for p in people])
+    reviews = answered_reviews(session, people)
     return ActionList(
         mine=found.get(caller.id, []),
         buddies=[(b, found.get(b.id, [])) for b in buddies],
         paired=pair is not None,
+        my_reviews=reviews.pop(caller.id, []),
+        buddy_reviews=reviews,
     )
 
 
@@ -529,3 +543,158 @@ def snapshots_of(session: Session, action_ids: Iterable[int]) -> dict[int, Actio
         .where(Action.id.in_(ids))
     )
     return {action.id: ActionSnapshot.of(action, owner) for action, owner in rows}
+
+
+# -- the 90-day review ----------------------------------------------------------------------------
+
+# Each of the review's two answers: room for a few sentences, as on seed 002's post-its.
+REVIEW_ANSWER_LIMIT = 1000
+REVIEW_IMPACT_EXAMPLE = "More of 9X recall last lesson's key words at the start."
+REVIEW_EVIDENCE_EXAMPLE = "Their starter quiz scores went from about 4/10 to 7/10 in six weeks."
+
+
+def review_day(action: Action, zone: str) -> date | None:
+    """The day the 90-day review is asked (at the chase hour), or None if it is not asked.
+
+    Seed 002's cycle runs from "Improvement priority agreed and collective commitment to act
+    secured" to "90-day check-in explored impact": the impact of acting, so it is asked only of
+    an action that was done: never of one still open (its chase and the buddy already follow
+    it) or dropped, and not again once answered. It is asked 90 days after the action was set;
+    an action done later than that is asked about the day after it was done, so pressing Done
+    is not answered at once with "what impact has this had?"."""
+    if (
+        action.review_at is None
+        or action.status != DONE
+        or action.closed_at is None
+        or action.reviewed_at is not None
+    ):
+        return None
+    done_on = action.closed_at.astimezone(ZoneInfo(zone)).date()
+    return max(action.review_at, done_on + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class ReviewAnswer:
+    """An action's 90-day review as messages and reports show it, taken while the session is
+    open; `impact` and `evidence` are None until it is answered."""
+
+    action_id: int
+    owner_id: int
+    owner_user_id: str
+    owner_name: str | None
+    number: int
+    text: str
+    set_on: date
+    impact: str | None
+    evidence: str | None
+    answered_on: date | None
+
+    @property
+    def answered(self) -> bool:
+        return self.impact is not None and self.evidence is not None
+
+    @classmethod
+    def of(cls, action: Action, owner: Participant) -> ReviewAnswer:
+        zone = ZoneInfo(zone_of(owner))
+        return cls(
+            action_id=action.id,
+            owner_id=action.owner_id,
+            owner_user_id=owner.slack_user_id,
+            owner_name=owner.display_name,
+            number=action.number,
+            text=action.text,
+            set_on=action.created_at.astimezone(zone).date(),
+            impact=action.review_impact,
+            evidence=action.review_evidence,
+            answered_on=(
+                action.reviewed_at.astimezone(zone).date() if action.reviewed_at else None
+            ),
+        )
+
+
+def check_review_answer(typed: str, what: str, example: str) -> str:
+    """One of the two answers, kept as typed (its line breaks too; only the ends trimmed)."""
+    kept = typed.strip()
+    if not kept:
+        raise Refusal(f"Please write {what}, for example: {example}")
+    if len(kept) > REVIEW_ANSWER_LIMIT:
+        raise Refusal(
+            f"That is {len(kept)} characters; please keep it under {REVIEW_ANSWER_LIMIT}, "
+            f"for example: {example}"
+        )
+    return kept
+
+
+def check_impact(typed: str) -> str:
+    return check_review_answer(typed, "what changed", REVIEW_IMPACT_EXAMPLE)
+
+
+def check_evidence(typed: str) -> str:
+    return check_review_answer(typed, "how you know", REVIEW_EVIDENCE_EXAMPLE)
+
+
+def reviewed_action(session: Session, action_id: int, user_id: str) -> tuple[Action, Participant]:
+    """The action behind a review's button, if the person pressing it owns it and it was asked
+    (or could be asked) its 90-day review: one done, with a review."""
+    action, owner = owned_action(session, action_id, user_id)
+    if action.review_at is None or action.status != DONE:
+        raise Refusal(
+            "That action has no 90-day review to answer: it is asked of actions that were done.",
+            "actions",
+        )
+    return action, owner
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """A review answered: as it now stands, whether it was its first answer, and whether the
+    answer changed (the same answer sent twice changes nothing)."""
+
+    review: ReviewAnswer
+    first: bool
+    changed: bool
+
+
+def answer_review(
+    session: Session, action_id: int, user_id: str, impact: str, evidence: str, now: datetime
+) -> ReviewChange:
+    """Keep the owner's answer with the action. The first answer is claimed atomically, so of
+    two submissions at once only one is the first (and the buddy is told once)."""
+    action, owner = reviewed_action(session, action_id, user_id)
+    impact, evidence = check_impact(impact), check_evidence(evidence)
+    claimed = session.execute(
+        update(Action)
+        .where(Action.id == action.id, Action.reviewed_at.is_(None))
+        .values(review_impact=impact, review_evidence=evidence, reviewed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    first = getattr(claimed, "rowcount", 0) == 1
+    session.refresh(action)
+    changed = first or (action.review_impact, action.review_evidence) != (impact, evidence)
+    if changed and not first:
+        action.review_impact, action.review_evidence = impact, evidence
+        action.reviewed_at = now
+        session.flush()
+    return ReviewChange(ReviewAnswer.of(action, owner), first=first, changed=changed)
+
+
+REVIEWS_LISTED = 5
+
+
+def answered_reviews(
+    session: Session, people: Sequence[Participant], most: int = REVIEWS_LISTED
+) -> dict[int, list[ReviewAnswer]]:
+    """Each person's answered 90-day reviews, newest first, at most `most` each, in one query."""
+    by_id = {p.id: p for p in people}
+    found: dict[int, list[ReviewAnswer]] = {p.id: [] for p in people}
+    if not by_id:
+        return found
+    for action in session.scalars(
+        select(Action)
+        .where(Action.owner_id.in_(list(by_id)), Action.reviewed_at.is_not(None))
+        .order_by(Action.reviewed_at.desc(), Action.id.desc())
+    ):
+        listed = found[action.owner_id]
+        if len(listed) < most:
+            listed.append(ReviewAnswer.of(action, by_id[action.owner_id]))
+    return found

@@ -80,15 +80,27 @@ def stopped_teams(session: Session) -> set[str]:
 
 @dataclass(frozen=True)
 class Departure:
-    """What a leaver's departure changed: whom to tell (their buddy, if they had a pair)."""
+    """What a leaver's departure changed: whom to tell (their buddies, if they had a pair), and
+    whether those buddies still have a pair (a trio that loses one carries on as a pair)."""
 
     leaver: str
     unpaired: Unpaired | None
 
+    @property
+    def buddies(self) -> list[str]:
+        """The leaver's buddies: a pair's one, or the two a trio leaves behind."""
+        return [m.slack_user_id for m in self.unpaired.remaining] if self.unpaired else []
+
+    @property
+    def pair_goes_on(self) -> bool:
+        """A trio lost one: the other two keep their pair, slot, meetings and actions."""
+        return self.unpaired is not None and not self.unpaired.dissolved
+
 
 def record_leaver(session: Session, team_id: str, user_id: str, now: datetime) -> Departure | None:
-    """Slack says the user is deactivated: their pair ends and their nudges stop. None when
-    Buddy never knew them, or already knew they had left (nobody is told twice)."""
+    """Slack says the user is deactivated: they leave their pair and their nudges stop. A pair of
+    two ends; a trio carries on as a pair, the leaver taken out (`unpair`). None when Buddy never
+    knew them, or already knew they had left (nobody is told twice)."""
     participant = find_participant(session, team_id, user_id)
     if participant is None:
         return None

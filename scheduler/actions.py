@@ -30,6 +30,7 @@ from models.actions import (
     ActionSnapshot,
     chase_key,
     day_chase_key,
+    review_day,
 )
 from models.calendar.tables import CohortBreak
 from models.deliveries import action_subject
@@ -87,9 +88,13 @@ def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDeliv
                     Action.status == OPEN,
                     Action.due_date.between(first - OVERDUE_AFTER, last),
                 ),
+                # Reviews are asked only of done actions: 90 days on, or the day after a late
+                # one was done (models.actions.review_day).
                 and_(
-                    Action.status.in_((OPEN, DONE)),
-                    Action.review_at.between(first, last),
+                    Action.status == DONE,
+                    Action.reviewed_at.is_(None),
+                    Action.review_at <= last,
+                    or_(Action.review_at >= first, Action.closed_at >= now - WINDOW),
                 ),
             )
         )
@@ -253,12 +258,14 @@ def _overdue(
 def _review(
     action: Action, owner: Participant, snapshot: ActionSnapshot, setting: OwnerSetting
 ) -> list[PlannedDelivery]:
-    assert action.review_at is not None
+    day = review_day(action, setting.zone)
+    if day is None:
+        return []  # still open, dropped or already answered: no review asked
     return [
         _expiring(
-            chase_key(REVIEW, action.id, action.review_at),
+            chase_key(REVIEW, action.id, day),
             REVIEW,
-            local_instant(action.review_at, CHASE_AT, setting.zone),
+            local_instant(day, CHASE_AT, setting.zone),
             UserTarget(owner.id, owner.slack_user_id),
             partial(build_review_message, snapshot, setting.today),
             f"{owner.slack_user_id} (review of action {action.id})",

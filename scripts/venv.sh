@@ -12,5 +12,7 @@ STAMP=".venv/.installed-$(cat "$REQUIREMENTS" requirements.txt constraints.txt |
 if [ ! -f "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" -c constraints.txt
+  # Matplotlib's list of fonts, built now rather than while the first /buddy report is drawn.
+  .venv/bin/python -m models.facilitators.chart
   touch "$STAMP"
 fi

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import struct
+import re
 import time
-import zlib
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.clock import SettableClock
-from models.facilitators.export import CSV_COLUMNS, bar_column
+from models.facilitators.export import CSV_COLUMNS
 from models.people import Cohort, Facilitator, Participant
 from tests.conftest import FACILITATOR
 from tests.fake_slack import FakeSlack
@@ -153,26 +153,25 @@ def test_app_home_stays_within_100_blocks_for_300_pairs(
     assert "300" in view_text(view) and "more: every pair is in the CSV" in view_text(view)
 
 
-def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    at, idat, width, height = 8, b"", 0, 0
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at : at + 4])
-        kind = data[at + 4 : at + 8]
-        body = data[at + 8 : at + 8 + length]
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat += body
-        at += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * 3 + 1
-    rows = [raw[i * stride + 1 : (i + 1) * stride] for i in range(height)]
-    return width, height, rows
+def chart_upload(fake_slack: FakeSlack) -> tuple[bytes, str, str]:
+    """The report's PNG, with the alt text and the title it was uploaded with."""
+    asked = next(
+        c.params
+        for c in fake_slack.calls_to("files.getUploadURLExternal")
+        if str(c.params["filename"]).endswith(".png")
+    )
+    [uploaded] = [u for u in fake_slack.uploads.values() if u.startswith(b"\x89PNG")]
+    completed = fake_slack.calls_to("files.completeUploadExternal")[-1].params["files"]
+    files = json.loads(completed) if isinstance(completed, str) else completed
+    [title] = [f["title"] for f in files if "meetings per fortnight" in f["title"].lower()]
+    return uploaded, str(asked.get("alt_txt", "")), title
 
 
-def bar_height(rows: list[bytes], x: int) -> int:
-    return sum(1 for row in rows if row[x * 3 : x * 3 + 3] == bytes((44, 95, 45)))
+def kinds_in(alt_text: str) -> dict[str, int]:
+    return {
+        kind: sum(int(n) for n in re.findall(rf"(\d+) {kind}", alt_text))
+        for kind in ("held", "skipped", "unconfirmed")
+    }
 
 
 def test_report_sends_a_csv_and_a_chart(
@@ -219,12 +218,68 @@ def test_report_sends_a_csv_and_a_chart(
     assert tuple(rows[0]) == CSV_COLUMNS
     alice = next(r for r in rows[1:] if "UALICE" in r)
     assert 'O"Neil, Pat' in alice and alice[CSV_COLUMNS.index("meetings_held")] == "2"
-    width, height, pixels = decode_png(png_file)
-    assert (width, height) == (480, 240)
-    heights = [bar_height(pixels, bar_column(i, 12)) for i in range(12)]
-    assert sorted(set(heights)) == [0, max(heights)] and heights.count(max(heights)) == 2
+    with Image.open(io.BytesIO(png_file)) as image:
+        assert image.format == "PNG" and image.size[0] > image.size[1] >= 500
+    chart, alt_text, title = chart_upload(fake_slack)
+    assert chart == png_file
+    assert title.startswith("Meetings per fortnight: Everyone, ")
+    # Twelve fortnights named, the quiet ones too; the two meetings held are counted.
+    assert len(re.findall(r"\d{1,2} [A-Z][a-z]{2}(?: \(so far\))?: ", alt_text)) == 12
+    assert "no meetings" in alt_text and kinds_in(alt_text)["held"] == 2
     dm = fake_slack.calls_to("files.completeUploadExternal")
     assert dm and dm[-1].params["channel_id"].startswith("D")
+
+
+def test_the_chart_tells_held_skipped_and_unconfirmed_meetings_apart(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """One meeting held, the next skipped, the one after left without a check-in answer: the
+    chart's data and its words count one of each, in the fortnights they fell in."""
+    from datetime import timedelta
+
+    from models.facilitators.chart import chart_data
+    from models.facilitators.report import cohort_report
+    from models.meetings.tables import MeetingOutcome
+    from models.pairs import Pair
+
+    match(slack, "UALICE", "UBOB")
+    slack.command("slot tue 16:00", user="UALICE")
+    with sessions() as session:
+        pair = session.scalars(select(Pair)).one()
+        assert pair.slot_first_date is not None
+        first = pair.slot_first_date
+        session.add(
+            MeetingOutcome(
+                pair_id=pair.id,
+                original_date=first,
+                outcome="met",
+                answered_by="UALICE",
+                answered_at=clock.now(),
+            )
+        )
+        session.commit()
+    skipped = first + timedelta(days=14)
+    slack.command(f"skip {skipped.day}/{skipped.month} parents' evening", user="UBOB")
+    clock.set(clock.now() + timedelta(days=(first - clock.now().date()).days + 30))
+    fake_slack.clear()
+    slack.command("report", user=FACILITATOR)
+    _, alt_text, _ = chart_upload(fake_slack)
+    assert kinds_in(alt_text) == {"held": 1, "skipped": 1, "unconfirmed": 1}
+    with sessions() as session:
+        cohort = session.scalars(select(Cohort)).one()
+        data = chart_data(cohort_report(session, cohort, clock.now()))
+    bars = {bar.starts_on: bar for bar in data.bars}
+    in_bar = {
+        day: next(b for start, b in bars.items() if start <= day < start + timedelta(days=14))
+        for day in (first, skipped, first + timedelta(days=28))
+    }
+    assert in_bar[first].held >= 1 and in_bar[skipped].skipped == 1
+    assert in_bar[first + timedelta(days=28)].unconfirmed == 1
+    assert sum(data.counts("held")) == 1 and sum(data.counts("unconfirmed")) == 1
+    assert len(data.bars) == 12 and data.title == "Meetings per fortnight: Everyone"
 
 
 def test_nudge_at_most_once_a_day_per_pair(

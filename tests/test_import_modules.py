@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
@@ -278,3 +281,44 @@ def test_parsing_reports_lines_of_multiline_quoted_rows() -> None:
         "line 4: starts_on '3/12' is not a date I can read; write 2026-12-03 or 3/12/2026 "
         "(day first, with the year)."
     ]
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine sends while inside."""
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def many_modules(tmp_path: Path, rows: int) -> Path:
+    first = date(2030, 1, 7)
+    return write(
+        tmp_path,
+        HEADER
+        + "".join(
+            f"M{n},Module {n},Insight {n},{(first + timedelta(days=14 * n)).isoformat()}\n"
+            for n in range(rows)
+        ),
+        f"modules-{rows}.csv",
+    )
+
+
+def test_a_big_file_is_written_in_a_few_statements_whatever_its_size(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    """Rows go in batches, not one INSERT each (a 50,000-row import was 50,000 round trips)."""
+    small, big = many_modules(tmp_path, 20), many_modules(tmp_path, 2000)
+    with counting_statements() as few:
+        assert run([str(small), "--team", "T1"], database_url) == 0
+    with counting_statements() as many:
+        assert run([str(big), "--team", "T1"], database_url) == 0
+    assert len(many) <= len(few) + 5
+    assert len(calendar(sessions)) == 2000

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from models.calendar.breaks import (
@@ -144,6 +147,80 @@ def test_checking_a_whole_calendar_reports_each_bad_entry_by_index() -> None:
 def test_checking_against_an_existing_calendar() -> None:
     problems = check_calendar([draft("B2", date(2027, 1, 11))], existing=CALENDAR)
     assert [p.kind for _, p in problems] == ["overlap"]
+
+
+def _one_by_one(
+    drafts: list[ModuleDraft], existing: list[ModuleDraft]
+) -> list[tuple[int, CalendarProblem]]:
+    """What checking each row with `/buddy module add`'s rule, in turn, would say."""
+    accepted: list[ModuleDraft] = list(existing)
+    problems = []
+    for index, made in enumerate(drafts):
+        problem = check_module(made, accepted)
+        if problem is None:
+            accepted.append(made)
+        else:
+            problems.append((index, problem))
+    return problems
+
+
+_DRAFTS = st.lists(
+    st.builds(
+        draft,
+        st.sampled_from(["A1", "a1", "B2", "C3", "D4", "E5", "F6", "G7", "H8"]),
+        st.dates(date(2026, 9, 1), date(2027, 3, 1)),
+    ),
+    max_size=12,
+)
+
+
+@given(_DRAFTS, _DRAFTS)
+def test_a_whole_file_is_checked_as_each_row_would_be_one_by_one(
+    drafts: list[ModuleDraft], existing: list[ModuleDraft]
+) -> None:
+    """The file check names the same rows, the same problems and the same clashing module as
+    `/buddy module add` would, row after row (a stored calendar keeps its own rules)."""
+    kept = [m for i, m in enumerate(existing) if check_module(m, existing[:i]) is None]
+    found = check_calendar(drafts, kept)
+    expected = _one_by_one(drafts, kept)
+    assert [(i, p.kind, p.message) for i, p in found] == [
+        (i, p.kind, p.message) for i, p in expected
+    ]
+    assert [p.clash for _, p in found] == [p.clash for _, p in expected]
+
+
+@dataclass
+class _Watched:
+    """A stored module that counts how often the check reads it."""
+
+    code: str
+    title: str
+    day: date
+    reads: list[int] = field(default_factory=lambda: [0])
+
+    @property
+    def starts_on(self) -> date:
+        self.reads[0] += 1
+        return self.day
+
+
+def _reads_to_check(size: int) -> int:
+    reads = [0]
+    first = date(2000, 1, 3)
+    stored = [
+        _Watched(f"S{n}", "Stored", first + timedelta(days=14 * n), reads) for n in range(size)
+    ]
+    after = first + timedelta(days=14 * size)
+    rows = [draft(f"N{n}", after + timedelta(days=14 * n)) for n in range(size)]
+    assert check_calendar(rows, stored) == []
+    return reads[0]
+
+
+def test_checking_a_big_file_against_a_big_calendar_grows_with_its_size_not_its_square() -> None:
+    """10x the rows and stored modules is about 10x the work (it was 100x: a 50,000-row file
+    took minutes)."""
+    small, big = _reads_to_check(100), _reads_to_check(1000)
+    assert big <= 12 * small
 
 
 def test_next_free_start_skips_past_clashing_fortnights() -> None:

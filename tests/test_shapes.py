@@ -197,6 +197,12 @@ def _changed(kind: str, **changes: Any) -> dict[str, Any]:
         _changed("event", event=["app_home_opened"]),
         _changed("event", event={"user": "U1"}),
         _changed("URL check", challenge=None),
+        {"type": "weird", "event": "x"},
+        {"type": "weird", "event": None},
+        {"type": "weird", "view": "V1"},
+        {"ssl_check": "0", "event": [1]},
+        _changed("button in a message", event="x"),
+        _changed("slash command", event="x"),
     ],
 )
 def test_a_body_listeners_could_not_trust_is_stopped(body: object) -> None:

@@ -15,13 +15,26 @@ from handlers.slack.blocks import (
     context_block,
     datepicker,
     header_block,
+    input_block,
     modal,
     plain,
     section_block,
+    truncate,
 )
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import escape
-from models.actions import DONE, DROPPED, OPEN, Action, ActionList, ActionSnapshot
+from handlers.slack.text import SECTION_CHUNK, escape, escaped_chunks, line_chunks
+from models.actions import (
+    DONE,
+    DROPPED,
+    OPEN,
+    REVIEW_ANSWER_LIMIT,
+    REVIEW_EVIDENCE_EXAMPLE,
+    REVIEW_IMPACT_EXAMPLE,
+    Action,
+    ActionList,
+    ActionSnapshot,
+    ReviewAnswer,
+)
 from models.grammar import format_day
 from models.grow import GROW_WILL
 from models.guidance import ACCOUNT_ROLE
@@ -37,6 +50,16 @@ CHECKIN_ACTIONS_CALLBACK = "checkin_actions"
 DATE_CHOICES = ("action_date_choice_1", "action_date_choice_2")
 CHECKIN_ROWS = 3
 REVIEW_PROMPT = "90 days on: what impact has this had, and how do you know?"
+# The review's button ("Answer", then "Change answer"), its modal and the modal's two fields.
+REVIEW_ANSWER = "action_review_answer"
+REVIEW_CALLBACK = "action_review"
+REVIEW_IMPACT_BLOCK = "review_impact"
+REVIEW_EVIDENCE_BLOCK = "review_evidence"
+# The "Add actions" modal's checkbox asking for a review of one row's action.
+CHECKIN_REVIEW_OPTION = "with_review"
+CHECKIN_REVIEW_LABEL = "Check in on its impact in 90 days"
+# What a list or a report shows of each answer: a glimpse; the whole answer is in the CSV.
+REVIEW_GLIMPSE = 120
 INPUT_MAX = 500
 MAX_LISTED = 20
 # Actions one chase lists with buttons: two blocks each, within Block Kit's 50 a message.
@@ -49,6 +72,10 @@ def text_block_id(row: int) -> str:
 
 def due_block_id(row: int) -> str:
     return f"action_due_{row}"
+
+
+def review_block_id(row: int) -> str:
+    return f"action_with_review_{row}"
 
 
 def _line(action: Action | ActionSnapshot, today: date | None) -> str:
@@ -80,10 +107,12 @@ def build_actions_list(listing: ActionList, today: date) -> tuple[str, list[dict
                 "`/buddy action Try retrieval starters with 9X by 3/12`."
             )
         )
+    blocks.extend(reviews_blocks("Your", listing.my_reviews, today))
     for buddy, actions in listing.buddies:
         who = f"<@{buddy.slack_user_id}>'s"
         body = _numbered(actions, today) if actions else "None open."
         blocks.append(section_block(f"*{who}*\n{body}"))
+        blocks.extend(reviews_blocks(who, listing.buddy_reviews.get(buddy.id, []), today))
     if not listing.paired:
         blocks.append(context_block("When you pair up, your buddy's actions show here too."))
     count = len(listing.mine)
@@ -95,7 +124,10 @@ def recorded_text(action: Action, today: date) -> str:
     """The answer to `/buddy action`: what was recorded, echoing the date with its weekday."""
     review = ""
     if action.review_at is not None:
-        review = f" On {format_day(action.review_at, today)} I'll ask you: _{REVIEW_PROMPT}_"
+        review = (
+            f" Once it's done, on {format_day(action.review_at, today)} (or the day after you "
+            f"finish it, if later) I'll ask you: _{REVIEW_PROMPT}_"
+        )
     return (
         f":memo: Recorded action {action.number}: {escape(action.text)}, due "
         f"{format_day(action.due_date, today)}. I'll check in with you that morning.{review}"
@@ -227,8 +259,16 @@ def build_overdue_message(
     )
 
 
+def _review_button(action_id: int, label: str) -> dict[str, Any]:
+    return actions_block(
+        [button(label, REVIEW_ANSWER, str(action_id), style="primary")],
+        block_id=f"action_review_{action_id}",
+    )
+
+
 def build_review_message(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
-    """90 days after the action was set: seed 002's impact question, for the owner."""
+    """90 days after a done action was set: seed 002's impact question, for the owner, with a
+    button that opens the two answers (what changed, and the evidence)."""
     return OutgoingMessage(
         text=f":seedling: {REVIEW_PROMPT} ({escape(action.text)})",
         blocks=[
@@ -236,9 +276,133 @@ def build_review_message(action: ActionSnapshot, today: date | None = None) -> O
             section_block(
                 f"Your action, set on {format_day(action.created_on, today)}: {escape(action.text)}"
             ),
-            context_block("It's worth talking over with your buddy at your next meeting."),
+            context_block(
+                "Two short answers: what changed, and your evidence. Your buddy will see them, "
+                "and it's worth talking them over at your next meeting."
+            ),
+            _review_button(action.id, "Answer"),
         ],
     )
+
+
+def _labelled(label: str, typed: str) -> list[dict[str, Any]]:
+    """A bold label, then the typed answer escaped once, in as many sections as it needs."""
+    chunks = escaped_chunks(typed, SECTION_CHUNK - len(label) - 8)
+    return [section_block(f"*{label}*\n{chunks[0]}"), *(section_block(c) for c in chunks[1:])]
+
+
+def _answers(review: ReviewAnswer, whose: str) -> list[dict[str, Any]]:
+    return [
+        *_labelled("What changed:", review.impact or ""),
+        *_labelled(f"How {whose} know:", review.evidence or ""),
+    ]
+
+
+def build_answered_review(review: ReviewAnswer, today: date | None = None) -> OutgoingMessage:
+    """The review nudge once answered: the answer in place of the question's button, with a
+    button to change it."""
+    answered = format_day(review.answered_on, today) if review.answered_on else "today"
+    line = f"You answered your 90-day review of “{escape(review.text)}” on {answered}."
+    return OutgoingMessage(
+        text=f":white_check_mark: {line}",
+        blocks=[
+            section_block(f":seedling: *{REVIEW_PROMPT}*"),
+            section_block(
+                f"Your action, set on {format_day(review.set_on, today)}: {escape(review.text)}"
+            ),
+            section_block(f":white_check_mark: *You answered on {answered}.*"),
+            *_answers(review, "you"),
+            _review_button(review.action_id, "Change answer"),
+        ],
+    )
+
+
+def build_review_told(review: ReviewAnswer, first: bool = True) -> OutgoingMessage:
+    """The pair's conversation hears the owner's answer: the buddy's news, and something to
+    talk over when they next meet."""
+    who = f"<@{review.owner_user_id}>"
+    what = f"“{escape(review.text)}”"
+    line = (
+        f"{who} answered their 90-day review of {what}: _{REVIEW_PROMPT}_"
+        if first
+        else f"{who} changed their answer to the 90-day review of {what}."
+    )
+    return OutgoingMessage(
+        text=f":seedling: {line}",
+        blocks=[section_block(f":seedling: {line}"), *_answers(review, "they")],
+    )
+
+
+def build_review_modal(review: ReviewAnswer, today: date | None = None) -> dict[str, Any]:
+    """The review's two answers, both required; an answer already given is there to change."""
+    blocks: list[dict[str, Any]] = [
+        section_block(
+            f":seedling: *{REVIEW_PROMPT}*\nYour action, set on "
+            f"{format_day(review.set_on, today)}: {escape(review.text)}"
+        )
+    ]
+    if review.answered and review.answered_on is not None:
+        blocks.append(
+            context_block(
+                f"You answered this on {format_day(review.answered_on, today)}: your answer is "
+                "below. Change it if you like, or close this and it stays as it is."
+            )
+        )
+    for block_id, label, hint, example, typed in (
+        (
+            REVIEW_IMPACT_BLOCK,
+            "What impact has it had? What changed?",
+            "For you, your colleagues or your pupils.",
+            REVIEW_IMPACT_EXAMPLE,
+            review.impact,
+        ),
+        (
+            REVIEW_EVIDENCE_BLOCK,
+            "How do you know? Your evidence",
+            "What you saw, heard or measured.",
+            REVIEW_EVIDENCE_EXAMPLE,
+            review.evidence,
+        ),
+    ):
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "multiline": True,
+            "max_length": REVIEW_ANSWER_LIMIT,
+            "placeholder": plain(f"e.g. {example}", 150),
+        }
+        if typed:
+            element["initial_value"] = typed
+        block = input_block(block_id, label, element)
+        block["hint"] = plain(hint, 2000)
+        blocks.append(block)
+    return modal(
+        REVIEW_CALLBACK,
+        "90-day review",
+        blocks,
+        submit="Save answer",
+        close="Cancel",
+        metadata=str(review.action_id),
+    )
+
+
+def _glimpse(typed: str | None, limit: int = REVIEW_GLIMPSE) -> str:
+    """The start of an answer on one line, cut before it is escaped (never inside `&amp;`)."""
+    return escape(truncate(" ".join((typed or "").split()), limit))
+
+
+def reviews_blocks(
+    whose: str, reviews: Sequence[ReviewAnswer], today: date | None
+) -> list[dict[str, Any]]:
+    """A few answered 90-day reviews, briefly: what changed and the evidence, cut short."""
+    if not reviews:
+        return []
+    lines = [
+        f"• “{_glimpse(r.text, 60)}”"
+        + (f", {format_day(r.answered_on, today)}" if r.answered_on else "")
+        + f": _Impact:_ {_glimpse(r.impact)} · _Evidence:_ {_glimpse(r.evidence)}"
+        for r in reviews
+    ]
+    return [section_block(c) for c in line_chunks([f"*{whose} 90-day reviews*", *lines])]
 
 
 def _settled_line(action: ActionSnapshot, today: date | None) -> str:
@@ -341,7 +505,8 @@ def build_more_time_modal(
 def build_checkin_actions_modal(
     metadata: str, suggested: date | None, today: date | None = None
 ) -> dict[str, Any]:
-    """GROW's Will after a meeting: up to three actions, each with its due date."""
+    """GROW's Will after a meeting: up to three actions, each with its due date and a box to
+    ask for its 90-day review."""
     blocks: list[dict[str, Any]] = [
         section_block(
             f"*{GROW_WILL}*\nWrite each step you agreed as an action for yourself, so your "
@@ -379,6 +544,19 @@ def build_checkin_actions_modal(
                 "label": plain("Due by", 2000),
                 "element": datepicker(due_block_id(row), suggested),
             }
+        )
+        blocks.append(
+            input_block(
+                review_block_id(row),
+                "Review",
+                {
+                    "type": "checkboxes",
+                    "options": [
+                        {"text": plain(CHECKIN_REVIEW_LABEL, 75), "value": CHECKIN_REVIEW_OPTION}
+                    ],
+                },
+                optional=True,
+            )
         )
     return modal(
         CHECKIN_ACTIONS_CALLBACK,

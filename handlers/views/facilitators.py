@@ -12,10 +12,12 @@ from handlers.slack.blocks import (
     context_block,
     header_block,
     section_block,
+    truncate,
 )
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
-from handlers.slack.text import escape, mention, mentions
+from handlers.slack.text import escape, line_chunks, mention, mentions
 from models.facilitators.report import CohortReport, PairRow
+from models.grammar import format_day
 
 NUDGE = "facilitators_nudge"
 EXPORT = "facilitators_export"
@@ -74,9 +76,38 @@ def build_report_reply(report: CohortReport) -> Reply:
     blocks = [
         section_block(f":bar_chart: *{name}*\n" + "\n".join(lines)),
         *slipping_blocks(report, with_buttons=True),
+        *review_blocks(report),
         context_block("The CSV (one row per pair) and a chart are on their way by DM."),
     ]
     return ephemeral(f"{report.cohort.name}: " + "; ".join(_plain(lines)), blocks)
+
+
+REVIEWS_SHOWN = 5
+REVIEW_GLIMPSE = 200
+
+
+def review_blocks(report: CohortReport) -> list[dict[str, Any]]:
+    """The latest answered 90-day reviews (what changed, how they know), cut short; every one,
+    whole, is in the CSV's review_answers column."""
+    reviews = report.reviews
+    if not reviews:
+        return []
+    lines = [
+        f"• {mention(r.owner_user_id)} on “{_glimpse(r.text, 80)}”"
+        + (f" ({format_day(r.answered_on, report.today)})" if r.answered_on else "")
+        + f": _What changed:_ {_glimpse(r.impact)} · _How they know:_ {_glimpse(r.evidence)}"
+        for r in reviews[:REVIEWS_SHOWN]
+    ]
+    more = len(reviews) - REVIEWS_SHOWN
+    if more > 0:
+        lines.append(f"…and {more} more in the CSV.")
+    heading = f"*90-day reviews answered ({len(reviews)})*"
+    return [section_block(chunk) for chunk in line_chunks([heading, *lines])]
+
+
+def _glimpse(typed: str | None, limit: int = REVIEW_GLIMPSE) -> str:
+    """The start of a typed answer on one line, cut before it is escaped."""
+    return escape(truncate(" ".join((typed or "").split()), limit))
 
 
 def _plain(lines: Sequence[str]) -> list[str]:

@@ -19,10 +19,12 @@ from handlers.slack.blocks import (
     section_block,
 )
 from handlers.slack.text import escape, mentions
+from handlers.views.actions import reviews_blocks
+from handlers.views.buddies import pair_or_trio, your_buddies_line
 from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
-from models.actions import Action
+from models.actions import Action, ReviewAnswer
 from models.deliveries import MissingScope
 from models.facilitators.report import CohortReport
 from models.grammar import format_day
@@ -52,8 +54,10 @@ def participant_blocks(
     actions: Sequence[Action],
     zone: str,
     today: date,
+    reviews: Sequence[ReviewAnswer] = (),
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [header_block("Your buddy pair")]
+    group = pair_or_trio(len(members)) if pair is not None else "pair"
+    blocks: list[dict[str, Any]] = [header_block(f"Your buddy {group}")]
     if pair is None:
         blocks.append(
             section_block(
@@ -62,7 +66,7 @@ def participant_blocks(
         )
     else:
         buddies = [m.slack_user_id for m in members if m.id != caller.id]
-        lines = [f"*Your buddy:* {mentions(buddies)}", f"*Slot:* {slot_description(pair, zone)}"]
+        lines = [your_buddies_line(buddies), f"*Slot:* {slot_description(pair, zone)}"]
         if next_meeting is not None:
             module = f" · module {escape(module_code)}" if module_code else ""
             lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}{module}")
@@ -85,6 +89,7 @@ def participant_blocks(
         )
     if len(actions) > MOST_ACTIONS:
         blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
+    blocks.extend(reviews_blocks("Your", reviews, today))
     blocks.append(
         actions_block(
             [button(label, home_command_id(name), name) for label, name in COMMON_COMMANDS]

@@ -24,6 +24,7 @@ from handlers.slack.blocks import (
 from handlers.slack.dates import clock_for_all, day_for_all, friendly_zone, moment_for_all
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
+from handlers.views.buddies import you_all
 from models.actions import Action
 from models.grammar import VIDEO, format_day, format_time
 from models.grow import GROW_WILL
@@ -116,8 +117,8 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
         blocks.append(
             section_block(
                 f"*Application module {escape(module.code)}: {escape(module.title)}*\n"
-                f"Complete {insight_name(module.insight_module)} first, so you both come "
-                "with a shared understanding of the content."
+                f"Complete {insight_name(module.insight_module)} first, so "
+                f"{you_all(len(context.members))} come with a shared understanding of the content."
             )
         )
         blocks.extend(_prep_status(context, meeting, escape(module.insight_module)))
@@ -218,7 +219,7 @@ def checkin_blocks(
             )
     blocks.append(
         section_block(
-            f"*{GROW_WILL}*\nRecord the actions you agreed, so your buddy can hold you to them.",
+            f"*{GROW_WILL}*\nRecord the actions you agreed, so you can hold each other to them.",
             accessory=button("Add actions", CHECKIN_ADD_ACTIONS, value),
         )
     )
@@ -342,7 +343,7 @@ def _skip_choice_words(choice: Choice, zone: str, today: date) -> str:
 
 def _change_anyway(label: str, action_id: str, value: str) -> list[dict[str, Any]]:
     return [
-        context_block("Change it anyway? I'll tell you both in your pair's conversation."),
+        context_block("Change it anyway? I'll say so in your pair's conversation."),
         actions_block([button(label, action_id, value)], block_id="change_anyway"),
     ]
 
@@ -477,7 +478,7 @@ def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dic
             input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
             input_block(
                 SKIP_REASON,
-                "Why (your buddy sees this)",
+                "Why (shared with your pair)",
                 {"type": "plain_text_input", "max_length": 200},
                 optional=True,
             ),

@@ -22,7 +22,8 @@ from handlers.slack.blocks import (
     timepicker,
 )
 from handlers.slack.dates import friendly_zone
-from handlers.slack.text import escape, mentions
+from handlers.slack.text import escape, mention, mentions
+from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio, your_buddies_line
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
@@ -95,19 +96,57 @@ def build_paired_message(
 
 
 def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[dict[str, Any]]:
+    """Asked first; a trio's member is told the other two carry on as a pair."""
+    names = mentions([b.slack_user_id for b in buddies])
+    group = pair_or_trio(len(buddies) + 1)
+    if group == "trio":
+        question = (
+            f"Leave your trio with {names}? They will be told, and carry on as a pair with the "
+            "same slot; your own fortnightly meetings stop."
+        )
+    else:
+        question = (
+            f"Leave your buddy pair with {names}? They will be told, and your fortnightly "
+            "meetings stop."
+        )
     return [
-        section_block(
-            f"Leave your buddy pair with {mentions([b.slack_user_id for b in buddies])}? They "
-            "will be told, and your fortnightly meetings stop."
-        ),
+        section_block(question),
         actions_block(
             [
-                button("Yes, leave the pair", UNPAIR_CONFIRM, str(pair.id), style="danger"),
+                button(f"Yes, leave the {group}", UNPAIR_CONFIRM, str(pair.id), style="danger"),
                 button("No, stay", UNPAIR_CANCEL, str(pair.id)),
             ],
             block_id="unpair_confirm",
         ),
     ]
+
+
+def build_unpaired_notice(leaver: str, dissolved: bool) -> str:
+    """To the buddies of someone who left with `/buddy unpair`: a pair ends, a trio goes on."""
+    if dissolved:
+        return (
+            f":wave: {mention(leaver)} has left your buddy pair, so your fortnightly meetings have "
+            "stopped. When you're ready, pair with someone new: `/buddy pair @Sam`."
+        )
+    return f":wave: {mention(leaver)} has left your trio. {CARRY_ON_AS_PAIR}"
+
+
+def build_unpaired_answer(remaining: Sequence[str], dissolved: bool) -> str:
+    """To the one who left."""
+    if dissolved:
+        return f"You've left the buddy pair. I've let {mentions(remaining)} know."
+    return (
+        f"You've left the trio. I've let {mentions(remaining)} know; they carry on as a pair, "
+        "with the same slot."
+    )
+
+
+def status_fallback(buddies: Sequence[str]) -> str:
+    """The plain text of `/buddy status` (notifications, screen readers)."""
+    if not buddies:
+        return "You're not in a buddy pair yet."
+    group = pair_or_trio(len(buddies) + 1)
+    return f"Your buddy {group} with {mentions(buddies)}"
 
 
 # -- status and next -----------------------------------------------------------------------------
@@ -131,7 +170,7 @@ def build_status_blocks(
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
-        f"*Your buddy:* {mentions([b.slack_user_id for b in buddies])}",
+        your_buddies_line([b.slack_user_id for b in buddies]),
         f"*Slot:* {slot_description(pair, zone)}",
         f"*Backup:* {backup_description(pair)}",
         f"*Format:* {format_description(pair)}",

@@ -1,4 +1,4 @@
-"""What a pause says: to the person pausing, to their buddy, and in `/buddy status`."""
+"""What a pause says: to the person pausing, to their buddies, and in `/buddy status`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from handlers.slack.blocks import context_block, section_block
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
+from handlers.views.buddies import buddy_or_buddies, pair_or_trio
 from handlers.views.meetings import when
 from models.grammar import format_day
 from models.guidance import SOLO_PRACTICE_NOTE
@@ -23,7 +24,7 @@ def build_paused_answer(pause: Pause, buddies: Sequence[str], today: date) -> st
     back = format_day(pause.end_date + timedelta(days=1), today)
     text = (
         f":palm_tree: Paused from {span_words(pause, today)}. Your nudges and chases wait until "
-        f"{back}; your pair's meetings in those days are not nudged."
+        f"{back}; your {pair_or_trio(len(buddies) + 1)}'s meetings in those days are not nudged."
     )
     if buddies:
         told = " and ".join(mention(b) for b in buddies)
@@ -34,24 +35,41 @@ def build_paused_answer(pause: Pause, buddies: Sequence[str], today: date) -> st
 
 
 def build_pause_notice(
-    who: str, pause: Pause, meetings: Sequence[datetime], zone: str, today: date
+    who: str,
+    pause: Pause,
+    meetings: Sequence[datetime],
+    zone: str,
+    today: date,
+    members: int = 2,
 ) -> OutgoingMessage:
-    """To the buddy: when, the reason only if one was given, and the meetings left to them."""
+    """To each buddy: when, the reason only if one was given, and the meetings left to them (in
+    a trio, the other two may still meet)."""
     text = f"{mention(who)} is pausing Buddy from {span_words(pause, today)}"
     text += f" ({escape(pause.reason)})." if pause.reason else "."
     lines = [f":palm_tree: {text}"]
     if meetings:
         days = ", ".join(when(m, zone, today) for m in meetings)
+        if pair_or_trio(members) == "trio":
+            meet = f"At your meetings in that time ({days}) you two can meet without them, or "
+        else:
+            meet = f"Your meetings in that time ({days}) are yours for solo practice: "
         lines.append(
-            f"Your meetings in that time ({days}) are yours for solo practice: work through the "
-            f"application module on your own.\n_{SOLO_PRACTICE_NOTE}_"
+            f"{meet}work through the application module on your own.\n_{SOLO_PRACTICE_NOTE}_"
         )
     return OutgoingMessage(text=text, blocks=[section_block("\n".join(lines))])
 
 
-def build_resumed_answer(had_buddy: bool) -> str:
+def build_resumed_answer(buddies: int) -> str:
     text = ":arrow_forward: Welcome back: your nudges and chases are on again."
-    return text + (" I've told your buddy." if had_buddy else "")
+    return text + (f" I've told your {buddy_or_buddies(buddies)}." if buddies else "")
+
+
+def build_not_told(buddies: int) -> str:
+    """Slack refused to take the news to the buddies: the person tells them instead."""
+    return (
+        f"I couldn't tell your {buddy_or_buddies(buddies)} just now, so please let them know "
+        "yourself."
+    )
 
 
 def build_resume_notice(who: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from handlers.slack.blocks import actions_block, button, context_block, section_block
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import mention, mentions
+from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio
 
 FORGET_CONFIRM = "buddy_forget_confirm"
 FORGET_CANCEL = "buddy_forget_cancel"
@@ -41,7 +42,12 @@ def build_forget_confirm(
             .replace("your ", "their ")
             .replace("you", "them")
         )
-    if buddies:
+    if pair_or_trio(len(buddies) + 1) == "trio":
+        lines.append(
+            f"{mentions(buddies)} will be told their trio is now a pair (not why), with the same "
+            "slot; the facilitators will be told too."
+        )
+    elif buddies:
         lines.append(
             f"{mentions(buddies)} will be told the buddy pair has ended (not why) and offered to "
             "pair again; the facilitators will be told too."
@@ -91,7 +97,10 @@ def build_forgotten_answer(
     return text
 
 
-def build_buddy_notice() -> str:
+def build_buddy_notice(pair_goes_on: bool) -> str:
+    """To the erased person's buddies, without naming them: a trio's other two carry on."""
+    if pair_goes_on:
+        return f":wave: One of your trio has left Buddy. {CARRY_ON_AS_PAIR}"
     return (
         ":wave: Your buddy has left Buddy, so your buddy pair has ended and your fortnightly "
         "meetings have stopped. Your own actions and records are kept. When you're ready, pair "
@@ -99,9 +108,14 @@ def build_buddy_notice() -> str:
     )
 
 
-def build_facilitator_notice(buddies: Sequence[str]) -> str:
+def build_facilitator_notice(buddies: Sequence[str], pair_goes_on: bool) -> str:
     text = ":wastebasket: A participant's data was erased from Buddy at their request."
-    if buddies:
+    if pair_goes_on:
+        text += (
+            f" Their trio is now a pair: {mentions(buddies)} carry on with the same slot, so "
+            "nobody needs a new buddy."
+        )
+    elif buddies:
         text += f" {mentions(buddies)} no longer has a buddy and needs a new pair."
     return text
 

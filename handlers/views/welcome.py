@@ -14,8 +14,8 @@ from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.welcome import Greeting
 
 WHAT_BUDDY_DOES = (
-    ":wave: Hello, I'm Buddy. I keep your buddy pair meeting every fortnight: I remind you both "
-    "before each meeting, ask afterwards how it went, and follow up the actions you set "
+    ":wave: Hello, I'm Buddy. I keep your buddy pair (or trio) meeting every fortnight: I remind "
+    "you before each meeting, ask afterwards how it went, and follow up the actions you set "
     "yourself. I only nudge in working hours, in your own time."
 )
 MOST_USED = (

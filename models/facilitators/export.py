@@ -1,19 +1,16 @@
-"""The cohort report as files: a CSV that opens cleanly in Excel, and a PNG bar chart.
+"""The cohort report as a CSV file that opens cleanly in Excel (its chart is in `chart.py`).
 
 The CSV is UTF-8 with a byte-order mark (Excel then reads accents and emoji correctly) and is
-written by the `csv` module, so names with commas, quotes or line breaks survive. The chart is
-drawn by a few lines of pure Python (zlib and struct), so no imaging library is needed.
+written by the `csv` module, so names with commas, quotes or line breaks survive.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import struct
-import zlib
-from collections.abc import Sequence
 from datetime import date
 
+from models.actions import ReviewAnswer
 from models.facilitators.report import CohortReport, PairRow
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -33,6 +30,8 @@ CSV_COLUMNS = (
     "open_actions",
     "overdue_actions",
     "last_meeting",
+    "reviews_answered",
+    "review_answers",
 )
 # A cell starting with one of these is a formula to Excel: quoted with a leading apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -68,7 +67,21 @@ def _row(cohort: str, pair: PairRow) -> list[str]:
         str(pair.open_actions),
         str(pair.overdue_actions),
         pair.last_met.isoformat() if pair.last_met else "",
+        str(len(pair.reviews)),
+        _safe("\n".join(_review_text(r) for r in pair.reviews)),
     ]
+
+
+def _review_text(review: ReviewAnswer) -> str:
+    """One answered 90-day review in a cell's line: whose, which action, when, both answers."""
+    who = review.owner_name or review.owner_user_id
+    answered = review.answered_on.isoformat() if review.answered_on else ""
+    impact = " ".join((review.impact or "").split())
+    evidence = " ".join((review.evidence or "").split())
+    return (
+        f"{who} ({review.owner_user_id}), “{review.text}”, answered {answered}: "
+        f"What changed: {impact} | How they know: {evidence}"
+    )
 
 
 def report_csv(report: CohortReport) -> bytes:
@@ -84,59 +97,3 @@ def report_csv(report: CohortReport) -> bytes:
 def report_filename(cohort_name: str, today: date) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in cohort_name).strip("-") or "cohort"
     return f"buddy-{safe.lower()}-{today.isoformat()}"
-
-
-# -- the chart --------------------------------------------------------------------------------
-
-CHART_WIDTH = 480
-CHART_HEIGHT = 240
-MARGIN = 20
-BACKGROUND = (255, 255, 255)
-BAR = (44, 95, 45)
-AXIS = (120, 120, 120)
-
-
-def bar_heights(counts: Sequence[int], height: int = CHART_HEIGHT - 2 * MARGIN) -> list[int]:
-    """Each bar's height in pixels: the largest count fills the plot, zero draws nothing."""
-    top = max(counts, default=0)
-    if top <= 0:
-        return [0 for _ in counts]
-    return [round(count * height / top) for count in counts]
-
-
-def bar_chart_png(counts: Sequence[int]) -> bytes:
-    """A plain bar chart of `counts` (one bar each, left to right) as a PNG image."""
-    width, height = CHART_WIDTH, CHART_HEIGHT
-    pixels = [[BACKGROUND] * width for _ in range(height)]
-    base = height - MARGIN
-    for x in range(MARGIN, width - MARGIN):
-        pixels[base][x] = AXIS
-    slots = max(len(counts), 1)
-    slot_width = (width - 2 * MARGIN) // slots
-    for index, bar in enumerate(bar_heights(counts)):
-        left = MARGIN + index * slot_width + slot_width // 6
-        right = MARGIN + (index + 1) * slot_width - slot_width // 6
-        for y in range(base - bar, base):
-            row = pixels[y]
-            for x in range(left, right):
-                row[x] = BAR
-    raw = b"".join(
-        b"\x00" + b"".join(struct.pack("BBB", *pixel) for pixel in row) for row in pixels
-    )
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + _chunk(b"IDAT", zlib.compress(raw, 9))
-        + _chunk(b"IEND", b"")
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-
-def bar_column(index: int, slots: int) -> int:
-    """The x of the middle of bar `index` (for reading a chart back in tests)."""
-    slot_width = (CHART_WIDTH - 2 * MARGIN) // max(slots, 1)
-    return MARGIN + index * slot_width + slot_width // 2

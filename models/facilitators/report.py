@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models.actions import DONE, OPEN, Action
+from models.actions import DONE, OPEN, Action, ReviewAnswer
 from models.calendar.modules import fortnight_end, module_for, modules_of
 from models.cohorts import members_filter
 from models.deliveries import FAILED, Delivery
@@ -54,6 +54,10 @@ class PairRow:
     overdue_actions: int
     last_met: date | None
     held_days: tuple[date, ...] = ()
+    skipped_days: tuple[date, ...] = ()
+    unconfirmed_days: tuple[date, ...] = ()
+    # The members' answered 90-day reviews (seed 002's check-in), newest first.
+    reviews: tuple[ReviewAnswer, ...] = ()
 
     @property
     def slipping(self) -> bool:
@@ -88,6 +92,20 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Fortnight:
+    """One fortnight of the chart: its first day, and the cohort's past meetings in it."""
+
+    starts_on: date
+    held: int = 0
+    skipped: int = 0
+    unconfirmed: int = 0
+
+    @property
+    def ends_on(self) -> date:
+        return self.starts_on + FORTNIGHT - timedelta(days=1)
+
+
+@dataclass(frozen=True)
 class CohortReport:
     cohort: Cohort
     today: date
@@ -96,8 +114,8 @@ class CohortReport:
     unpaired: list[Member]
     # Messages Slack refused for good in the last fortnight, with its reason.
     refused: list[Refused] = field(default_factory=list)
-    # Meetings held in each of the last fortnights, oldest first: (first day, count).
-    fortnights: list[tuple[date, int]] = field(default_factory=list)
+    # The last CHART_FORTNIGHTS fortnights, oldest first, each with its meetings so far.
+    fortnights: list[Fortnight] = field(default_factory=list)
     actions_done_last_week: int = 0
 
     @property
@@ -122,6 +140,12 @@ class CohortReport:
 
     def held_since(self, since: date) -> int:
         return sum(1 for p in self.pairs for d in p.held_days if d >= since)
+
+    @property
+    def reviews(self) -> list[ReviewAnswer]:
+        """Every answered 90-day review in the cohort's pairs, newest first."""
+        found = [r for p in self.pairs for r in p.reviews]
+        return sorted(found, key=lambda r: (r.answered_on or date.min, r.action_id), reverse=True)
 
 
 def _local_day(meeting: Meeting, zone: str) -> date:
@@ -156,9 +180,12 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
     module = module_for(modules, today)
     owner_ids = [m.id for ms in members.values() for m in ms]
     open_by_owner: dict[int, list[Action]] = defaultdict(list)
+    reviewed_by_owner: dict[int, list[Action]] = defaultdict(list)
     done_last_week = 0
     if owner_ids:
         for action in session.scalars(select(Action).where(Action.owner_id.in_(owner_ids))):
+            if action.reviewed_at is not None:
+                reviewed_by_owner[action.owner_id].append(action)
             if action.status == OPEN:
                 open_by_owner[action.owner_id].append(action)
             elif (
@@ -211,6 +238,8 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
                 prep_expected = len(pair_members)
                 prep_done = min(prep_expected, preps[(pair.id, in_module[0].original_date)])
         owned = [a for m in pair_members for a in open_by_owner.get(m.id, [])]
+        reviews = [ReviewAnswer.of(a, m) for m in pair_members for a in reviewed_by_owner[m.id]]
+        reviews.sort(key=lambda r: (r.answered_on or date.min, r.action_id), reverse=True)
         slot = None
         if has_slot(pair):
             assert pair.slot_weekday is not None and pair.slot_time is not None
@@ -235,6 +264,9 @@ def cohort_report(session: Session, cohort: Cohort, now: datetime) -> CohortRepo
                 overdue_actions=sum(1 for a in owned if a.due_date < today),
                 last_met=max(held_days) if held_days else None,
                 held_days=tuple(held_days),
+                skipped_days=tuple(_local_day(m, cohort.timezone) for m in skipped),
+                unconfirmed_days=tuple(_local_day(m, cohort.timezone) for m in unconfirmed),
+                reviews=tuple(reviews),
             )
         )
     return CohortReport(
@@ -305,19 +337,23 @@ def _refused(session: Session, cohort: Cohort, now: datetime, zone: ZoneInfo) ->
     return found
 
 
-def _fortnights(
-    rows: Sequence[PairRow], today: date, anchor: date | None
-) -> list[tuple[date, int]]:
+def _fortnights(rows: Sequence[PairRow], today: date, anchor: date | None) -> list[Fortnight]:
     """The last CHART_FORTNIGHTS fortnights up to today (aligned to the first module, else to
-    Mondays), with the meetings held in each."""
+    Mondays), with the meetings held, skipped and left unconfirmed in each (every fortnight is
+    there, a quiet one with zeros, so the chart shows it)."""
     if anchor is None or anchor > today:
         anchor = today - timedelta(days=today.weekday())
     current = anchor + FORTNIGHT * ((today - anchor).days // 14)
     starts = [current - FORTNIGHT * i for i in range(CHART_FORTNIGHTS - 1, -1, -1)]
-    counts = dict.fromkeys(starts, 0)
+    counts = {start: {"held": 0, "skipped": 0, "unconfirmed": 0} for start in starts}
     for row in rows:
-        for day in row.held_days:
-            start = anchor + FORTNIGHT * ((day - anchor).days // 14)
-            if start in counts:
-                counts[start] += 1
-    return list(counts.items())
+        for kind, days in (
+            ("held", row.held_days),
+            ("skipped", row.skipped_days),
+            ("unconfirmed", row.unconfirmed_days),
+        ):
+            for day in days:
+                start = anchor + FORTNIGHT * ((day - anchor).days // 14)
+                if start in counts:
+                    counts[start][kind] += 1
+    return [Fortnight(start, **found) for start, found in counts.items()]
