@@ -25,7 +25,6 @@ MOST_USED = (
 )
 WHERE_HELP_IS = "`/buddy help` shows the rest, and `/buddy help slot` explains one command."
 
-
 FACILITATOR_WELCOME = (
     ":wave: Hello, I'm Buddy. You're a facilitator here: I keep your cohort's buddy pairs "
     "meeting every fortnight, and show you how they are doing."
