@@ -7,6 +7,7 @@ from scheduler.community import plan_community
 from scheduler.facilitators import plan_facilitator_digests
 from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
 from scheduler.runner import Planner
+from scheduler.welcome import plan_welcomes
 
 PLANNERS: tuple[Planner, ...] = (
     plan_meeting_nudges,
@@ -14,4 +15,5 @@ PLANNERS: tuple[Planner, ...] = (
     plan_action_chases,
     plan_community,
     plan_facilitator_digests,
+    plan_welcomes,
 )
