@@ -17,6 +17,7 @@ from handlers.slack.answers import (
     Command,
     Press,
     Request,
+    SlowWork,
     Submission,
     accepted,
     local_today,
@@ -25,7 +26,7 @@ from handlers.slack.answers import (
     out_of_date,
     pressed_meeting,
 )
-from handlers.slack.channels import tell_pair_later, user_dm_channel
+from handlers.slack.channels import NOT_TOLD, tell_pair_later, user_dm_channel
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.modals import open_modal
@@ -220,7 +221,23 @@ def _move(request: Request, which: date | None, to_date: date, at: time | None) 
         redraw_prep(client)
         return told
 
-    return Answer(reply=ephemeral(answer), then=then)
+    return _answer_once(request, answer, then)
+
+
+def _answer_once(request: Request, answer: str, tell: SlowWork) -> Answer:
+    """The caller's answer and the pair told. A command's answer is ephemeral, beside the pair's
+    message; a form has nowhere ephemeral to answer (it would come by DM, a second message about
+    the same change), so the pair's message, which the caller is in, is their answer, and the
+    DM comes only when the pair could not be told."""
+    if not isinstance(request, Submission):
+        return Answer(reply=ephemeral(answer), then=tell)
+
+    def then(client: WebClient) -> Reply | None:
+        if tell(client) is None:
+            return None
+        return ephemeral(answer + NOT_TOLD)
+
+    return Answer(then=then)
 
 
 def skip(command: Command) -> Answer:
@@ -259,9 +276,8 @@ def _skip(request: Request, which: date | None, reason: str | None) -> Answer:
         f":no_entry_sign: Skipped: the meeting on {day}. I've offered your pair the backup "
         "slot or solo practice for it."
     )
-    return Answer(
-        reply=ephemeral(answer),
-        then=tell_pair_later(request.deps, pair_id, OutgoingMessage(text, blocks)),
+    return _answer_once(
+        request, answer, tell_pair_later(request.deps, pair_id, OutgoingMessage(text, blocks))
     )
 
 

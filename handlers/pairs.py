@@ -275,7 +275,7 @@ def choose_am_or_pm(press: Press) -> Answer:
 
     def then(client: WebClient) -> Reply | None:
         told = set_it(client)
-        return {"replace_original": True, **told}
+        return {"replace_original": True, **told} if told is not None else None
 
     return Answer(then=then)
 
@@ -285,14 +285,14 @@ def save_slot_form(submission: Submission) -> Answer:
     state = submission.state
     weekday = int_value(state.option(SLOT_WEEKDAY) or "")
     at = state.time(SLOT_TIME)
-    zone = parse_zone(state.text(SLOT_ZONE) or "")
+    zone = parse_zone(state.option(SLOT_ZONE) or "")
     errors: dict[str, str] = {}
     if weekday is None or not 0 <= weekday <= 6:
         errors[SLOT_WEEKDAY] = "Please choose a day."
     if at is None:
         errors[SLOT_TIME] = "Please choose a time."
     if isinstance(zone, ParseError):
-        errors[SLOT_ZONE] = f"{zone.message} For example: Europe/London"
+        errors[SLOT_ZONE] = "Please choose a time zone."
     if errors or weekday is None or at is None or isinstance(zone, ParseError):
         return Answer(view_response={"response_action": "errors", "errors": errors})
     from_date = state.date(SLOT_FROM)
@@ -303,10 +303,11 @@ def save_slot_form(submission: Submission) -> Answer:
     return Answer(then=_set_slot(submission, parsed))
 
 
-def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply]:
-    """The slot set, the pair told, the caller answered in their own time: after the ack."""
+def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply | None]:
+    """The slot set, the pair told, the caller answered in their own time: after the ack. From
+    the form, the pair's message is the answer (a second one would come by DM)."""
 
-    def set_it(client: WebClient) -> Reply:
+    def set_it(client: WebClient) -> Reply | None:
         # Only a slot without `tz` needs the caller's zone from Slack; their name comes with it.
         profile = fetch_profiles(client, [request.user_id])[0] if parsed.zone is None else None
         with request.deps.session() as session:
@@ -323,7 +324,9 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
             everyone = slot_description(changed)
             first_for_caller = local_moment(first, zone_of(caller), today) if first else "none yet"
             first_for_all = when_for_all(first, zone, today) if first else ""
+            no_backup = changed.backup_weekday is None
             pair_id = changed.id
+        backup_hint = "It's wise to have an alternative too: `/buddy backup fri 8am`"
         told = tell_pair(
             client,
             request.deps,
@@ -333,13 +336,16 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
                 section_block(
                     f":calendar: {mention(request.user_id)} set your fortnightly slot: "
                     f"{everyone}.\nFirst meeting: {first_for_all}"
+                    + (f"\n{backup_hint}" if no_backup else "")
                 )
             ],
         )
-        answer = (
-            f":calendar: Your fortnightly slot is {mine}.\nFirst meeting: {first_for_caller}.\n"
-            "It's wise to have an alternative too: `/buddy backup fri 8am`"
-        )
+        if told and isinstance(request, Submission):
+            # A form has no ephemeral answer: the pair's message, which they are in, is theirs.
+            return None
+        answer = f":calendar: Your fortnightly slot is {mine}.\nFirst meeting: {first_for_caller}."
+        if no_backup and not told:
+            answer += f"\n{backup_hint}"
         return ephemeral(told_or_not(answer, told))
 
     return set_it
@@ -450,15 +456,16 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         name="slot",
-        usage="/buddy slot thu 16:00 [from 3/12] [tz Europe/London]",
+        usage="/buddy slot thu 16:00 [from 3/12] [tz London]",
         summary="your pair's fortnightly meeting time; `/buddy slot` alone opens a form",
         group=GROUP,
         handle=slot,
         everyday=True,
-        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Europe/Paris"),
+        examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Paris"),
         details=(
             "The first meeting is on the `from` date or the next such weekday; the time is in your "
-            "Slack zone unless you give `tz`."
+            "Slack zone unless you give `tz` with a city (`tz Paris`) or a zone name "
+            "(`tz Europe/Paris`)."
         ),
     ),
     Subcommand(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -38,9 +39,12 @@ def pause(command: Command) -> Answer:
         current = pair_of(session, caller)
         buddies: list[str] = []
         meetings: list[datetime] = []
+        zones: dict[str, str] = {}  # each buddy's own, for the times their notice shows
         if current is not None:
-            buddies = [m.slack_user_id for m in members_of(session, current) if m.id != caller.id]
             context = load_schedule_contexts(session, [current])[current.id]
+            others = [m for m in members_of(session, current) if m.id != caller.id]
+            buddies = [m.slack_user_id for m in others]
+            zones = {m.slack_user_id: zone_of(m, context.cohort_timezone) for m in others}
             starts = local_instant(paused.start_date, datetime.min.time(), zone)
             ends = local_instant(paused.end_date + timedelta(days=1), datetime.min.time(), zone)
             meetings = [
@@ -56,12 +60,20 @@ def pause(command: Command) -> Answer:
                 if m.start < ends
             ]
         answer = build_paused_answer(paused, buddies, today)
-        notice = build_pause_notice(
-            command.user_id, paused, meetings, zone, today, members=len(buddies) + 1
-        )
+        notices = {
+            buddy: build_pause_notice(
+                command.user_id,
+                paused,
+                meetings,
+                buddy_zone,
+                command.now.astimezone(ZoneInfo(buddy_zone)).date(),
+                members=len(buddies) + 1,
+            )
+            for buddy, buddy_zone in zones.items()
+        }
 
     def tell(client: WebClient) -> Reply | None:
-        told = [tell_person(client, buddy, notice, command.deps) for buddy in buddies]
+        told = [tell_person(client, buddy, notices[buddy], command.deps) for buddy in buddies]
         if all(told):
             return None
         return ephemeral(build_not_told(len(buddies)))

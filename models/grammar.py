@@ -13,10 +13,9 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
-from zoneinfo import available_timezones
 
 from models.refusals import Refusal
+from models.zones import find_zones
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (
@@ -299,20 +298,21 @@ def find_mentions(text: str) -> tuple[list[str], str]:
     return ids, " ".join(rest.split())
 
 
-@cache
-def _zones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
 def parse_zone(text: str) -> str | ParseError:
-    """An IANA zone name such as `Europe/London`, in any case → its proper spelling."""
-    found = _zones_by_lower_name().get(_clean(text).lower())
-    if found is None or "/" not in found:
+    """A zone as people name it (`London`, `new york`, `Europe/Paris`) → its IANA name."""
+    found = find_zones(text)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = " or ".join(found[:3])
         return ParseError(
-            f"I don't know the time zone `{_show(text)}`. Please use an Area/City name.",
-            f"{ZONE_EXAMPLE} or America/New_York",
+            f"`{_show(text)}` could be {names}: please give the whole name.", found[0]
         )
-    return found
+    return ParseError(
+        f"I don't know the time zone `{_show(text)}`. Please give a city, like London or "
+        "Paris, or a zone name like Europe/London.",
+        f"{ZONE_EXAMPLE} or America/New_York",
+    )
 
 
 def format_day(d: date, today: date | None = None) -> str:
@@ -451,7 +451,7 @@ _KEYWORD_SPLIT = re.compile(r"\s+(?=(?:from|tz)\s)", re.IGNORECASE)
 
 
 def parse_slot_args(text: str, today: date) -> SlotArgs | ParseError:
-    """`<weekday> <time> [from <date>] [tz <Area/City>]`."""
+    """`<weekday> <time> [from <date>] [tz <city or Area/City>]`."""
     parts = _KEYWORD_SPLIT.split(" " + _clean(text))
     head = parts[0].strip()
     from_date: date | None = None
@@ -466,7 +466,7 @@ def parse_slot_args(text: str, today: date) -> SlotArgs | ParseError:
         else:
             named = parse_zone(value)
             if isinstance(named, ParseError):
-                return ParseError(named.message, "slot thu 16:00 tz Europe/London")
+                return ParseError(named.message, "slot thu 16:00 tz London")
             zone = named
     day_and_time = _weekday_and_time(head, SLOT_EXAMPLE)
     if isinstance(day_and_time, ParseError):

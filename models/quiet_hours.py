@@ -1,6 +1,8 @@
 """When a proactive nudge may go: never in quiet hours (20:00-07:30 local), a cohort break, a
 recipient's personal pause, or on a day that is not a working day where the recipient is
-(Saturday and Sunday unless the cohort says otherwise).
+(Saturday and Sunday unless the cohort says otherwise). A nudge held by a break, a pause or a rest
+day is released at 09:00 local on the first day it may go, not at midnight or at 07:30 (the
+busiest moment of a school morning); one held by quiet hours alone goes when they end, at 07:30.
 
 Pure functions of instants and zone names, so the scheduler's holding rules are tested without a
 database or Slack.
@@ -15,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 QUIET_START = time(20, 0)
 QUIET_END = time(7, 30)
+# When nudges held by a break, a pause or a rest day are released, in each recipient's zone.
+RELEASE_HOUR = time(9, 0)
 # Beyond this, the recipients' zones share no window; the slot's zone decides alone.
 # Monday to Friday (Monday is 0); a cohort may set its own.
 WORKING_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -84,6 +88,17 @@ def after_spans(moment: datetime, spans: Sequence[DateSpan], zone: str) -> datet
     return moment
 
 
+def at_release_hour(moment: datetime, zones: Sequence[str]) -> datetime:
+    """No earlier than 09:00 on its own local day in every zone: a nudge a hold has just let go
+    (at midnight, the end of a break or a weekend) waits for a humane hour."""
+    released = moment
+    for zone in zones:
+        tz = ZoneInfo(zone)
+        release = datetime.combine(moment.astimezone(tz).date(), RELEASE_HOUR, tzinfo=tz)
+        released = max(released, release.astimezone(moment.tzinfo))
+    return released
+
+
 def parse_working_days(text: str | None) -> tuple[int, ...]:
     """A cohort's working days as stored (`01234`, Monday 0); Monday to Friday when unset."""
     days = tuple(sorted({int(c) for c in text or "" if c in "0123456"}))
@@ -139,13 +154,16 @@ def hold_proactive(
     working_days: Sequence[int] | None = None,
 ) -> datetime:
     """When a proactive nudge due at `moment` may be sent: after breaks, recipients' pauses and
-    rest days (weekends), outside quiet hours. `working_days` None: the weekend does not hold it
-    (a weekend meeting's)."""
+    rest days (weekends), at 09:00 local on the day one of them lets it go, and outside quiet
+    hours. `working_days` None: the weekend does not hold it (a weekend meeting's)."""
     for _ in range(10):
         held = after_spans(moment, spans, spans_zone)
         for pause in pauses:
             held = after_spans(held, [pause.span], pause.zone)
-        held = next_allowed(after_rest_days(held, zones, working_days), zones, fallback_zone)
+        held = after_rest_days(held, zones, working_days)
+        if held != moment:
+            held = at_release_hour(held, zones or (fallback_zone,))
+        held = next_allowed(held, zones, fallback_zone)
         if held == moment:
             return held
         moment = held
@@ -158,11 +176,14 @@ def held_by(
     spans: Sequence[DateSpan] = (),
     spans_zone: str = "Europe/London",
     working_days: Sequence[int] | None = None,
+    pauses: Sequence[ZonedSpan] = (),
 ) -> str | None:
-    """Why a proactive nudge due at `moment` cannot go then: a break, the weekend, or quiet
-    hours; else None."""
+    """Why a proactive nudge due at `moment` cannot go then: a break, a pause, the weekend, or
+    quiet hours; else None."""
     if any(span.contains(moment.astimezone(ZoneInfo(spans_zone)).date()) for span in spans):
         return "a break"
+    if any(p.span.contains(moment.astimezone(ZoneInfo(p.zone)).date()) for p in pauses):
+        return "a pause"
     if working_days and any(not is_working_day(moment, z, working_days) for z in zones):
         return "the weekend"
     if any(in_quiet_hours(moment, zone) for zone in zones):

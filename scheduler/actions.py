@@ -199,6 +199,13 @@ def _chase_due(action: Action, setting: OwnerSetting) -> datetime:
     return local_instant(action.due_date, CHASE_AT, setting.zone)
 
 
+def _chase_goes(action: Action, setting: OwnerSetting) -> date:
+    """The owner's day the chase can first go (after a break, a pause or a weekend that held
+    it): the pair is told three days after that, so the owner always hears first."""
+    held = setting.holding().hold(_chase_due(action, setting))
+    return held.astimezone(ZoneInfo(setting.zone)).date()
+
+
 def _day_chase(
     owner: Participant,
     due: date,
@@ -239,7 +246,7 @@ def _overdue(
         return []  # no pair any more, or the owner left it: nobody to tell
     buddies = tuple(m.slack_user_id for m in group if m.id != owner.id)
     zones = tuple(dict.fromkeys(zone_of(m, setting.zone) for m in group))
-    due_at = local_instant(action.due_date + OVERDUE_AFTER, CHASE_AT, setting.zone)
+    due_at = local_instant(_chase_goes(action, setting) + OVERDUE_AFTER, CHASE_AT, setting.zone)
     assert action.pair_id is not None
     return [
         _expiring(

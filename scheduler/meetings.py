@@ -35,6 +35,9 @@ from models.quiet_hours import event_working_days, parse_working_days
 from scheduler.planning import Holding, PairTarget, PlannedDelivery
 
 PREP_DAYS_BEFORE = 2
+# A prep nudge that could only go this close to its meeting would land with the reminder: it is
+# skipped, and the reminder carries its module line instead (one message, not a burst of two).
+PREP_LAST_BEFORE = timedelta(hours=1)
 REMINDER_BEFORE = timedelta(minutes=15)
 CHECKIN_AFTER_END = timedelta(hours=1)
 CHECKIN_FOLLOW_UP_DAYS = 2
@@ -105,9 +108,9 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
         )
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
-    # A prep nudge expires when its meeting starts: its expiry says when that meeting was.
+    # A prep nudge expires an hour before its meeting starts: its expiry says when that was.
     preps_sent = [
-        SentPrep(row.pair_id, row.subject, row.expires_at)
+        SentPrep(row.pair_id, row.subject, row.expires_at + PREP_LAST_BEFORE)
         for row in sent_to_pairs(session, "prep", [c.pair.id for c in contexts], start - FORTNIGHT)
         if row.pair_id is not None and row.subject is not None and row.expires_at is not None
     ]
@@ -121,7 +124,10 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
 def _for_meeting(
     context: PairContext, meeting: Meeting, checkin_sent: datetime | None, prepped: bool
 ) -> list[PlannedDelivery]:
-    """The meeting's nudges; no prep if the pair already had one for it or its module."""
+    """The meeting's nudges; no prep if the pair already had one for it or its module. A prep
+    nudge not sent by an hour before the meeting (held by quiet hours or a break until then, or
+    found late) is skipped, and the reminder, with no prep before it, says what the prep would
+    have."""
     target, who = pair_target(context), describe(context)
     holding = pair_holding(context, meeting)
     ends = meeting.start + MEETING_LENGTH
@@ -137,7 +143,7 @@ def _for_meeting(
                 render=partial(build_prep_message, context, meeting),
                 describe=who,
                 holding=holding,
-                expires_at=meeting.start,
+                expires_at=meeting.start - PREP_LAST_BEFORE,
                 pair_id=context.pair.id,
                 subject=meeting_subject(meeting.pair_id, meeting.original_date),
             )
@@ -148,7 +154,7 @@ def _for_meeting(
             kind="reminder",
             due_at=meeting.start - REMINDER_BEFORE,
             target=target,
-            render=partial(build_reminder_message, context, meeting),
+            render=partial(build_reminder_message, context, meeting, with_prep=not prepped),
             describe=who,
             expires_at=meeting.start,
             pair_id=context.pair.id,

@@ -230,6 +230,16 @@ def retry_pending(session: Session, delivery_id: int, at: datetime, error: str) 
     )
 
 
+def defer(session: Session, delivery_id: int, at: datetime) -> bool:
+    """Not before `at`: another nudge to one of its recipients has just gone (or is about to).
+    Kept in the row, so every clock waits as long."""
+    return _change(
+        session,
+        [Delivery.id == delivery_id, Delivery.status == PENDING],
+        next_attempt_at=at,
+    )
+
+
 def skip_expired(session: Session, delivery_ids: Sequence[int], reason: str) -> set[int]:
     """Skip, in one statement, pending deliveries whose moment has passed; the last error (why
     it could not go in time) is kept after `reason`. Returns the ids skipped."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from handlers.slack.replies import OutgoingMessage
-from models.quiet_hours import DateSpan, ZonedSpan, hold_proactive
+from models.quiet_hours import DateSpan, ZonedSpan, held_by, hold_proactive
 
 __all__ = ["OutgoingMessage"]
 
@@ -66,6 +67,18 @@ class Holding:
             working_days=self.working_days,
         )
 
+    def reason(self, moment: datetime) -> str | None:
+        """What holds a nudge that would go at `moment`: a break, a pause, the weekend or quiet
+        hours (None if nothing does)."""
+        return held_by(
+            moment,
+            self.zones,
+            self.spans,
+            self.spans_zone,
+            self.working_days,
+            pauses=self.pauses,
+        )
+
 
 @dataclass(frozen=True)
 class PlannedDelivery:
@@ -93,17 +106,54 @@ class PlannedDelivery:
     # True when `expires_at` only means "a while after it could first go" (a chase): a pause
     # that holds it moves its expiry on by as long. False: its moment is fixed (a meeting's).
     expiry_follows_hold: bool = False
+    # Set by a pass for a held nudge whose moment has passed: it is held from then, not from its
+    # due moment, so one found late (set up at 20:45, or after an outage) waits out quiet hours
+    # too, and is never sent at once in them.
+    not_before: datetime | None = None
+
+    @cached_property
+    def _held_due(self) -> datetime:
+        # Worked out once: a pass asks several times, for every delivery it plans.
+        return self.holding.hold(self.due_at) if self.holding else self.due_at
+
+    def first_send_at(self) -> datetime:
+        """When its holding first lets it go, counted from its due moment."""
+        return self._held_due
 
     def send_at(self) -> datetime:
-        return self.holding.hold(self.due_at) if self.holding else self.due_at
+        if self.holding is None or self.not_before is None or self.not_before <= self.due_at:
+            return self._held_due
+        return self.holding.hold(self.not_before)
 
     def useful_until(self) -> datetime:
         """Past this it is never sent: its expiry, or a week on for a nudge without one."""
         if self.expires_at is not None:
             return self.expires_at
-        return self.send_at() + UNDATED_USEFUL_FOR
+        return self.first_send_at() + UNDATED_USEFUL_FOR
 
     def decide_at(self) -> datetime:
         """When a pass acts on it: sends it, or records it skipped if held past its usefulness."""
         send_at = self.send_at()
         return min(send_at, self.expires_at) if self.expires_at else send_at
+
+
+def held_from(planned: dict[str, PlannedDelivery], now: datetime) -> dict[str, PlannedDelivery]:
+    """Every held nudge whose first allowed moment has passed goes no earlier than `now`, held
+    from `now`: "never in quiet hours" holds for the moment it is sent, not only its due moment
+    (a prep nudge due at 16:00 for a slot set at 20:45 waits for the morning). Two clocks at the
+    same moment agree, and a later pass keeps the same morning."""
+    return {
+        key: replace(p, not_before=now) if p.holding is not None and p.first_send_at() < now else p
+        for key, p in planned.items()
+    }
+
+
+# Within one pass, the order in which one person's nudges go: those at a moment people chose (a
+# meeting reminder) first, as they are never moved; then a chase before the pair hears the
+# action is still open; then the rest by their moment.
+_FIRST, _LAST = ("action-chase",), ("action-overdue",)
+
+
+def send_order(p: PlannedDelivery) -> tuple[datetime, int, str]:
+    rank = -1 if p.holding is None else 0 if p.kind in _FIRST else 2 if p.kind in _LAST else 1
+    return (p.decide_at(), rank, p.key)

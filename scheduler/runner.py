@@ -36,7 +36,7 @@ from scheduler.lifecycle import held_for_workspace, without_leavers
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
 from scheduler.pauses import hold_for_pauses
-from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery
+from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, held_from, send_order
 from scheduler.sender import (
     CLIENT_TIMEOUT_SECONDS,
     HISTORY,
@@ -47,6 +47,7 @@ from scheduler.sender import (
     history_scope,
     make_client,
 )
+from scheduler.spacing import Spacing
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +135,13 @@ class PassRunner:
         self.pacing = Pacing()
 
     def plan(self, session: Session, now: datetime) -> dict[str, PlannedDelivery]:
-        """What every planner calls for, held by its recipients' pauses, leavers left out."""
+        """What every planner calls for, held by its recipients' pauses, leavers left out; a held
+        nudge whose moment has passed is held from now (never sent at once in quiet hours)."""
         planned: dict[str, PlannedDelivery] = {}
         for planner in self.planners:
             for delivery in planner(session, now):
                 planned[delivery.key] = delivery
-        return without_leavers(session, hold_for_pauses(session, planned, now))
+        return held_from(without_leavers(session, hold_for_pauses(session, planned, now)), now)
 
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()
@@ -349,6 +351,11 @@ class PassRunner:
         if not rows:
             return
         rows = self._skip_expired(session, rows, planned, state)
+        if not rows:
+            return
+        # One person's nudges in a fixed order (a chase before the pair hears it is still open).
+        rows.sort(key=lambda row: send_order(planned[row.key]))
+        spacing = Spacing.load(session, self.clock.now(), planned)
         loaded = self.sender.preload(session, [planned[row.key].target for row in rows])
         for row in rows:
             now = self.clock.now()
@@ -359,11 +366,18 @@ class PassRunner:
             if now >= p.useful_until():  # it ran out while this (slow) pass was sending
                 self._skip_expired(session, [row], planned, state)
                 continue
+            wait = spacing.wait_until(p, now)
+            if wait is not None:  # another nudge to one of them has just gone: a few minutes on
+                if outbox.defer(session, row.id, wait):
+                    logger.info("%s waits until %s, after another nudge [%s]", line, wait, row.key)
+                session.commit()
+                continue
             channel = self._channel(session, row, p, line, state)
             if channel is None:
                 continue
             claim = outbox.claim(session, row.id, self.clock.now(), channel)
             session.commit()  # other clocks see the claim before the post goes
+            spacing.note(p, self.clock.now())  # posted now, by this clock or another
             if claim is None:
                 continue  # another clock has it
             self._post(session, claim, p, channel, line, state)

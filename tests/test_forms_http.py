@@ -40,7 +40,7 @@ def picked(
             }
         },
         "slot_time": {"slot_time": {"type": "timepicker", "selected_time": at}},
-        "slot_zone": {"slot_zone": {"type": "plain_text_input", "value": zone}},
+        "slot_zone": {"slot_zone": {"type": "static_select", "selected_option": {"value": zone}}},
         "slot_from": {"slot_from": {"type": "datepicker", "selected_date": None}},
     }
 
@@ -57,7 +57,7 @@ def test_slot_with_no_arguments_opens_a_form_in_the_persons_zone(
     view = opened_view(fake_slack)
     assert view["callback_id"] == SLOT_MODAL
     assert block(view, "slot_time")["element"]["type"] == "timepicker"
-    assert block(view, "slot_zone")["element"]["initial_value"] == "Europe/Paris"
+    assert block(view, "slot_zone")["element"]["initial_option"]["value"] == "Europe/Paris"
     weekdays = [o["text"]["text"] for o in block(view, "slot_weekday")["element"]["options"]]
     assert weekdays[3] == "Thursday"
 
@@ -77,10 +77,8 @@ def test_slot_with_no_arguments_opens_a_form_in_the_persons_zone(
         "16:00:00",
         "Europe/Paris",
     )
-    told_alice = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
-    assert any(
-        "Your fortnightly slot is every other Thursday at 16:00 Paris time" in t for t in told_alice
-    )
+    told = posts_to(fake_slack, GROUP_DM)[0]
+    assert "set your fortnightly slot: every other Thursday at 16:00 Paris time" in told
     first = token(datetime(2026, 11, 26, 15, tzinfo=UTC), "Thu 26 Nov at 16:00 Paris time")
     assert f"First meeting: {first}" in posts_to(fake_slack, GROUP_DM)[0]
 
@@ -160,9 +158,9 @@ def test_move_with_no_arguments_opens_a_form_listing_the_next_meetings(
     assert slack.view_submission(view, moved, user="UBOB").body == ""
     [change] = changes(sessions)
     assert change.new_start == datetime(2026, 11, 27, 17, tzinfo=UTC)
-    dm = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
-    assert any("Moved: your meeting of Thu 26 Nov is now on Fri 27 Nov at 17:00" in t for t in dm)
-    assert posts_to(fake_slack, GROUP_DM)[0].startswith("Moved to <!date^")
+    # Bob hears it once, in the pair's conversation he is in: no DM besides.
+    [told] = [c.params for c in fake_slack.calls_to("chat.postMessage")]
+    assert told["channel"] == GROUP_DM and told["text"].startswith("Moved to <!date^")
 
 
 def test_skip_with_no_arguments_opens_a_form_and_offers_the_pair_the_backup(

@@ -157,15 +157,18 @@ def test_after_a_long_outage_the_follow_up_waits_two_days_after_the_check_in_wen
     session: Session, runner: PassRunner, clock: SettableClock, fake_slack: FakeSlack
 ) -> None:
     make_pair(session)
-    # The clock was down from before Thu 3 Dec's meeting until Sat 5 Dec 19:00.
+    # The clock was down from before Thu 3 Dec's meeting until Sat 5 Dec 19:00: the check-in,
+    # found late, is held from then, past the weekend, to Monday 09:00.
     run_at(runner, clock, london(2026, 12, 5, 19, 0))
+    assert kinds_sent(session) == []
+    run_at(runner, clock, london(2026, 12, 7, 9, 0))
     assert kinds_sent(session) == ["checkin"]
     assert [as_fallback(p["text"]) for p in posts(fake_slack)] == [
         "How did your buddy meeting on Thu 3 Dec at 16:00 UK time go?"
     ]
-    run_at(runner, clock, london(2026, 12, 7, 18, 59))
+    run_at(runner, clock, london(2026, 12, 9, 8, 59))
     assert kinds_sent(session) == ["checkin"]
-    run_at(runner, clock, london(2026, 12, 7, 19, 0))
+    run_at(runner, clock, london(2026, 12, 9, 9, 0))
     assert kinds_sent(session) == ["checkin", "checkin-again"]
     assert "Just checking in again" in posts(fake_slack)[-1]["text"]
 

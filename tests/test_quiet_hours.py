@@ -64,10 +64,10 @@ def test_zones_with_no_common_window_fall_back_to_the_slot_zone() -> None:
     assert held == utc(2026, 12, 1, 7, 30)
 
 
-def test_a_break_holds_until_the_first_morning_after_it() -> None:
+def test_a_break_holds_until_nine_on_the_first_morning_after_it() -> None:
     christmas = DateSpan(date(2026, 12, 21), date(2027, 1, 1))
     held = hold_proactive(utc(2026, 12, 23, 10, 0), [LONDON], LONDON, [christmas], LONDON)
-    assert held == utc(2027, 1, 2, 7, 30)
+    assert held == utc(2027, 1, 2, 9, 0)
 
 
 def test_moment_outside_quiet_hours_and_breaks_is_unchanged() -> None:
@@ -82,15 +82,15 @@ def test_tokyo_buddy_holds_a_london_afternoon_until_tokyo_morning() -> None:
     assert held == utc(2026, 12, 2, 7, 30)
 
 
-def test_the_weekend_holds_a_nudge_to_the_next_working_morning() -> None:
+def test_the_weekend_holds_a_nudge_to_nine_on_the_next_working_morning() -> None:
     saturday = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
-    monday = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     held = hold_proactive(saturday, ["Europe/London"], "Europe/London", working_days=WORKING_DAYS)
     assert held == monday
     assert held_by(saturday, ["Europe/London"], working_days=WORKING_DAYS) == "the weekend"
     # A cohort that works Sundays to Thursdays: Saturday waits for Sunday morning.
     sunday_to_thursday = parse_working_days("60123")
-    sunday = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)
+    sunday = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
     assert (
         hold_proactive(
             saturday, ["Europe/London"], "Europe/London", working_days=sunday_to_thursday

@@ -127,8 +127,10 @@ def test_a_check_in_answer_is_undone_by_whoever_gave_it_and_asked_again(
     for label in ("We met", "We moved it", "Solo practice this time"):
         assert len(labelled(redrawn, label)) == 1, label
 
-    # Unanswered again, so the clock follows it up: two days later is Saturday, so on Monday.
+    # Unanswered again, so the clock follows it up: two days later is Saturday, so on Monday
+    # at 09:00.
     run_at(clock_runner, clock, london(2026, 12, 5, 18, 0))
+    run_at(clock_runner, clock, london(2026, 12, 7, 8, 59))
     assert kinds_sent(session) == ["checkin"]
-    run_at(clock_runner, clock, london(2026, 12, 7, 8, 0))
+    run_at(clock_runner, clock, london(2026, 12, 7, 9, 0))
     assert kinds_sent(session) == ["checkin", "checkin-again"]

@@ -59,11 +59,11 @@ def test_someone_without_a_pair_hears_nothing_is_planned(slack: SlackClientForTe
 def test_upcoming_says_when_the_weekend_holds_a_nudge(
     slack: SlackClientForTests, sessions: sessionmaker[Session]
 ) -> None:
-    """A Monday meeting's prep falls due on the Saturday before: it waits for Monday morning."""
+    """A Monday meeting's prep falls due on the Saturday before: it waits for Monday at 09:00."""
     with sessions() as session:
         make_pair(session, first=date(2026, 11, 30))
     alice = slack.command("upcoming", user="UALICE").text
     assert (
-        "Mon 30 Nov at 07:30: prep nudge for your meeting (due Sat 28 Nov at 16:00, held by the "
+        "Mon 30 Nov at 09:00: prep nudge for your meeting (due Sat 28 Nov at 16:00, held by the "
         "weekend)"
     ) in alice

@@ -1,6 +1,6 @@
 """Working days: proactive nudges and chases wait for the recipient's next working day (Monday
-to Friday unless the cohort says otherwise), at the end of its quiet hours; a meeting at the
-weekend still has its nudges then, and the protocol and meeting reminders are never held."""
+to Friday unless the cohort says otherwise), at 09:00 there; a meeting at the weekend still has
+its nudges then, and the protocol and meeting reminders are never held."""
 
 from __future__ import annotations
 
@@ -32,15 +32,16 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
 
 
-def test_a_monday_meetings_prep_due_on_saturday_goes_on_monday_morning(
+def test_a_monday_meetings_prep_due_on_saturday_goes_at_nine_on_monday(
     session: Session, runner: PassRunner, clock: SettableClock
 ) -> None:
     make_pair(session, first=MONDAY)
     run_at(runner, clock, at(date(2026, 12, 5), 16))  # Saturday, two days before
     run_at(runner, clock, at(date(2026, 12, 6), 12))
-    run_at(runner, clock, at(MONDAY, 7, 29))
+    run_at(runner, clock, at(MONDAY, 7, 30))  # not with the busiest moment of the morning
+    run_at(runner, clock, at(MONDAY, 8, 59))
     assert kinds_sent(session) == []
-    run_at(runner, clock, at(MONDAY, 7, 30))
+    run_at(runner, clock, at(MONDAY, 9, 0))
     assert kinds_sent(session) == ["prep"]
 
 
@@ -61,8 +62,9 @@ def test_a_cohort_working_sunday_to_thursday_has_its_saturday_prep_on_sunday(
 ) -> None:
     make_pair(session, first=MONDAY, working_days="60123")
     run_at(runner, clock, at(date(2026, 12, 5), 16))
+    run_at(runner, clock, at(date(2026, 12, 6), 8, 59))
     assert kinds_sent(session) == []
-    run_at(runner, clock, at(date(2026, 12, 6), 7, 30))
+    run_at(runner, clock, at(date(2026, 12, 6), 9, 0))
     assert kinds_sent(session) == ["prep"]
 
 
@@ -79,12 +81,13 @@ def test_the_slot_nudge_due_on_saturday_goes_on_monday(
 ) -> None:
     make_pair(session, slot=False, created_at=at(date(2026, 11, 25), 10))  # a Wednesday
     run_at(runner, clock, at(date(2026, 11, 28), 10))  # three days on: Saturday
+    run_at(runner, clock, at(date(2026, 11, 30), 8, 59))
     assert kinds_sent(session) == []
-    run_at(runner, clock, at(date(2026, 11, 30), 7, 30))
+    run_at(runner, clock, at(date(2026, 11, 30), 9, 0))
     assert kinds_sent(session) == ["slot-nudge"]
 
 
-def test_a_chase_due_on_sunday_goes_on_monday_when_quiet_hours_end(
+def test_a_chase_due_on_sunday_goes_at_nine_on_monday(
     session: Session,
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -95,9 +98,10 @@ def test_a_chase_due_on_sunday_goes_on_monday_when_quiet_hours_end(
     make_pair(session)
     alices_action(session, due=date(2026, 12, 6))  # a Sunday
     run_at(runner, clock, at(date(2026, 12, 6), 9))
-    run_at(runner, clock, at(MONDAY, 7, 29))
-    assert kinds_sent(session) == []
     run_at(runner, clock, at(MONDAY, 7, 30))
+    run_at(runner, clock, at(MONDAY, 8, 59))
+    assert kinds_sent(session) == []
+    run_at(runner, clock, at(MONDAY, 9, 0))
     assert kinds_sent(session) == ["action-chase"]
     [chase] = fake_slack.calls_to("chat.postMessage")
     assert chase.params["channel"] == "DUALICE"
@@ -113,8 +117,9 @@ def test_a_community_prep_dm_waits_for_monday_but_the_protocol_does_not_wait(
     sunday = make_session(sessions, 3, starts=at(date(2026, 12, 13), 16))
     assert monday != sunday
     run_at(runner, clock, at(date(2026, 12, 5), 16))
-    assert kinds_sent(session) == []
     run_at(runner, clock, at(MONDAY, 7, 30))
+    assert kinds_sent(session) == []
+    run_at(runner, clock, at(MONDAY, 9, 0))
     assert kinds_sent(session) == ["community-prep"] * 3
     run_at(runner, clock, at(MONDAY, 16))  # the session's first stage
     run_at(runner, clock, at(date(2026, 12, 11), 16))  # Friday: the Sunday session's prep

@@ -128,6 +128,38 @@ def static_select(
     return element
 
 
+OPTION_GROUP_LABEL_LIMIT = 75
+
+
+def grouped_select(
+    action_id: str,
+    groups: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    initial: str | None = None,
+) -> dict[str, Any]:
+    """A menu of options under headings: (heading, ((label, value), ...)); `initial` is a value.
+    Slack allows 100 groups of 100 options each."""
+    shown: list[dict[str, Any]] = [
+        {
+            "label": plain(heading, OPTION_GROUP_LABEL_LIMIT),
+            "options": [
+                {"text": plain(label, OPTION_TEXT_LIMIT), "value": value}
+                for label, value in options[:OPTIONS_LIMIT]
+            ],
+        }
+        for heading, options in groups[:OPTIONS_LIMIT]
+        if options
+    ]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action_id,
+        "option_groups": shown,
+    }
+    chosen = next((o for g in shown for o in g["options"] if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
 def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
 ) -> dict[str, Any]:

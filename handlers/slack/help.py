@@ -12,15 +12,22 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import command, escape
 
-GROUP_ORDER = ("Your pair", "Meetings", "Actions", "Problems and coaching", "Facilitators", "Help")
+FACILITATORS = "Facilitators"
+GROUP_ORDER = ("Your pair", "Meetings", "Actions", "Problems and coaching", FACILITATORS, "Help")
 HEADER = "Buddy: keeping your buddy pair going"
 HELP_ALL = "/buddy help all"
 HELP_ONE = "/buddy help <command>"
 DATES = "Dates are day first (`3/12`, `3 Dec`, `next thu`); times like `16:00` or `4.30pm`."
 
 
+def for_facilitators(sub: Subcommand) -> bool:
+    """A facilitator's command: marked so, or listed under Facilitators (their own tools:
+    `report`, `import`, `cohort`...), a section participants are not shown."""
+    return sub.facilitator or sub.group == FACILITATORS
+
+
 def shown_to(subcommands: Sequence[Subcommand], facilitator: bool) -> list[Subcommand]:
-    return [s for s in subcommands if s.in_help and (facilitator or not s.facilitator)]
+    return [s for s in subcommands if s.in_help and (facilitator or not for_facilitators(s))]
 
 
 def _line(sub: Subcommand, worked: bool) -> str:
@@ -42,7 +49,7 @@ def build_short_help(subcommands: Sequence[Subcommand], facilitator: bool) -> li
     blocks: list[dict[str, Any]] = [header_block(HEADER)]
     blocks.append(section_block("\n".join(_line(s, worked=True) for s in usual)))
     if facilitator:
-        theirs = [s for s in subcommands if s.facilitator and s.in_help]
+        theirs = [s for s in subcommands if for_facilitators(s) and s.in_help]
         blocks.append(
             section_block("*Facilitators*\n" + "\n".join(_line(s, worked=False) for s in theirs))
         )
@@ -67,7 +74,7 @@ def build_command_help(sub: Subcommand) -> list[dict[str, Any]]:
     text = f"`{escape(sub.usage)}`\n{sub.summary[:1].upper()}{sub.summary[1:]}."
     if sub.details:
         text += f"\n{sub.details}"
-    if sub.facilitator:
+    if for_facilitators(sub):
         text += "\n_For facilitators._"
     blocks: list[dict[str, Any]] = [section_block(text)]
     if sub.examples:

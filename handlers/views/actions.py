@@ -185,10 +185,21 @@ def build_chase_message(
     return _day_chase(ordered, due, today)
 
 
+def _due_when(due: date, today: date | None) -> str:
+    """`today`, or `on Tue 16 Feb`."""
+    return "today" if today is not None and due == today else f"on {format_day(due, today)}"
+
+
+def _past(due: date, today: date | None) -> bool:
+    """A chase held by a break, a weekend or an outage goes after its date: worded as past."""
+    return today is not None and due < today
+
+
 def _single_chase(action: ActionSnapshot, today: date | None) -> OutgoingMessage:
-    # Worded for any day: a chase held by a break or an outage goes out later than its date.
+    # Worded for the day it goes: a chase held by a break or an outage goes out after its date.
+    tense = "was" if _past(action.due_date, today) else "is"
     line = (
-        f"Your action {action.number} is due on {format_day(action.due_date, today)}: "
+        f"Your action {action.number} {tense} due {_due_when(action.due_date, today)}: "
         f"{escape(action.text)}"
     )
     return OutgoingMessage(
@@ -207,8 +218,8 @@ def _single_chase(action: ActionSnapshot, today: date | None) -> OutgoingMessage
 def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None) -> OutgoingMessage:
     """Several actions due the same day: one message, the first MAX_CHASED with buttons (two
     blocks each keeps it within Block Kit's 50), the rest summarised."""
-    day = format_day(due, today)
-    heading = f":alarm_clock: You have {len(actions)} actions due on {day}."
+    were = "that were " if _past(due, today) else ""
+    heading = f":alarm_clock: You have {len(actions)} actions {were}due {_due_when(due, today)}."
     blocks: list[dict[str, Any]] = [
         section_block(
             f"*{heading}*\nHow did they go? If one needs longer, that's fine: pick a new date."

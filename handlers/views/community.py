@@ -4,9 +4,8 @@ the two modals (a response saved as an action, a chair appointed) and the sessio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.slack.blocks import (
     actions_block,
@@ -17,6 +16,7 @@ from handlers.slack.blocks import (
     plain,
     section_block,
 )
+from handlers.slack.dates import moment_for_all
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import escape, mention, mentions
 from models.community.chairs import Birthday
@@ -37,7 +37,6 @@ from models.community.protocol import (
     timetable,
 )
 from models.community.sessions import CardLink, SavedAction, SessionPlan
-from models.grammar import format_day, format_time
 
 DRAFT_ACTION = "community_draft_problem"
 RESPONSE_ACTION = "community_save_response"
@@ -56,14 +55,10 @@ def card_link(card: CardLink | None, words: str = "problem card") -> str | None:
     return f"<{card_url(card)}|{words}>" if card is not None else None
 
 
-def _local(plan: SessionPlan) -> datetime:
-    return plan.starts_at.astimezone(ZoneInfo(plan.timezone))
-
-
-def when(plan: SessionPlan, today: date | None = None) -> str:
-    """`Thu 3 Dec at 16:00`: the weekday with the date, in the group's zone."""
-    local = _local(plan)
-    return f"{format_day(local.date(), today)} at {format_time(local.time())}"
+def when(plan: SessionPlan, today: date | None = None, zone: str | None = None) -> str:
+    """The session's start as each reader sees it in their own time (Slack's date token); the
+    plain fallback (`Thu 3 Dec at 16:00 UK time`) in `zone`, else the group's, named."""
+    return moment_for_all(plan.starts_at, zone or plan.timezone, today)
 
 
 def stage_name(stage: Stage) -> str:
@@ -272,7 +267,8 @@ def build_record_message(
 
 def build_prep_message(plan: SessionPlan, user_id: str) -> OutgoingMessage:
     lines = [
-        f":calendar: Your community session is on *{when(plan)}* in <#{plan.channel_id}>.",
+        f":calendar: Your community session is on *{when(plan, zone=plan.zones.get(user_id))}* "
+        f"in <#{plan.channel_id}>.",
         f"Chair: {mention(plan.chair) if plan.chair else 'to be appointed'}.",
     ]
     card = plan.cards.get(user_id)

@@ -163,13 +163,25 @@ def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> list[d
     return blocks
 
 
-def build_reminder_message(context: PairContext, meeting: Meeting) -> OutgoingMessage:
-    """Fifteen minutes before, with the link or the place."""
+def build_reminder_message(
+    context: PairContext, meeting: Meeting, *, with_prep: bool = False
+) -> OutgoingMessage:
+    """Fifteen minutes before, with the link or the place; `with_prep` when no prep nudge went
+    for this meeting (it could only have gone with this reminder): then its module line too."""
     starts = when_line(context, meeting.start)
     text = f":alarm_clock: Your buddy meeting starts in 15 minutes ({starts}). " + format_line(
         context
     )
-    return OutgoingMessage(text=text, blocks=[section_block(text)])
+    blocks = [section_block(text)]
+    module = context.module_for(meeting) if with_prep else None
+    if module is not None:
+        prep = (
+            f"Application module {escape(module.code)}: {escape(module.title)}. If you haven't "
+            f"yet, look over {insight_name(module.insight_module)} before you start."
+        )
+        blocks.append(section_block(f":books: {prep}"))
+        text += f" {prep}"
+    return OutgoingMessage(text=text, blocks=blocks)
 
 
 def build_checkin_message(

@@ -15,6 +15,7 @@ from handlers.slack.blocks import (
     button,
     context_block,
     datepicker,
+    grouped_select,
     input_block,
     modal,
     section_block,
@@ -30,6 +31,7 @@ from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.meetings.schedule import Meeting, local_instant
 from models.pairs import Pair, zone_of
 from models.people import DEFAULT_COHORT_NAME, DEFAULT_COHORT_TIMEZONE, Participant
+from models.zones import COMMON_ZONES
 
 UNPAIR_CONFIRM = "buddy_unpair_confirm"
 UNPAIR_CANCEL = "buddy_unpair_cancel"
@@ -206,11 +208,23 @@ SLOT_FROM = "slot_from"
 SLOT_SUGGESTED_TIME = time(16, 0)
 
 
+def zone_groups(*yours: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """The common zones under their headings, with the person's own (and their slot's) first
+    when they are not among them."""
+    listed = {zone for _heading, options in COMMON_ZONES for _label, zone in options}
+    missing = [zone for zone in dict.fromkeys(yours) if zone not in listed]
+    own = tuple((f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} ({zone})", zone) for zone in missing)
+    return ([("Your zone", own)] if own else []) + list(COMMON_ZONES)
+
+
 def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
-    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone (the
-    person's own unless they change it); the pair's current slot as the starting point."""
+    """The slot without its syntax: a weekday, Block Kit's time picker, and the zone picked from
+    the common ones (the person's own chosen); the pair's current slot as the starting point."""
     weekday = pair.slot_weekday if pair is not None else None
     at = pair.slot_time if pair is not None and pair.slot_time else SLOT_SUGGESTED_TIME
+    # A slot already set keeps its zone, so its time means the same; else the person's own.
+    chosen = pair.slot_timezone if pair is not None and pair.slot_time else None
+    chosen = chosen or zone
     weekdays = [(format_weekday(day), str(day)) for day in range(7)]
     return modal(
         SLOT_MODAL,
@@ -226,10 +240,13 @@ def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
             input_block(
                 SLOT_ZONE,
                 "Time zone",
-                {"type": "plain_text_input", "initial_value": zone, "max_length": 64},
+                grouped_select(SLOT_ZONE, zone_groups(zone, chosen), chosen),
             ),
             input_block(
                 SLOT_FROM, "First meeting on or after", datepicker(SLOT_FROM, None), optional=True
+            ),
+            context_block(
+                "Zone not listed? Name your city in the command: `/buddy slot thu 16:00 tz Lima`"
             ),
         ],
         submit="Save",

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers.slack.blocks import context_block, section_block
+from handlers.slack.dates import moment_for_all
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
 from handlers.views.buddies import buddy_or_buddies, pair_or_trio
-from handlers.views.meetings import when
 from models.grammar import format_day
 from models.guidance import SOLO_PRACTICE_NOTE
 from models.pauses import Pause
@@ -42,13 +42,14 @@ def build_pause_notice(
     today: date,
     members: int = 2,
 ) -> OutgoingMessage:
-    """To each buddy: when, the reason only if one was given, and the meetings left to them (in
-    a trio, the other two may still meet)."""
+    """To one buddy: when, the reason only if one was given, and the meetings left to them (in
+    a trio, the other two may still meet), each in the buddy's own time (Slack's token; the
+    fallback in `zone`, the buddy's)."""
     text = f"{mention(who)} is pausing Buddy from {span_words(pause, today)}"
     text += f" ({escape(pause.reason)})." if pause.reason else "."
     lines = [f":palm_tree: {text}"]
     if meetings:
-        days = ", ".join(when(m, zone, today) for m in meetings)
+        days = ", ".join(moment_for_all(m, zone, today) for m in meetings)
         if pair_or_trio(members) == "trio":
             meet = f"At your meetings in that time ({days}) you two can meet without them, or "
         else:

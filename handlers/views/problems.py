@@ -252,7 +252,8 @@ def build_review_view(
             "type": "input",
             "block_id": LINK_BLOCK,
             "optional": True,
-            "label": plain("A link to an artefact (optional)", 2000),
+            # Slack adds "(optional)" to an optional input's label itself.
+            "label": plain("A link to an artefact", 2000),
             "element": link_element,
             "hint": plain(ARTEFACT_ADVICE, 2000),
         }

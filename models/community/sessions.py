@@ -4,7 +4,7 @@ responses saved as actions, and what the protocol posts and the session record n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -267,6 +267,8 @@ class SessionPlan:
     started_by: str | None  # None for a scheduled session
     cards: dict[str, CardLink]
     participant_ids: dict[str, int]
+    # Each member's own zone where Slack told Buddy (a prep DM's plain fallback is in it).
+    zones: dict[str, str] = field(default_factory=dict)
 
     @property
     def stages(self) -> list[Stage]:
@@ -339,6 +341,9 @@ def plans_for(session: Session, group: CommunityGroup) -> list[SessionPlan]:
                 started_by=row.started_by,
                 cards=cards,
                 participant_ids={m.user_id: m.participant.id for m in members},
+                zones={
+                    m.user_id: m.participant.timezone for m in members if m.participant.timezone
+                },
             )
         )
     return plans
