@@ -1,14 +1,16 @@
 """A term driver for scenario tests: the real web process over HTTP, the clock process run as a
 real clock would run it, and a record of every message Buddy sent with the clock time it went.
 
-The clock is stepped to each moment a delivery becomes due (the planners' own `decide_at`),
-not minute by minute, so months pass in seconds and each nudge is seen at the minute it would
-really go (a real clock passes every 10 seconds). Planners look a few days
-ahead, so when nothing is due within a day the clock passes a day on and looks again; and a pass
-on Monday at 08:00 in each of the `probe_zones` is added for the weekly digest, which its planner
-plans only once it is due. An extra pass never sends early: it only sends what is due. Between passes, scripted things people do (commands, a leaver)
-happen at their own moments, and `on_post` lets the test answer each message as it arrives
-(press "We met", "I've completed").
+The clock is stepped to each moment a delivery becomes due (the planners' own `decide_at`, and
+the outbox's own waits: one person's nudges spaced out, a retry), not minute by minute, so months
+pass in seconds and each nudge is seen at the minute it would really go (a real clock passes
+every 10 seconds). Planners look a few days ahead, so when nothing is due within a day the clock
+passes a day on and looks again; and a pass on Monday at 08:00 in each of the `probe_zones` is
+added for the weekly digest, which its planner plans only once it is due. An extra pass never
+sends early: it only sends what is due.
+
+Between passes, what people do (commands, a leaver) happens at its own moment, and `on_post`
+lets the test answer each message as it arrives (press "We met", "I've completed").
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from models.clock import SettableClock
-from models.deliveries import PENDING, Delivery
+from models.deliveries import MAYBE_SENT, PENDING, Delivery
 from scheduler.runner import PassRunner, build_runner
 from tests.fake_slack import FakeSlack
 from tests.slack_http import message_text
@@ -164,9 +166,17 @@ class Term:
                     select(Delivery.key).where(Delivery.key.in_(keys), Delivery.status != PENDING)
                 )
             )
+            # A delivery the outbox put off (one person's nudges spaced out, a retry) says when.
+            waiting = session.scalar(
+                select(func.min(Delivery.next_attempt_at)).where(
+                    Delivery.status.in_((PENDING, MAYBE_SENT)), Delivery.next_attempt_at > now
+                )
+            )
         moments = [
             p.decide_at() for k, p in planned.items() if k not in settled and p.decide_at() > now
         ]
+        if waiting is not None:
+            moments.append(waiting if waiting.tzinfo else waiting.replace(tzinfo=UTC))
         return min(moments) if moments else None
 
     def next_probe(self, now: datetime) -> datetime:

@@ -85,7 +85,7 @@ def members_of(channel: str) -> tuple[str, ...]:
     if channel.startswith("G"):
         return tuple(channel[1:].split("-"))
     if channel == CHANNEL:
-        return GROUP + (DAN, FACILITATOR)
+        return (*GROUP, DAN, FACILITATOR)
     raise AssertionError(f"a post to a conversation the scenario does not know: {channel}")
 
 
@@ -175,7 +175,9 @@ def script() -> list[Step]:
             ("B6", "22/3/2027", "Leading implementation", "A6"),
             ("B7", "5/4/2027", "Leading partnerships", "A7"),
         ):
-            told = p.say(FACILITATOR, f"module add {code} {starts} {title} | Insight module {insight}")
+            told = p.say(
+                FACILITATOR, f"module add {code} {starts} {title} | Insight module {insight}"
+            )
             assert code in told, told
         told = p.say(FACILITATOR, "break add 15/2/2027 19/2/2027 Half term")
         assert "Half term" in told, told
@@ -218,9 +220,8 @@ def script() -> list[Step]:
     def community(p: People) -> None:
         group = " ".join(f"<@{u}|{u.lower()}>" for u in GROUP)
         assert "community group is" in p.say(BOB, f"community group {group}")
+        # The London facilitator schedules it (issue 23: Pierre, in Paris, must read 17:30).
         told = p.say(FACILITATOR, "community schedule 4/3/2027 16:30 fortnightly")
-        if "Only members" in told or "only" in told.lower() and "member" in told.lower():
-            told = p.say(BOB, "community schedule 4/3/2027 16:30 fortnightly")
         assert "Thu 4 Mar" in told, told
 
     def alice_pauses(p: People) -> None:
@@ -231,7 +232,10 @@ def script() -> list[Step]:
         p.fake_slack.users[CAROL]["deleted"] = True
         gone = {
             "event_id": "Ev-carol-leaves",
-            "event": {"type": "user_change", "user": {"id": CAROL, "team_id": "T1", "deleted": True}},
+            "event": {
+                "type": "user_change",
+                "user": {"id": CAROL, "team_id": "T1", "deleted": True},
+            },
         }
         assert event(p.slack, gone) == 200
         p.left.add(CAROL)
@@ -323,8 +327,10 @@ _ZONE_NAMED = r"(?:\s+(UK time|Paris time|[A-Z][a-z]+ time))?"
 # `Thu 4 Mar at 16:30`, `Fri 13 Nov, 5pm`, each perhaps followed by its zone's name.
 _DATED_TIME = re.compile(_DAY + r"(?:,| at) " + _CLOCK + r"\b" + _ZONE_NAMED)
 # A time of day on its own: `16:00`, `4.30pm`, `5pm` (not a stage's minutes, `5-15`).
-_BARE_TIME = re.compile(r"(?<![\d-])(\d{1,2})(?::(\d{2})|\.(\d{2})(?=\s*[ap]m)|(?=\s*[ap]m))(\s*[ap]m)?"
-                        r"(?![\d-])" + _ZONE_NAMED)
+_BARE_TIME = re.compile(
+    r"(?<![\d-])(\d{1,2})(?::(\d{2})|\.(\d{2})(?=\s*[ap]m)|(?=\s*[ap]m))(\s*[ap]m)?"
+    r"(?![\d-])" + _ZONE_NAMED
+)
 _ZONE_OF_NAME = {v: k for k, v in FRIENDLY.items()}
 
 
@@ -333,9 +339,13 @@ def _hour(hour: str, minute: str | None, half: str | None) -> time:
     return time(h, int(minute or 0))
 
 
-def _instant(day: int, month: str, year: str | None, clock: time, zone: str, near: datetime) -> datetime:
+def _instant(
+    day: int, month: str, year: str | None, clock: time, zone: str, near: datetime
+) -> datetime:
     y = int(year) if year else near.year
-    return datetime(y, _MONTHS.index(month) + 1, day, clock.hour, clock.minute, tzinfo=ZoneInfo(zone))
+    return datetime(
+        y, _MONTHS.index(month) + 1, day, clock.hour, clock.minute, tzinfo=ZoneInfo(zone)
+    )
 
 
 def time_problems(message: Sent, people: tuple[str, ...]) -> list[str]:
@@ -368,7 +378,8 @@ def time_problems(message: Sent, people: tuple[str, ...]) -> list[str]:
                 local = moment.astimezone(ZoneInfo(ZONES[user])).date()
                 if f"{local.day} {_MONTHS[local.month - 1]}" not in fallback:
                     problems.append(f"a date token's day {fallback!r} is {local} for {user}")
-    plain = DATE_TOKEN.sub(" ", shown)
+    # Command examples (`/buddy slot thu 16:00`) are words to type, not times.
+    plain = re.sub(r"`[^`]*`", " ", DATE_TOKEN.sub(" ", shown))
     for found in _DATED_TIME.finditer(plain):
         day, month, year, hour, minute, half, zone_name = found.groups()
         clock = _hour(hour, minute, half)
@@ -388,7 +399,11 @@ def time_problems(message: Sent, people: tuple[str, ...]) -> list[str]:
         zone_name = found.groups()[-1]
         if zone_name is None and one_zone is None:
             problems.append(f"the time {found.group(0)!r} is read in several zones and names none")
-        elif zone_name is not None and one_zone is not None and _ZONE_OF_NAME.get(zone_name) != one_zone:
+        elif (
+            zone_name is not None
+            and one_zone is not None
+            and _ZONE_OF_NAME.get(zone_name) != one_zone
+        ):
             problems.append(f"the time {found.group(0)!r} is not in the reader's zone, {one_zone}")
     return list(dict.fromkeys(problems))  # the text and the blocks say it twice
 
@@ -447,9 +462,10 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
 
     # (d) Nothing to the leaver once she has left; the trio goes on as a pair.
     for message in sent:
-        if message.at >= CAROL_LEAVES and CAROL in members_of(message.channel):
-            if not message.channel.startswith("C"):
-                broken["d: the leaver"].append(describe(message, CAROL))
+        # (The community channel's live posts are the group's, not sent to her.)
+        to_her = CAROL in members_of(message.channel) and not message.channel.startswith("C")
+        if message.at >= CAROL_LEAVES and to_her:
+            broken["d: the leaver"].append(describe(message, CAROL))
     after_leaving = [m for m in sent if m.at >= CAROL_LEAVES]
     for user in (BOB, DAN):
         told = [m.shown for m in after_leaving if m.channel in ("D" + user, user)]
@@ -480,7 +496,7 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
             if m.kind == kind and m.channel == channel and m.key is not None:
                 at = re.search(r":at=(\d{8}T\d{4})Z", m.key)
                 assert at is not None, m.key
-                found.append(datetime.strptime(at.group(1), "%Y%m%dT%H%M").replace(tzinfo=ZoneInfo("UTC")))
+                found.append(datetime.strptime(at.group(1) + "+0000", "%Y%m%dT%H%M%z"))
         return found
 
     for channel, meetings in (
@@ -490,7 +506,9 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
     ):
         for kind in ("prep", "reminder", "checkin"):
             if sorted(starts(kind, channel)) != sorted(meetings):
-                got = [f"{s.astimezone(LONDON):%a %d %b %H:%M}" for s in sorted(starts(kind, channel))]
+                got = [
+                    f"{s.astimezone(LONDON):%a %d %b %H:%M}" for s in sorted(starts(kind, channel))
+                ]
                 broken["f: the nudges each pair should have"].append(f"{kind} in {channel}: {got}")
     counts = Counter(m.kind for m in sent if m.kind is not None)
     expected = {
@@ -522,12 +540,13 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
         for message in by_person[user]:
             if message.kind not in PROACTIVE or message.due_at is None:
                 continue
-            if break_from <= message.due_at < break_to and message.local(ZONES[user]).time() < time(9, 0):
+            if message.at <= message.due_at:
+                continue  # not held
+            held_by_break = break_from <= message.due_at < break_to
+            if held_by_break and message.local(ZONES[user]).time() < time(9, 0):
                 broken["g: after a hold"].append(describe(message, user))
     chase = next((m for m in sent if m.kind == "action-chase" and m.channel == "DUBOB"), None)
-    overdue = next(
-        (m for m in sent if m.kind == "action-overdue" and m.channel == TRIO_DM), None
-    )
+    overdue = next((m for m in sent if m.kind == "action-overdue" and m.channel == TRIO_DM), None)
     if chase is None or overdue is None or not chase.at < overdue.at:
         broken["g: after a hold"].append("Bob's chase did not go before the escalation to his trio")
     if chase is not None and re.search(r"is due on \w{3} 16 Feb", chase.shown):
