@@ -436,11 +436,12 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
             if not time(7, 30) <= local.time() < time(20, 0) or local.weekday() >= 5:
                 broken["a: quiet hours or weekend"].append(describe(message, user))
 
-    # (b) Never two proactive nudges to one person in the same minute.
+    # (b) Never two nudges to one person in the same minute (nor a prep nudge and its meeting's
+    # reminder as one burst, as the issue says).
     for user in everyone:
         minutes: dict[datetime, list[Sent]] = defaultdict(list)
         for message in by_person[user]:
-            if message.kind in PROACTIVE:
+            if message.kind in PROACTIVE or message.kind == "reminder":
                 minutes[message.at.replace(second=0, microsecond=0)].append(message)
         for group in minutes.values():
             if len(group) > 1:
