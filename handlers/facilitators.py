@@ -111,7 +111,9 @@ def report(command: Command) -> Answer:
         )
         caller = command.caller(session)
         cohort = cohort_here(session, caller, command.channel_id, command.now)
-        figures = cohort_report(session, cohort, command.now)
+        figures = cohort_report(
+            session, cohort, command.now, bootstrapped=command.deps.facilitators
+        )
         cohort_id, caller_id = cohort.id, caller.id
     return Answer(reply=build_report_reply(figures), then=send_files(command, cohort_id, caller_id))
 
@@ -128,7 +130,7 @@ def send_files(
             cohort = session.get(Cohort, cohort_id)
             participant = session.get(Participant, caller_id)
             assert cohort is not None and participant is not None
-            figures = cohort_report(session, cohort, request.now)
+            figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
             channel = user_dm_channel(client, session, participant)
         name = report_filename(figures.cohort.name, figures.today)
         chart = chart_data(figures)
@@ -139,7 +141,8 @@ def send_files(
                     {
                         "content": report_csv(figures),
                         "filename": f"{name}.csv",
-                        "title": f"{figures.cohort.name}: one row per pair",
+                        "title": f"{figures.cohort.name}: a row per pair, and per person "
+                        "not in a pair",
                     },
                     {
                         "content": chart_png(chart),
@@ -149,8 +152,9 @@ def send_files(
                     },
                 ],
                 initial_comment=(
-                    f":bar_chart: The {figures.cohort.name} cohort: one row per pair (opens in "
-                    "Excel), and meetings per fortnight, held, skipped and unconfirmed."
+                    f":bar_chart: The {figures.cohort.name} cohort: a row per pair and per person "
+                    "not in a pair (opens in Excel), and meetings per fortnight, held, skipped "
+                    "and unconfirmed."
                 ),
             )
         except SlackApiError:
@@ -170,7 +174,7 @@ def _remember_names(client: WebClient, deps: Deps, cohort_id: int, request: Requ
     with deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         assert cohort is not None
-        figures = cohort_report(session, cohort, request.now)
+        figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
     missing = [m.user_id for p in figures.pairs for m in p.members if not m.name][:100]
     if not missing:
         return
@@ -233,7 +237,7 @@ def _nudge(request: Request, user_id: str) -> Answer:
         require_facilitator(
             session, deps.facilitators, request.team_id, request.user_id, "nudge a pair"
         )
-        pair = pair_to_nudge(session, request.team_id, user_id)
+        pair = pair_to_nudge(session, request.team_id, user_id, request.now)
         caller = find_participant(session, request.team_id, request.user_id)
         today = local_today(caller, request.now) if caller is not None else request.now.date()
         delivery = claim_nudge(session, pair, request.user_id, today, request.now)

@@ -104,7 +104,8 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
             note_facilitator(session, team_id, user_id, now)
             # First, where it is seen: what the facilitator must fix for nudges to be checked.
             blocks[:0] = missing_scope_blocks(missing_scopes(session, team_id, now))
-            blocks.extend(facilitator_blocks(cohort_report(session, cohort, now)))
+            report = cohort_report(session, cohort, now, bootstrapped=deps.facilitators)
+            blocks.extend(facilitator_blocks(report))
     return build_home(blocks)
 
 

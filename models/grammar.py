@@ -367,6 +367,13 @@ def format_weekday(weekday: int) -> str:
     return WEEKDAY_NAMES[weekday]
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 pair`, `2 pairs`, `0 pairs`, `1 person`, `3 people`: a count whose noun agrees with
+    it, for every figure a person reads ("1 meetings" reads as a bug, and makes a reader doubt
+    the number)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def _clean(text: str) -> str:
     return " ".join(str(text).split())
 

@@ -50,7 +50,8 @@ def plan_facilitator_digests(session: Session, now: datetime) -> Sequence[Planne
         status = session.scalar(select(Delivery.status).where(Delivery.key == key))
         if status is not None and status != PENDING:
             continue  # sent (or settled) already: nothing to read again
-        report = cohort_report(session, cohort, now)
+        # The clock has no BUDDY_FACILITATORS: the facilitators it knows are those Buddy has seen.
+        report = cohort_report(session, cohort, now, bootstrapped=frozenset())
         planned.append(
             PlannedDelivery(
                 key=key,

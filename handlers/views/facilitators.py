@@ -16,13 +16,15 @@ from handlers.slack.blocks import (
 )
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from handlers.slack.text import escape, line_chunks, mention, mentions
-from models.facilitators.report import CohortReport, PairRow
-from models.grammar import format_day
+from models.facilitators.report import ON_TRACK, SLIPPING, CohortReport, PairRow
+from models.grammar import counted, format_day
 
 NUDGE = "facilitators_nudge"
 EXPORT = "facilitators_export"
 # Slipping pairs listed by name with a Nudge button; the rest are counted and in the CSV.
 MOST_LISTED = 15
+# People or pairs named in one line (not in a pair, paused, not told, without a slot).
+MOST_NAMED = 20
 
 
 def build_facilitator_list(user_ids: Sequence[str]) -> Reply:
@@ -32,34 +34,58 @@ def build_facilitator_list(user_ids: Sequence[str]) -> Reply:
 
 
 def figures_lines(report: CohortReport) -> list[str]:
-    done, expected = report.prep
-    prep = f"{done} of {expected}" if expected else "no meetings in a module yet"
-    module = f" ({report.module_code})" if report.module_code else ""
+    """The cohort's figures, as `models/facilitators/report.py` defines them, each with its noun
+    agreeing with its count."""
+    held, skipped, unconfirmed = report.meetings
+    missed = report.recent_missed_meetings
+    recent = (
+        f"{counted(missed, 'meeting')} (in {counted(len(report.recently_missed), 'pair')})"
+        if missed
+        else "none"
+    )
     return [
-        f"*Pairs:* {len(report.pairs)} · *Not in a pair:* {len(report.unpaired)}",
+        f"*Pairs:* {len(report.pairs)} · *Not in a pair:* {len(report.unpaired)} · "
+        f"*Paused:* {len(report.paused)}",
         f"*Pairs without a slot:* {len(report.without_slot)}",
-        f"*Meetings unconfirmed or skipped in the last fortnight:* "
-        f"{sum(p.recent_unconfirmed + p.recent_skipped for p in report.pairs)} "
-        f"(in {len(report.recently_missed)} pairs)",
+        f"*Meetings so far:* {held} held · {skipped} skipped · {unconfirmed} unconfirmed",
+        f"*Skipped or unconfirmed in the last fortnight:* {recent}",
         f"*Overdue actions:* {report.overdue}",
-        f"*Prep for the current module{module}:* {prep}",
+        prep_line(report),
     ]
+
+
+def prep_line(report: CohortReport) -> str:
+    done, expected = report.prep
+    if report.module_code is None:
+        return "*Prep:* no module has begun yet"
+    label = f"*Prep for module {escape(report.module_code)}:*"
+    if not expected:
+        return f"{label} no meeting in it has started yet"
+    people = counted(expected, "person", "people")
+    return f"{label} {done} of {people} prepared (those asked, for meetings that have started)"
 
 
 def pair_label(pair: PairRow) -> str:
     return mentions([m.user_id for m in pair.members])
 
 
+def named(groups: Sequence[str], most: int = MOST_NAMED) -> str:
+    """Up to `most` people or pairs by name, the rest counted (every one is in the CSV)."""
+    text = "; ".join(groups[:most])
+    more = len(groups) - most
+    return text + (f"; and {more} more (all in the CSV)" if more > 0 else "")
+
+
 def slipping_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[str, Any]]:
     slipping = report.slipping
     if not slipping:
         return [section_block(":white_check_mark: No pair is slipping.")]
-    blocks: list[dict[str, Any]] = [section_block(f"*Slipping pairs ({len(slipping)})*")]
+    blocks: list[dict[str, Any]] = [section_block(f"*{counted(len(slipping), 'pair')} slipping*")]
     for pair in slipping[:MOST_LISTED]:
         text = f"{pair_label(pair)}: {', '.join(pair.reasons())}"
         accessory = (
             button("Nudge", NUDGE, pair.members[0].user_id)
-            if with_buttons and pair.members
+            if with_buttons and pair.members and pair.nudgeable
             else None
         )
         blocks.append(section_block(text, accessory))
@@ -70,14 +96,56 @@ def slipping_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[st
     return blocks
 
 
+def named_lines(report: CohortReport) -> list[str]:
+    """Everyone a facilitator must act on, or know about, by name: people not in a pair, the
+    paused (and until when), pairs not told yet, and pairs without a slot."""
+    lines = []
+    if report.unpaired:
+        lines.append(f"*Not in a pair:* {named([mention(m.user_id) for m in report.unpaired])}")
+    if report.paused:
+        paused = [
+            f"{mention(p.member.user_id)} until {format_day(p.until, report.today)}"
+            for p in report.paused
+        ]
+        lines.append(f"*Paused* (Buddy holds their nudges): {named(paused)}")
+    if report.not_told:
+        pairs = [pair_label(p) for p in report.not_told]
+        lines.append(
+            f"*Welcome pending* (not told they are a pair yet, so not slipping): {named(pairs)}"
+        )
+    if report.without_slot:
+        pairs = [_without_slot(p) for p in report.without_slot]
+        lines.append(f"*Pairs without a slot:* {named(pairs)}")
+    return lines
+
+
+def _without_slot(pair: PairRow) -> str:
+    if pair.status == SLIPPING:
+        return pair_label(pair)
+    why = "new" if pair.status == ON_TRACK and not pair.slot_due else pair.status
+    return f"{pair_label(pair)} ({why})"
+
+
+def cohort_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[str, Any]]:
+    """The slipping pairs (with Nudge buttons), then the people named: the same in the Home tab,
+    the report and the digest."""
+    return [
+        *slipping_blocks(report, with_buttons=with_buttons),
+        *(section_block(line) for line in named_lines(report)),
+    ]
+
+
 def build_report_reply(report: CohortReport) -> Reply:
     name = escape(report.cohort.name)
     lines = figures_lines(report)
     blocks = [
         section_block(f":bar_chart: *{name}*\n" + "\n".join(lines)),
-        *slipping_blocks(report, with_buttons=True),
+        *cohort_blocks(report, with_buttons=True),
         *review_blocks(report),
-        context_block("The CSV (one row per pair) and a chart are on their way by DM."),
+        context_block(
+            "The CSV (a row per pair, and per person not in a pair) and a chart are on their "
+            "way by DM."
+        ),
     ]
     return ephemeral(f"{report.cohort.name}: " + "; ".join(_plain(lines)), blocks)
 
@@ -117,17 +185,17 @@ def _plain(lines: Sequence[str]) -> list[str]:
 def build_digest(report: CohortReport, week_start: date) -> OutgoingMessage:
     name = escape(report.cohort.name)
     held = report.held_since(week_start - timedelta(days=7))
-    changes = f"*Last week:* {held} meetings held, {report.actions_done_last_week} actions done."
+    done = report.actions_done_last_week
+    changes = f"*Last week:* {counted(held, 'meeting')} held, {counted(done, 'action')} done."
     blocks = [
         header_block(f"Weekly digest: {report.cohort.name}"),
         section_block(changes + "\n" + "\n".join(figures_lines(report))),
-        *slipping_blocks(report, with_buttons=True),
+        *cohort_blocks(report, with_buttons=True),
         actions_block([button("CSV export", EXPORT, str(report.cohort.id))]),
         context_block("`/buddy digest off` stops this weekly message."),
     ]
-    return OutgoingMessage(
-        f"Weekly digest for {name}: {len(report.slipping)} pairs slipping", blocks
-    )
+    slipping = counted(len(report.slipping), "pair")
+    return OutgoingMessage(f"Weekly digest for {name}: {slipping} slipping", blocks)
 
 
 def build_nudge_message(facilitator: str, user_ids: Sequence[str]) -> OutgoingMessage:

@@ -21,7 +21,7 @@ from handlers.slack.blocks import (
 from handlers.slack.text import escape, mentions
 from handlers.views.actions import reviews_blocks
 from handlers.views.buddies import pair_or_trio, your_buddies_line
-from handlers.views.facilitators import EXPORT, figures_lines, slipping_blocks
+from handlers.views.facilitators import EXPORT, cohort_blocks, figures_lines
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
 from models.actions import Action, ReviewAnswer
@@ -103,14 +103,8 @@ def facilitator_blocks(report: CohortReport) -> list[dict[str, Any]]:
         divider_block(),
         header_block(f"Cohort: {report.cohort.name}"),
         section_block("\n".join(figures_lines(report))),
-        *slipping_blocks(report, with_buttons=True),
+        *cohort_blocks(report, with_buttons=True),
     ]
-    if report.unpaired:
-        shown = report.unpaired[:20]
-        more = f" and {len(report.unpaired) - 20} more" if len(report.unpaired) > 20 else ""
-        blocks.append(
-            section_block(f"*Not in a pair:* {mentions([m.user_id for m in shown])}{more}")
-        )
     if report.refused:
         blocks.append(section_block(refused_text(report)))
     blocks.append(actions_block([button("CSV export", EXPORT, str(report.cohort.id))]))

@@ -11,7 +11,7 @@ import io
 from datetime import date
 
 from models.actions import ReviewAnswer
-from models.facilitators.report import CohortReport, PairRow
+from models.facilitators.report import PAUSED, CohortReport, Member, PairRow, Paused
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CSV_COLUMNS = (
@@ -30,6 +30,8 @@ CSV_COLUMNS = (
     "open_actions",
     "overdue_actions",
     "last_meeting",
+    "status",
+    "why",
     "reviews_answered",
     "review_answers",
 )
@@ -48,13 +50,28 @@ def _safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _row(cohort: str, pair: PairRow) -> list[str]:
+def _people(members: tuple[Member, ...]) -> list[str]:
     people: list[str] = []
     for index in range(3):
-        member = pair.members[index] if index < len(pair.members) else None
+        member = members[index] if index < len(members) else None
         people.extend(
             [_safe(member.name or "") if member else "", member.user_id if member else ""]
         )
+    return people
+
+
+def _paused_text(paused: Paused) -> str:
+    return f"{paused.member.name or paused.member.user_id} paused until {paused.until.isoformat()}"
+
+
+def _why(pair: PairRow) -> str:
+    if pair.status == PAUSED:
+        return _safe("; ".join(_paused_text(p) for p in pair.paused))
+    return "; ".join(pair.reasons())
+
+
+def _row(cohort: str, pair: PairRow) -> list[str]:
+    people = _people(pair.members)
     prep = f"{pair.prep_done}/{pair.prep_expected}" if pair.prep_expected else ""
     return [
         _safe(cohort),
@@ -67,9 +84,21 @@ def _row(cohort: str, pair: PairRow) -> list[str]:
         str(pair.open_actions),
         str(pair.overdue_actions),
         pair.last_met.isoformat() if pair.last_met else "",
+        pair.status,
+        _why(pair),
         str(len(pair.reviews)),
         _safe("\n".join(_review_text(r) for r in pair.reviews)),
     ]
+
+
+def _unpaired_row(cohort: str, member: Member, paused: Paused | None) -> list[str]:
+    """Someone not in a pair: named in the buddy_1 columns, so a facilitator can pair them."""
+    cells = dict.fromkeys(CSV_COLUMNS, "")
+    cells["cohort"] = _safe(cohort)
+    cells["buddy_1_name"], cells["buddy_1_slack_id"] = _people((member,))[:2]
+    cells["status"] = "not in a pair"
+    cells["why"] = _safe(_paused_text(paused)) if paused else ""
+    return list(cells.values())
 
 
 def _review_text(review: ReviewAnswer) -> str:
@@ -85,12 +114,16 @@ def _review_text(review: ReviewAnswer) -> str:
 
 
 def report_csv(report: CohortReport) -> bytes:
-    """One row per pair, UTF-8 with a BOM, CRLF line ends (as Excel writes them)."""
+    """One row per pair, then one per person not in a pair; UTF-8 with a BOM, CRLF line ends
+    (as Excel writes them). The figures are the report's: a column summed is the Home figure."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_COLUMNS)
     for pair in report.pairs:
         writer.writerow(_row(report.cohort.name, pair))
+    paused = {p.member.user_id: p for p in report.paused}
+    for member in report.unpaired:
+        writer.writerow(_unpaired_row(report.cohort.name, member, paused.get(member.user_id)))
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -30,6 +30,18 @@ def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str
     return list(dict.fromkeys([*sorted(bootstrapped), *granted]))
 
 
+def known_facilitators(session: Session, bootstrapped: frozenset[str], team_id: str) -> set[str]:
+    """Everyone Buddy knows facilitates here: the bootstrapped ones it is given, those granted in
+    Slack, and those it has seen acting as one (the clock is not given BUDDY_FACILITATORS, but a
+    bootstrapped facilitator who has used Buddy is noted in facilitator_settings)."""
+    noted = session.scalars(
+        select(FacilitatorSetting.slack_user_id).where(
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.active.is_(True)
+        )
+    )
+    return {*facilitators_of(session, bootstrapped, team_id), *noted}
+
+
 def _naming(people: Sequence[str]) -> str:
     return ", ".join(f"{{{i}}}" for i in range(len(people)))
 
