@@ -14,6 +14,7 @@ from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, load_settings, with_env_file
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
+from models.clock import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("file", type=Path, help="the CSV file, e.g. samples/pairs.csv")
     pairs.add_argument("--cohort", help="the cohort's name (default: the only cohort)")
     pairs.add_argument("--team", help="the Slack workspace id, like T0123ABCD")
+    pairs.add_argument(
+        "--welcome",
+        default="now",
+        metavar="now|YYYY-MM-DD[THH:MM]|never",
+        help="when Buddy first messages the people paired, with their buddies and the buddy's "
+        "four roles: now (the default), on a day at 09:00 their time (or at the time given), "
+        "or never (you tell them yourself)",
+    )
     manifests = sub.add_parser(
         "manifests",
         help="write manifest.yml and manifest-socket.yml from bot/manifests.py",
@@ -68,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+) -> int:
+    """`clock` is the system's unless a test sets one (an import is stamped with its moment)."""
     args = build_parser().parse_args(argv)
     if args.command == "manifests":
         return _manifests(check=args.check)
@@ -84,7 +98,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if command == "migrate":
             return _migrate(env)
         if command == "import":
-            return _import(args, env)
+            return _import(args, env, clock or SystemClock())
         if command == "all":
             return _together(env)
         if command == "socket":
@@ -117,25 +131,24 @@ def _migrate(env: Mapping[str, str]) -> int:
     return 0
 
 
-def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+def _import(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     """Import a CSV file; a bad file or database gives a friendly message and exit code 1."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.importing import describe_result, import_modules
     from models.calendar.csv_import import ImportRefused
-    from models.clock import SystemClock
     from models.db import make_engine, make_session_factory
 
     settings = load_settings(env, mode="database")
     engine = make_engine(settings.database_url)
     try:
         if args.kind == "pairs":
-            return _import_pairs(args, settings, make_session_factory(engine))
+            return _import_pairs(args, settings, make_session_factory(engine), clock)
         result = import_modules(
             make_session_factory(engine),
             args.file,
-            now=SystemClock().now(),
+            now=clock.now(),
             team=args.team,
             cohort_name=args.cohort,
             replace=not args.add,
@@ -158,9 +171,8 @@ def _import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
-def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any) -> int:
+def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any, clock: Clock) -> int:
     from bot.importing import describe_pairs, import_pairs_file, progress_bar
-    from models.clock import SystemClock
 
     def lookup(emails: Sequence[str]) -> dict[str, str]:
         from slack_sdk import WebClient
@@ -177,11 +189,12 @@ def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any) -
     result = import_pairs_file(
         sessions,
         args.file,
-        now=SystemClock().now(),
+        now=clock.now(),
         team=args.team,
         cohort_name=args.cohort,
         lookup_emails=lookup if settings.bot_token else None,
         progress=show,
+        welcome=args.welcome,
     )
     if result.pairs >= 500:
         print(file=sys.stderr)

@@ -46,6 +46,8 @@ from models.facilitators.imports import (
     parse_pairs_csv,
 )
 from models.people import DEFAULT_COHORT_NAME, Cohort, Participant, default_cohort
+from models.refusals import Refusal
+from models.welcome import WELCOME_EXAMPLE, parse_welcome
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def read_module_csv(path: Path) -> tuple[list[Row], list[Problem]]:
         rows, problems = parse_module_csv(text)
     except ImportRefused as refused:
         raise ImportRefused(
-            f"{path} was not imported, and nothing was changed: {refused}"
+            f"{path} was not imported, and nothing was changed: {refused} {README_HINT}"
         ) from None
     if not rows and not problems:
         raise ImportRefused(
@@ -236,14 +238,24 @@ def import_pairs_file(
     cohort_name: str | None = None,
     lookup_emails: EmailLookup | None = None,
     progress: Callable[[int, int], None] | None = None,
+    welcome: str = "now",
 ) -> ImportedPairs:
-    """`python -m bot import pairs`: every row checked, then all written in one transaction."""
+    """`python -m bot import pairs`: every row checked, then all written in one transaction.
+
+    `welcome` is when the people paired hear from Buddy first: `now`, a day (at 09:00 their
+    time) or a day and time (`2026-11-30T09:30`), or `never` (the facilitator tells them)."""
     text = _read_text(path)
     try:
         with session_scope(sessions) as session:
             team_id = choose_team(session, team)
             cohort = choose_cohort(session, team_id, cohort_name, now)
             today = now.astimezone(ZoneInfo(cohort.timezone)).date()
+            chosen = parse_welcome(welcome, today)
+            if isinstance(chosen, Refusal):
+                raise ImportRefused(
+                    f"--welcome {welcome.strip()[:40]}: {chosen.message} Nothing was imported. "
+                    f"Say when to welcome them: {WELCOME_EXAMPLE}."
+                )
             drafts, problems = parse_pairs_csv(text, today)
             emails = emails_in(drafts)
             if emails and lookup_emails is None:
@@ -261,20 +273,22 @@ def import_pairs_file(
                 found,
                 now,
                 (lambda done: progress(done, total)) if progress else None,
+                chosen,
             )
     except PairsRefused as refused:
         lines = describe_problems(refused.problems)
         raise ImportRefused(
-            f"{path} was not imported, and nothing was changed: {refused}\n"
-            + "\n".join(f"  {line}" for line in lines)
-            + (f"\nThe columns are {PAIRS_HEADER}. {PAIRS_HINT}" if lines else "")
+            f"{path} was not imported, and nothing was changed: {refused}"
+            + "".join(f"\n  {line}" for line in lines)
+            + f"\nThe columns are {PAIRS_HEADER}. {PAIRS_HINT}"
         ) from None
 
 
 def describe_pairs(result: ImportedPairs) -> str:
+    people = f"{result.people} {'person' if result.people == 1 else 'people'}"
     return (
-        f"Imported {_plural(result.pairs, 'pair')} ({_plural(result.people, 'person')}) into "
-        f"the {result.cohort_name} cohort."
+        f"Imported {_plural(result.pairs, 'pair')} ({people}) into the {result.cohort_name} "
+        f"cohort: {result.welcome.describe()}."
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import urllib.request
 from collections.abc import Callable
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
@@ -21,8 +22,12 @@ from handlers.slack.channels import user_ids_by_email
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply
 from handlers.views.imports import (
+    CHOSE_DAY,
+    CHOSE_NEVER,
     FILE_BLOCK,
     IMPORT_CALLBACK,
+    WELCOME_BLOCK,
+    WELCOME_DAY_BLOCK,
     build_checking,
     build_import_modal,
     build_import_result,
@@ -42,6 +47,7 @@ from models.facilitators.imports import (
 from models.facilitators.roles import require_facilitator
 from models.people import Cohort
 from models.refusals import Refusal
+from models.welcome import WELCOME_NEVER, WELCOME_NOW, WelcomeChoice, check_welcome_day
 
 logger = logging.getLogger(__name__)
 KINDS = ("pairs", "modules")
@@ -85,10 +91,31 @@ def submitted(submission: Submission) -> Answer:
         require_facilitator(
             session, submission.deps.facilitators, submission.team_id, submission.user_id, "import"
         )
+        cohort = session.get(Cohort, int(cohort_text))
+        zone = cohort.timezone if cohort is not None else "Europe/London"
+    welcome = _welcome_choice(submission, submission.now.astimezone(ZoneInfo(zone)).date())
+    if isinstance(welcome, dict):
+        return Answer(view_response={"response_action": "errors", "errors": welcome})
     return Answer(
         view_response={"response_action": "update", "view": build_checking(kind)},
-        then=_run(submission, kind, int(cohort_text), files[0]),
+        then=_run(submission, kind, int(cohort_text), files[0], welcome),
     )
+
+
+def _welcome_choice(submission: Submission, today: date) -> WelcomeChoice | dict[str, str]:
+    """When to welcome an import's people, as chosen in the modal; or what to fix, by block."""
+    chosen = submission.state.option(WELCOME_BLOCK)
+    if chosen == CHOSE_NEVER:
+        return WELCOME_NEVER
+    if chosen != CHOSE_DAY:
+        return WELCOME_NOW  # the default (and the modules modal, which has no such choice)
+    day = submission.state.date(WELCOME_DAY_BLOCK)
+    if day is None:
+        return {WELCOME_DAY_BLOCK: "Please choose the day to welcome them, or welcome them now."}
+    checked = check_welcome_day(WelcomeChoice(day), today)
+    if isinstance(checked, Refusal):
+        return {WELCOME_DAY_BLOCK: checked.message}
+    return checked
 
 
 def _download(client: WebClient, file_id: str) -> bytes:
@@ -103,23 +130,24 @@ def _download(client: WebClient, file_id: str) -> bytes:
 
 
 def _run(
-    submission: Submission, kind: str, cohort_id: int, file_id: str
+    submission: Submission, kind: str, cohort_id: int, file_id: str, welcome: WelcomeChoice
 ) -> Callable[[WebClient], Reply | None]:
     def run(client: WebClient) -> Reply | None:
         try:
             text = decode(_download(client, file_id))
             summary = (
-                _import_pairs(submission, cohort_id, text, client)
+                _import_pairs(submission, cohort_id, text, client, welcome)
                 if kind == "pairs"
                 else _import_modules(submission, cohort_id, text)
             )
             view = build_import_result(kind, summary, [])
         except PairsRefused as refused:
-            view = build_import_result(kind, str(refused), describe_problems(refused.problems))
+            problems = describe_problems(refused.problems)
+            view = build_import_result(kind, str(refused), problems, refused=True)
         except SlackApiError:
             logger.exception("Could not read the uploaded file %s", file_id)
             view = build_import_result(
-                kind, "I couldn't read that file from Slack. Please try again.", []
+                kind, "I couldn't read that file from Slack. Please try again.", [], refused=True
             )
         client.views_update(view_id=submission.view_id, view=view)
         return None
@@ -127,7 +155,9 @@ def _run(
     return run
 
 
-def _import_pairs(submission: Submission, cohort_id: int, text: str, client: WebClient) -> str:
+def _import_pairs(
+    submission: Submission, cohort_id: int, text: str, client: WebClient, welcome: WelcomeChoice
+) -> str:
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         if cohort is None:
@@ -138,8 +168,12 @@ def _import_pairs(submission: Submission, cohort_id: int, text: str, client: Web
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         assert cohort is not None
-        result = import_pairs(session, cohort, drafts, problems, emails, submission.now)
-    return f"Imported {result.pairs} pairs ({result.people} people) into {result.cohort_name}."
+        result = import_pairs(
+            session, cohort, drafts, problems, emails, submission.now, welcome=welcome
+        )
+    pairs = f"{result.pairs} pair" + ("" if result.pairs == 1 else "s")
+    people = f"{result.people} " + ("person" if result.people == 1 else "people")
+    return f"Imported {pairs} ({people}) into {result.cohort_name}: {welcome.describe()}."
 
 
 def _import_modules(submission: Submission, cohort_id: int, text: str) -> str:

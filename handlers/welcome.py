@@ -1,4 +1,8 @@
-"""The welcome DM on a person's first contact, sent once the command has its ack."""
+"""The welcome DM on a person's first contact, sent once the command has its ack.
+
+An import's welcomes go through the clock instead (`scheduler/welcome.py`), at the moment the
+facilitator chose; whichever comes first, the person's first command or that moment, welcomes
+them, once."""
 
 from __future__ import annotations
 
@@ -20,11 +24,16 @@ _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 def greet(client: WebClient, command: Command) -> None:
     """Welcome the caller, and anyone the command just paired, if Buddy never has before."""
     named = _MENTION.findall(command.args)
-    with command.deps.session() as session:
-        newcomers = to_welcome(session, command.team_id, command.user_id, named, command.now)
-    message = build_welcome_message()
-    for user_id in newcomers:
+    deps = command.deps
+    with deps.session() as session:
+        greetings = to_welcome(
+            session, command.team_id, command.user_id, named, command.now, deps.facilitators
+        )
+    for greeting in greetings:
+        message = build_welcome_message(greeting)
         try:
-            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+            client.chat_postMessage(
+                channel=greeting.user_id, text=message.text, blocks=message.blocks
+            )
         except SlackApiError:
-            logger.exception("Could not welcome %s", user_id)
+            logger.exception("Could not welcome %s", greeting.user_id)

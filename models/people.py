@@ -55,8 +55,10 @@ class Participant(Base):
     # The name Slack shows for them, cached from users.info (reports and CSV exports).
     display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # When Buddy's welcome DM went out (once per person, ever).
+    # When Buddy's welcome DM went out (once per person, ever): whether Buddy has told them.
     welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an import asked for their welcome to go (the clock sends it); None: no import did.
+    welcome_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class Facilitator(Base):

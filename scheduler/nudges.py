@@ -7,6 +7,7 @@ from scheduler.community import plan_community
 from scheduler.facilitators import plan_facilitator_digests
 from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
 from scheduler.planning import ScopedPlanner
+from scheduler.welcome import plan_welcomes
 
 # Each can be asked for one person (`scheduler.upcoming.preview`) as well as for everyone.
 PLANNERS: tuple[ScopedPlanner, ...] = (
@@ -15,4 +16,5 @@ PLANNERS: tuple[ScopedPlanner, ...] = (
     plan_action_chases,
     plan_community,
     plan_facilitator_digests,
+    plan_welcomes,
 )

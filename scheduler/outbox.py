@@ -214,6 +214,13 @@ def release(session: Session, claim: Claim, at: datetime, error: str) -> bool:
     )
 
 
+def mark_skipped(session: Session, claim: Claim, reason: str) -> bool:
+    """Claimed, then found not wanted after all (its `on_claim` said so): never posted."""
+    return _change(
+        session, _held(claim), status=SKIPPED, lease_until=None, claim_token=None, last_error=reason
+    )
+
+
 def mark_failed(session: Session, claim: Claim, error: str) -> bool:
     return _change(
         session, _held(claim), status=FAILED, lease_until=None, claim_token=None, last_error=error

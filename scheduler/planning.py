@@ -123,6 +123,11 @@ class PlannedDelivery:
         """When its holding first lets it go, counted from its due moment."""
         return self._held_due
 
+    # Run in the claim's own transaction, just before the post, with the moment and whether this
+    # is the delivery's first attempt: False means another path already did what it was for (a
+    # welcome someone's first command sent), and it is recorded as skipped, unsent.
+    on_claim: Callable[[Session, datetime, bool], bool] | None = None
+
     def send_at(self) -> datetime:
         if self.holding is None or self.not_before is None or self.not_before <= self.due_at:
             return self._held_due

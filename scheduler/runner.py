@@ -48,6 +48,7 @@ from scheduler.sender import (
     make_client,
 )
 from scheduler.spacing import Spacing
+from scheduler.welcome import until_told
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,8 @@ class PassRunner:
         for planner in self.planners:
             for delivery in planner(session, now):
                 planned[delivery.key] = delivery
-        return held_from(without_leavers(session, hold_for_pauses(session, planned, now)), now)
+        kept = without_leavers(session, hold_for_pauses(session, planned, now))
+        return held_from(until_told(session, kept, now), now)
 
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()
@@ -376,6 +378,8 @@ class PassRunner:
             if channel is None:
                 continue
             claim = outbox.claim(session, row.id, self.clock.now(), channel)
+            if claim is not None and not self._still_wanted(session, claim, p, line, state):
+                continue
             session.commit()  # other clocks see the claim before the post goes
             spacing.note(p, self.clock.now())  # posted now, by this clock or another
             if claim is None:
@@ -383,6 +387,19 @@ class PassRunner:
             self._post(session, claim, p, channel, line, state)
             session.commit()
         del loaded
+
+    def _still_wanted(
+        self, session: Session, claim: Claim, p: PlannedDelivery, line: str, state: _ThisPass
+    ) -> bool:
+        """The delivery's own last check, committed with its claim (a welcome claims its person
+        then, so a first command at the same moment cannot welcome them too)."""
+        if p.on_claim is None or p.on_claim(session, self.clock.now(), claim.attempts == 1):
+            return True
+        reason = "done another way"
+        if outbox.mark_skipped(session, claim, reason):
+            state.note(state.report.skipped, "skipped", f"{line}: {reason}", claim.key)
+        session.commit()
+        return False
 
     def _skip_expired(
         self,

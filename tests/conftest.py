@@ -61,8 +61,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _welcome_only_where_tested(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The welcome DM goes out on every first contact; tests that count the DMs a command sends
-    leave it out, and tests marked `welcome` let it go."""
+    """The welcome DM goes out on every first command; tests that count the DMs a command sends
+    leave it out, and tests marked `welcome` let it go. (An import's welcomes go through the
+    clock in every test: none of the tests counting a pass's DMs imports pairs.)"""
     if request.node.get_closest_marker("welcome") is None:
         monkeypatch.setattr("handlers.welcome.greet", lambda _client, _command: None)
 

@@ -103,12 +103,14 @@ def build_the_cohort(
     slack.command("pause 26/11 to 11/12 medical leave", user="UDAN")
     slack.command("status", user="UERIN")
     shown = message_text(
-        submit_file(slack, fake_slack, "pairs", (HEADER + "UIMPA,UIMPB,,\n").encode())
+        submit_file(slack, fake_slack, "pairs", (HEADER + "UIMPA,UIMPB,,\n").encode(), "2026-12-14")
     )
     assert "Imported 1" in shown
     runner = build_runner(settings, clock, sessions=sessions)
     # Mon 30 Nov: the prep nudge for Tuesday's meeting; Alice has done the insight module.
     clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    runner.run_pass()  # Alice's chase first; the pair's prep nudge waits a few minutes after it
+    clock.set(datetime(2026, 11, 30, 10, 10, tzinfo=UTC))
     runner.run_pass()
     press(slack, fake_slack, "prep_done")
     # Tue 1 Dec: they met, and say so.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,19 +85,26 @@ def test_five_thousand_rows_import_in_seconds(
 
 
 def submit_file(
-    slack: SlackClientForTests, fake_slack: FakeSlack, kind: str, content: bytes
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    kind: str,
+    content: bytes,
+    welcome_on: str | None = None,
 ) -> dict[str, object]:
+    """Import a file through the modal; pairs are welcomed now, or on `welcome_on` (ISO day)."""
     slack.command(f"import {kind}", user=FACILITATOR)
     opened = fake_slack.calls_to("views.open")[-1].params["view"]
     import json
 
     view = json.loads(opened) if isinstance(opened, str) else opened
     file_id = fake_slack.add_file(content)
-    result = slack.view_submission(
-        view,
-        {"file": {"file": {"type": "file_input", "files": [{"id": file_id}]}}},
-        user=FACILITATOR,
-    )
+    values: dict[str, Any] = {"file": {"file": {"type": "file_input", "files": [{"id": file_id}]}}}
+    if welcome_on is not None:
+        values["welcome"] = {
+            "welcome": {"type": "radio_buttons", "selected_option": {"value": "day"}}
+        }
+        values["welcome_day"] = {"welcome_day": {"type": "datepicker", "selected_date": welcome_on}}
+    result = slack.view_submission(view, values, user=FACILITATOR)
     assert result.json()["response_action"] == "update"
     update = fake_slack.calls_to("views.update")[-1].params["view"]
     return json.loads(update) if isinstance(update, str) else update  # type: ignore[no-any-return]
@@ -110,7 +118,7 @@ def test_pairs_through_the_modal(
     assert "line 3:" in shown and pair_count(sessions) == 0
     good = (HEADER + "UALICE,UBOB,,thu 16:00\n").encode()
     shown = message_text(submit_file(slack, fake_slack, "pairs", good))  # type: ignore[arg-type]
-    assert "Imported 1 pairs" in shown and pair_count(sessions) == 1
+    assert "Imported 1 pair (2 people)" in shown and pair_count(sessions) == 1
 
 
 def test_modules_through_the_modal(

@@ -63,7 +63,7 @@ COMMANDS = (
     Typed("unknown-word", "stauts", says="Did you mean"),
     Typed("next", "next", says="Next meeting"),
     Typed("status", "status", says="Your buddy pair"),
-    Typed("upcoming", "upcoming", says="prep nudge"),
+    Typed("upcoming", "upcoming", says="chase for an action due that day"),
     Typed("actions", "actions", says="Try retrieval starters"),
     Typed("action", "action Plan the cold call routine by 3/12", says="Plan the cold call"),
     Typed("done", "done 1", says="done"),
@@ -95,7 +95,7 @@ COMMANDS = (
         "community-schedule",
         "community schedule 8/12 16:00",
         channel=COMMUNITY_CHANNEL,
-        says="Community session on *Tue 8 Dec",
+        says="Tue 8 Dec at 16:00",
     ),
     Typed(
         "community-start", "community start", channel=COMMUNITY_CHANNEL, says="The session starts"

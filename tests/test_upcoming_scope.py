@@ -52,6 +52,9 @@ def test_one_persons_preview_is_what_the_whole_plan_holds_for_them(session: Sess
             }
         ],
     )
+    # Someone an import asked to welcome in two days, not told yet.
+    people[-2].welcomed_at = None
+    people[-2].welcome_due_at = DEFAULT_NOW + timedelta(days=2)
     session.commit()
     shown = 0
     kinds: set[str] = set()
@@ -73,4 +76,5 @@ def test_one_persons_preview_is_what_the_whole_plan_holds_for_them(session: Sess
         "action-review",
         "community-prep",
         "facilitator-digest",
+        "welcome",
     } <= kinds

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.views.welcome import WHAT_BUDDY_DOES
+from handlers.views.welcome import FACILITATOR_WELCOME, WHAT_BUDDY_DOES
 from models.people import ensure_participant
 from models.welcome import claim_welcome
 from tests.conftest import DEFAULT_NOW, FACILITATOR
@@ -18,11 +18,11 @@ from tests.slack_http import SlackClientForTests
 pytestmark = pytest.mark.welcome
 
 
-def welcomed(fake_slack: FakeSlack) -> list[str]:
+def welcomed(fake_slack: FakeSlack, opening: str = WHAT_BUDDY_DOES) -> list[str]:
     return [
         str(c.params["channel"])
         for c in fake_slack.calls_to("chat.postMessage")
-        if WHAT_BUDDY_DOES in str(c.params.get("text", ""))
+        if opening in str(c.params.get("text", ""))
     ]
 
 
@@ -47,9 +47,10 @@ def test_being_paired_is_a_first_contact_too(
     slack.command("pair <@UBOB|bob>", user="UALICE")
     assert sorted(welcomed(fake_slack)) == ["UALICE", "UBOB"]
     slack.command("match <@UCAROL|carol> <@UDAN|dan>", user=FACILITATOR)
-    assert sorted(welcomed(fake_slack)) == ["UALICE", "UBOB", "UCAROL", "UDAN", FACILITATOR]
+    assert sorted(welcomed(fake_slack)) == ["UALICE", "UBOB", "UCAROL", "UDAN"]
+    assert welcomed(fake_slack, FACILITATOR_WELCOME) == [FACILITATOR]
     slack.command("next", user="UBOB")
-    assert len(welcomed(fake_slack)) == 5
+    assert len(welcomed(fake_slack)) == 4
 
 
 def test_a_refused_pairing_welcomes_only_the_caller(

@@ -24,8 +24,22 @@ from models.calendar.modules import (
 )
 from models.grammar import ParseError, format_day, parse_date_with_year
 
-COLUMNS = ("code", "title", "insight_module", "starts_on")
+# The columns, what each holds, and an example file: the parser, the command line, the Slack
+# modal, README.md and samples/modules.csv all say the same (tests hold them to it).
+COLUMN_MEANINGS = (
+    ("code", "the module's code, unique in the cohort"),
+    ("title", "the application module's title (in double quotes if it has a comma)"),
+    ("insight_module", "the insight module to complete before it"),
+    ("starts_on", "the first day of its fortnight, `2026-12-03` or day first `3/12/2026`"),
+)
+COLUMNS = tuple(name for name, _ in COLUMN_MEANINGS)
 HEADER = ",".join(COLUMNS)
+EXAMPLE_ROWS = (
+    "A1,Leading teacher development: how pupils learn,Insight module A1: Memory and cognitive "
+    "load,2026-09-14",
+    'B3,"Leading teacher development: professional development, coaching and mentoring",'
+    "Insight module B3: Effective professional development,2026-11-30",
+)
 README_HINT = 'See "Importing a module calendar" in README.md, and samples/modules.csv.'
 MAX_REPORTED = 50
 
@@ -126,13 +140,12 @@ def _header(reader: _csv.Reader) -> Header:
         missing = [c for c in COLUMNS if c not in positions]
         if len(missing) == len(COLUMNS):
             raise ImportRefused(
-                f"line {reader.line_num}: the first line should be the header row, {HEADER}. "
-                + README_HINT
+                f"line {reader.line_num}: the first line should be the header row, {HEADER}."
             )
         if missing:
             raise ImportRefused(
                 f"line {reader.line_num}: the header row has no {', '.join(missing)} column. "
-                f"It should be: {HEADER}. {README_HINT}"
+                f"It should be: {HEADER}."
             )
         return Header({c: positions[c] for c in COLUMNS}, len(cells))
     raise ImportRefused(f"the file is empty. It should start with the header row {HEADER}.")

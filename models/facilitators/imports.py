@@ -23,10 +23,24 @@ from models.grammar import ParseError, parse_slot_args
 from models.meetings.schedule import first_slot_date, local_instant
 from models.pairs import Pair, PairMember
 from models.people import Cohort, Participant
+from models.welcome import IMPORTED, WELCOME_NOW, WelcomeChoice, schedule_import_welcomes
 
-COLUMNS = ("buddy_1", "buddy_2", "buddy_3", "slot")
+# The columns, what each holds, and an example file: the parser, the command line, the Slack
+# modal, README.md and samples/pairs.csv all say the same (tests hold them to it).
+COLUMN_MEANINGS = (
+    ("buddy_1", "a Slack user id, or the person's email in Slack"),
+    ("buddy_2", "the same, for the second buddy"),
+    ("buddy_3", "optional: a third buddy, for a trio"),
+    ("slot", "optional: the fortnightly slot, as `/buddy slot` takes it"),
+)
+COLUMNS = tuple(name for name, _ in COLUMN_MEANINGS)
 REQUIRED = ("buddy_1", "buddy_2")
-HEADER = "buddy_1,buddy_2,buddy_3,slot"
+HEADER = ",".join(COLUMNS)
+EXAMPLE_ROWS = (
+    "U0123ALICE,U0123BOBBY,,thu 16:00",
+    "U0123CAROL,dan@school.example.org,,mon 8am",
+    "U0123ERINN,U0123FRANK,U0123GRACE,",
+)
 README_HINT = 'See "Importing pairs" in README.md, and samples/pairs.csv.'
 MAX_REPORTED = 50
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -94,7 +108,7 @@ def parse_pairs_csv(text: str, today: date) -> tuple[list[PairDraft], list[LineP
                 if missing:
                     raise PairsRefused(
                         f"line {line}: the header row should be {HEADER} (no "
-                        f"{', '.join(missing)} column). {README_HINT}"
+                        f"{', '.join(missing)} column)."
                     )
                 continue
             found = _row(line, cells, positions, today)
@@ -146,6 +160,7 @@ class ImportedPairs:
     cohort_name: str
     pairs: int
     people: int
+    welcome: WelcomeChoice = WELCOME_NOW
 
 
 def import_pairs(
@@ -156,8 +171,12 @@ def import_pairs(
     emails: Mapping[str, str],
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    welcome: WelcomeChoice = WELCOME_NOW,
 ) -> ImportedPairs:
-    """Check every row against the file and the database, then write all of them, or refuse."""
+    """Check every row against the file and the database, then write all of them, or refuse.
+
+    The people paired are welcomed when the facilitator chose (the clock sends it); a pair's
+    first meeting is its first slot after that moment, so no one meets before being told."""
     problems = list(problems)
     resolved: list[tuple[PairDraft, tuple[str, ...]]] = []
     seen: dict[str, int] = {}
@@ -232,15 +251,15 @@ def import_pairs(
         row: dict[str, object] = {
             "team_id": cohort.team_id,
             "cohort_id": cohort.id,
-            "formed_by": "import",
+            "formed_by": IMPORTED,
             "created_at": now,
         }
         if draft.slot is not None:
             weekday, at, zone = draft.slot
             zone = zone or cohort.timezone
-            today = now.astimezone(ZoneInfo(zone)).date()
-            first = first_slot_date(weekday, today)
-            if local_instant(first, at, zone) <= now:
+            told = max(now, welcome.moment(zone, now)) if not welcome.never else now
+            first = first_slot_date(weekday, told.astimezone(ZoneInfo(zone)).date())
+            if local_instant(first, at, zone) <= told:
                 first += timedelta(days=7)
             row.update(
                 slot_weekday=weekday,
@@ -263,6 +282,7 @@ def import_pairs(
         for u in ids
     ]
     session.execute(insert(PairMember), member_rows)
+    schedule_import_welcomes(session, list(ids_of.values()), welcome, cohort.timezone, now)
     if progress is not None:
         progress(len(resolved))
-    return ImportedPairs(cohort.name, len(resolved), len(seen))
+    return ImportedPairs(cohort.name, len(resolved), len(seen), welcome)
