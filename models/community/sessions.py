@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from models.actions import SOURCE_COMMUNITY, Action, record_action
@@ -371,10 +371,14 @@ def plans_between(
 ) -> list[SessionPlan]:
     """Sessions starting in [start, end), for the clock: every group's, or only those of the
     groups `member` (a participant id) is in. The groups are read in one statement."""
-    meeting_then = select(CommunitySession.group_id).where(
-        CommunitySession.starts_at >= start, CommunitySession.starts_at < end
+    # Asked group by group (by its index on group_id), so one member's groups cost what they
+    # have, not a read of every group's sessions in the window.
+    meeting_then = exists().where(
+        CommunitySession.group_id == CommunityGroup.id,
+        CommunitySession.starts_at >= start,
+        CommunitySession.starts_at < end,
     )
-    query = select(CommunityGroup).where(CommunityGroup.id.in_(meeting_then))
+    query = select(CommunityGroup).where(meeting_then)
     if member is not None:
         query = query.where(
             CommunityGroup.id.in_(
