@@ -132,6 +132,21 @@ def members_by_pair(session: Session, pair_ids: Sequence[int]) -> dict[int, list
     return {pair_id: found.get(pair_id, []) for pair_id in pair_ids}
 
 
+def members_of_pairs_with(session: Session, participant_id: int) -> dict[int, list[Participant]]:
+    """The members of each pair this participant is in (their current pair, if any), in the
+    order they joined, in one query."""
+    theirs = select(PairMember.pair_id).where(PairMember.participant_id == participant_id)
+    found: dict[int, list[Participant]] = defaultdict(list)
+    for pair_id, participant in session.execute(
+        select(PairMember.pair_id, Participant)
+        .join(Participant, Participant.id == PairMember.participant_id)
+        .where(PairMember.pair_id.in_(theirs))
+        .order_by(PairMember.pair_id, PairMember.joined_at, PairMember.id)
+    ):
+        found[pair_id].append(participant)
+    return dict(found)
+
+
 def members_of(session: Session, pair: Pair) -> list[Participant]:
     return members_by_pair(session, [pair.id])[pair.id]
 

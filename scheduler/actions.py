@@ -119,7 +119,8 @@ def plan_action_chases(
     owners = [owner for _, owner in rows]
     settings = _owner_settings(session, owners, now)
     pair_ids = sorted({a.pair_id for a, _ in rows if a.pair_id is not None and a.status == OPEN})
-    members = members_by_pair(session, pair_ids)
+    known = scope.members_of(pair_ids) if scope is not None else None
+    members = known if known is not None else members_by_pair(session, pair_ids)
 
     planned: list[PlannedDelivery] = []
     chased: dict[tuple[int, date], list[tuple[Action, ActionSnapshot]]] = defaultdict(list)

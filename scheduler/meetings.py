@@ -95,7 +95,12 @@ def plan_meeting_nudges(
     end = planned_until(now, scope) + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
     pair_ids = scope.pair_ids if scope is not None else None
-    contexts = [c for c in load_pair_contexts(session, start, end, pair_ids) if len(c.members) >= 2]
+    members = scope.members_of(scope.pair_ids) if scope is not None else None
+    contexts = [
+        c
+        for c in load_pair_contexts(session, start, end, pair_ids, members=members)
+        if len(c.members) >= 2
+    ]
     pauses = pauses_by_user(
         session, [m.slack_user_id for c in contexts for m in c.members], start.date()
     )
@@ -214,7 +219,8 @@ def plan_slot_nudges(
     pairs = list(session.scalars(query))
     if not pairs:
         return []
-    members = members_by_pair(session, [p.id for p in pairs])
+    known = scope.members_of(p.id for p in pairs) if scope is not None else None
+    members = known if known is not None else members_by_pair(session, [p.id for p in pairs])
     cohort_ids = list({p.cohort_id for p in pairs})
     days = {
         row.id: row.working_days

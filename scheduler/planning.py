@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from handlers.slack.replies import OutgoingMessage
+from models.people import Participant
 from models.quiet_hours import DateSpan, ZonedSpan, held_by, hold_proactive
 
 __all__ = ["OutgoingMessage"]
@@ -180,11 +181,30 @@ class Scope:
     participant_id: int
     user_id: str
     team_id: str
-    # The pairs the person is a member of (pair_members rows: their current pair, if any).
-    pair_ids: tuple[int, ...]
-    # The person and everyone in those pairs (participant ids): whose actions can concern them.
-    people: tuple[int, ...]
+    # The members of the pairs the person is in (their current pair, if any), read once for
+    # every planner: pair id to its members in the order they joined.
+    members: Mapping[int, Sequence[Participant]]
     until: datetime
+    # Whether an import asked to welcome them (`welcome_due_at` is set): if not, none is planned.
+    welcome_asked: bool = False
+
+    @property
+    def pair_ids(self) -> tuple[int, ...]:
+        return tuple(self.members)
+
+    @property
+    def people(self) -> tuple[int, ...]:
+        """The person and everyone in their pairs: whose actions can concern them."""
+        return tuple(
+            sorted({self.participant_id, *(m.id for group in self.members.values() for m in group)})
+        )
+
+    def members_of(self, pair_ids: Iterable[int]) -> dict[int, list[Participant]] | None:
+        """These pairs' members as already read, or None if any of them is not the person's."""
+        wanted = list(pair_ids)
+        if not all(pair_id in self.members for pair_id in wanted):
+            return None
+        return {pair_id: list(self.members[pair_id]) for pair_id in wanted}
 
 
 class ScopedPlanner(Protocol):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.deliveries import FAILED, SENT, SKIPPED, Delivery
-from models.pairs import PairMember
+from models.pairs import members_of_pairs_with
 from models.people import Participant
 from models.upcoming import HORIZON, Upcoming
 from scheduler.nudges import PLANNERS
@@ -45,15 +45,15 @@ def _for(person: Participant, planned: PlannedDelivery) -> bool:
 
 
 def scope_of(session: Session, person: Participant, until: datetime) -> Scope:
-    """The person, the pairs they are in and those pairs' members: what every planner narrows
-    its reading to."""
-    theirs = select(PairMember.pair_id).where(PairMember.participant_id == person.id)
-    rows = session.execute(
-        select(PairMember.pair_id, PairMember.participant_id).where(PairMember.pair_id.in_(theirs))
-    ).all()
-    pair_ids = tuple(sorted({row.pair_id for row in rows}))
-    people = tuple(sorted({person.id, *(row.participant_id for row in rows)}))
-    return Scope(person.id, person.slack_user_id, person.team_id, pair_ids, people, until)
+    """The person and the members of their pairs: what every planner narrows its reading to."""
+    return Scope(
+        person.id,
+        person.slack_user_id,
+        person.team_id,
+        members_of_pairs_with(session, person.id),
+        until,
+        welcome_asked=person.welcome_due_at is not None,
+    )
 
 
 def preview(

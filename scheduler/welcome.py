@@ -72,6 +72,8 @@ def plan_welcomes(
 ) -> Sequence[PlannedDelivery]:
     """Each welcome an import asked for, due by now (with a scope: the person's own, due by their
     preview's end)."""
+    if scope is not None and not scope.welcome_asked:
+        return []  # no import asked to welcome this person
     only = scope.participant_id if scope is not None else None
     until = planned_until(now, scope)
     welcomes = [

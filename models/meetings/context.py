@@ -7,7 +7,7 @@ pair it is about. Both render from the same snapshot, so a message and its updat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -119,8 +119,10 @@ def load_pair_contexts(
     pair_ids: Sequence[int] | None = None,
     include_skipped: bool = False,
     include_dropped: bool = False,
+    members: Mapping[int, list[Participant]] | None = None,
 ) -> list[PairContext]:
-    """Active pairs (all, or `pair_ids`) with their meetings between `start` and `end`."""
+    """Active pairs (all, or `pair_ids`) with their meetings between `start` and `end`; their
+    members as given (already read), else read here."""
     query = select(Pair).where(Pair.dissolved_at.is_(None))
     if pair_ids is not None:
         query = query.where(Pair.id.in_(list(pair_ids)))
@@ -130,7 +132,8 @@ def load_pair_contexts(
     ids = [p.id for p in pairs]
     cohort_ids = list({p.cohort_id for p in pairs})
     cohorts = {c.id: c for c in session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))}
-    members = members_by_pair(session, ids)
+    if members is None or not all(pair_id in members for pair_id in ids):
+        members = members_by_pair(session, ids)
     modules: dict[int, list[Module]] = defaultdict(list)
     for module in session.scalars(
         select(Module).where(Module.cohort_id.in_(cohort_ids)).order_by(Module.starts_on)
