@@ -50,7 +50,7 @@ def plan_community(
     planned: list[PlannedDelivery] = []
     end = planned_until(now, scope) + PREP_BEFORE + timedelta(days=1)
     member = scope.participant_id if scope is not None else None
-    for plan in plans_between(session, now - LOOKBACK, end, member):
+    for plan in plans_between(session, now - LOOKBACK, end, member, drawn=scope is None):
         if plan.stopped:
             continue  # stopped: nothing more is posted
         if plan.started_by is None:

@@ -98,7 +98,9 @@ def plan_meeting_nudges(
     members = scope.members_of(scope.pair_ids) if scope is not None else None
     contexts = [
         c
-        for c in load_pair_contexts(session, start, end, pair_ids, members=members)
+        for c in load_pair_contexts(
+            session, start, end, pair_ids, members=members, drawn=scope is None
+        )
         if len(c.members) >= 2
     ]
     pauses = pauses_by_user(

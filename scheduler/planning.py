@@ -175,7 +175,8 @@ class Scope:
     The clock's pass asks each planner for everyone's deliveries as of its moment. A person asks
     only for what could go to them (their DM, their pair's conversation), planned as of any moment
     from now to `until`: each planner reads that person's rows alone, once, so what they are shown
-    costs what they have, however many pairs there are.
+    costs what they have, however many pairs there are. A scoped plan is shown, never sent: what
+    only a message would quote (prep ticks, open actions, problem cards) is not read for it.
     """
 
     participant_id: int

@@ -311,7 +311,9 @@ def posted_cards(session: Session, participant_ids: Sequence[int]) -> dict[int, 
     return cards
 
 
-def plans_for(session: Session, group: CommunityGroup) -> list[SessionPlan]:
+def plans_for(session: Session, group: CommunityGroup, drawn: bool = True) -> list[SessionPlan]:
+    """The group's sessions as their posts see them. Not `drawn`: without the posted problem
+    cards, which only the posts show (for a plan that is shown, never sent)."""
     members = members_of(session, group)
     if not members:
         return []
@@ -319,9 +321,8 @@ def plans_for(session: Session, group: CommunityGroup) -> list[SessionPlan]:
     rotation = rotation_members(members)
     chair_list = chairs(rotation, [r.appointed_chair_id for r in rows])
     by_id = {m.participant.id: m.user_id for m in members}
-    cards = {
-        by_id[pid]: link for pid, link in posted_cards(session, list(by_id)).items() if pid in by_id
-    }
+    posted = posted_cards(session, list(by_id)) if drawn else {}
+    cards = {by_id[pid]: link for pid, link in posted.items() if pid in by_id}
     default_owners = tuple(m.user_id for m in owner_order(members))
     plans = []
     for index, row in enumerate(rows):
@@ -367,7 +368,11 @@ def group_of_session(session: Session, session_id: int) -> tuple[CommunityGroup,
 
 
 def plans_between(
-    session: Session, start: datetime, end: datetime, member: int | None = None
+    session: Session,
+    start: datetime,
+    end: datetime,
+    member: int | None = None,
+    drawn: bool = True,
 ) -> list[SessionPlan]:
     """Sessions starting in [start, end), for the clock: every group's, or only those of the
     groups `member` (a participant id) is in. The groups are read in one statement."""
@@ -387,7 +392,7 @@ def plans_between(
         )
     plans: list[SessionPlan] = []
     for group in session.scalars(query.order_by(CommunityGroup.id)).all():
-        plans.extend(p for p in plans_for(session, group) if start <= p.starts_at < end)
+        plans.extend(p for p in plans_for(session, group, drawn) if start <= p.starts_at < end)
     return plans
 
 

@@ -120,9 +120,11 @@ def load_pair_contexts(
     include_skipped: bool = False,
     include_dropped: bool = False,
     members: Mapping[int, list[Participant]] | None = None,
+    drawn: bool = True,
 ) -> list[PairContext]:
     """Active pairs (all, or `pair_ids`) with their meetings between `start` and `end`; their
-    members as given (already read), else read here."""
+    members as given (already read), else read here. Not `drawn`: what only a message shows
+    (prep ticks, open actions) is left out, for a plan that is shown, never sent."""
     query = select(Pair).where(Pair.dissolved_at.is_(None))
     if pair_ids is not None:
         query = query.where(Pair.id.in_(list(pair_ids)))
@@ -164,12 +166,11 @@ def load_pair_contexts(
     prepared: dict[int, set[tuple[date, int]]] = defaultdict(set)
     # A moved meeting keeps its original date, which may lie a fortnight outside the window.
     first_day, last_day = start.date() - timedelta(days=15), end.date() + timedelta(days=15)
-    for prep in session.scalars(
-        select(PrepCompletion).where(
-            PrepCompletion.pair_id.in_(ids),
-            PrepCompletion.original_date.between(first_day, last_day),
-        )
-    ):
+    preps = select(PrepCompletion).where(
+        PrepCompletion.pair_id.in_(ids),
+        PrepCompletion.original_date.between(first_day, last_day),
+    )
+    for prep in session.scalars(preps) if drawn else ():
         prepared[prep.pair_id].add((prep.original_date, prep.participant_id))
     outcomes: dict[int, dict[date, MeetingOutcome]] = defaultdict(dict)
     for outcome in session.scalars(
@@ -179,7 +180,8 @@ def load_pair_contexts(
         )
     ):
         outcomes[outcome.pair_id][outcome.original_date] = outcome
-    actions = open_actions_by_owner(session, [m.id for group in members.values() for m in group])
+    owners = [m.id for group in members.values() for m in group]
+    actions = open_actions_by_owner(session, owners) if drawn else {}
 
     return [
         PairContext(
