@@ -123,14 +123,15 @@ def pair(command: Command) -> Answer | Reply:
         members = members_of(session, pairing.pair)
         pair_id = pairing.pair.id
     others = mentions([m.slack_user_id for m in members if m.slack_user_id != command.user_id])
+    together = f"You, {others}" if len(members) > 2 else f"You and {others}"
     if not pairing.formed:
         return ephemeral(
-            f":handshake: You and {others} are already buddies, so nothing has changed. "
+            f":handshake: {together} are already buddies, so nothing has changed. "
             "`/buddy status` shows your pair."
         )
     text, blocks = build_paired_message(members, command.user_id, by_facilitator=False)
     answer = (
-        f":handshake: You and {others} are now buddies. I'm sending you all a message "
+        f":handshake: {together} are now buddies. I'm sending you all a message "
         "with the buddy pair's four roles.\nNext, agree your fortnightly slot: "
         "`/buddy slot thu 16:00`"
     )

@@ -115,7 +115,7 @@ def test_pairing_again_with_your_buddy_says_you_are_already_buddies(
     slack.command("pair <@UBOB|bob> <@UCAROL|carol>", user="UALICE")
     fake_slack.clear()
     again = slack.command("pair <@UCAROL|carol> <@UALICE|alice>", user="UBOB")
-    assert "You and <@UALICE> and <@UCAROL> are already buddies" in again.text
+    assert "You, <@UALICE> and <@UCAROL> are already buddies" in again.text
     assert ":warning:" not in again.text
     assert fake_slack.calls_to("chat.postMessage") == []  # nobody is told twice
     assert members_of_pairs(sessions, {"UALICE"}) == [["UALICE", "UBOB", "UCAROL"]]
