@@ -28,6 +28,7 @@ from handlers.slack.answers import (
 from handlers.slack.blocks import context_block, section_block
 from handlers.slack.channels import (
     fetch_profiles,
+    quick_profiles,
     tell_pair,
     tell_pair_later,
     tell_people,
@@ -114,7 +115,7 @@ def pair(command: Command) -> Answer | Reply:
     with command.deps.session() as session:
         caller = find_participant(session, command.team_id, command.user_id)
         check_can_pair(session, command.user_id, buddies, caller)
-    profiles = fetch_profiles(_slack(command), [command.user_id, *buddies])
+    profiles = quick_profiles(_slack(command), [command.user_id, *buddies])
     with command.deps.session() as session:
         people = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = form_pair(
@@ -146,7 +147,7 @@ def match(command: Command) -> Answer | Reply:
         )
     check_can_match(allowed)
     people = accepted(parse_people(command.args, 2, 3, MATCH_EXAMPLE))
-    profiles = fetch_profiles(_slack(command), people)
+    profiles = quick_profiles(_slack(command), people)
     with command.deps.session() as session:
         known = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = match_pair(
