@@ -37,8 +37,8 @@ def session_key(kind: str, plan: SessionPlan, part: str) -> str:
 def plan_community(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
     planned: list[PlannedDelivery] = []
     for plan in plans_between(session, now - LOOKBACK, now + PREP_BEFORE + timedelta(days=1)):
-        if plan.stopped:
-            continue  # stopped: nothing more is posted
+        if plan.stopped or not plan.runs:
+            continue  # stopped, or too few left to run it (the group was told): nothing posted
         if plan.started_by is None:
             planned.extend(_prep(plan))
         planned.extend(_stages(plan))
