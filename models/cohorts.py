@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.calendar.breaks import breaks_of
@@ -158,17 +158,18 @@ class CohortSummary:
 
 
 def summarise(session: Session, cohort: Cohort) -> CohortSummary:
-    pairs = session.scalars(
-        select(Pair.id).where(Pair.cohort_id == cohort.id, Pair.dissolved_at.is_(None))
-    ).all()
-    members = session.scalars(select(Participant.id).where(*members_filter(cohort))).all()
+    """Counted by the database: a big cohort's rows are never all read to say how many."""
+    pairs = session.scalar(
+        select(func.count(Pair.id)).where(Pair.cohort_id == cohort.id, Pair.dissolved_at.is_(None))
+    )
+    members = session.scalar(select(func.count(Participant.id)).where(*members_filter(cohort)))
     return CohortSummary(
         cohort=cohort,
         modules=modules_of(session, cohort.id),
         breaks=breaks_of(session, cohort.id),
         areas=framework_areas(cohort.framework_areas),
-        pairs=len(pairs),
-        participants=len(members),
+        pairs=pairs or 0,
+        participants=members or 0,
     )
 
 

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, or_, select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -39,7 +48,10 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    # Indexed: what was sent to a pair is read by pair (the prep nudges it already had).
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="CASCADE"), index=True
+    )
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     # What the nudge is about (`meeting:<pair>:<date>`, `action:<id>`): how a button or a change
     # finds the messages Buddy sent about it, from Buddy's own records.
@@ -227,6 +239,12 @@ class SentMessage:
 def sent_deliveries(session: Session, subject: str, kinds: Sequence[str]) -> list[SentMessage]:
     """Each message of these kinds Buddy sent about `subject` (its own, or one of several it
     covers), oldest first."""
+    # The ids found by subject first (a union of two indexed reads): with an OR of the two,
+    # SQLite read every sent delivery instead.
+    about = union(
+        select(Delivery.id).where(Delivery.subject == subject),
+        select(DeliverySubject.delivery_id).where(DeliverySubject.subject == subject),
+    )
     rows = session.execute(
         select(
             Delivery.id,
@@ -237,12 +255,7 @@ def sent_deliveries(session: Session, subject: str, kinds: Sequence[str]) -> lis
             Delivery.message_ts,
         )
         .where(
-            or_(
-                Delivery.subject == subject,
-                Delivery.id.in_(
-                    select(DeliverySubject.delivery_id).where(DeliverySubject.subject == subject)
-                ),
-            ),
+            Delivery.id.in_(about),
             Delivery.kind.in_(list(kinds)),
             Delivery.status == SENT,
             Delivery.channel_id.is_not(None),

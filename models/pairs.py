@@ -84,7 +84,8 @@ class PairMember(Base):
     __table_args__ = (UniqueConstraint("participant_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    # Indexed: a pair's members are read by pair (a command's, or many pairs' for the clock).
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

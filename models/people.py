@@ -43,7 +43,8 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    slack_user_id: Mapped[str] = mapped_column(String(32))
+    # Indexed alone too: the clock reads people's pauses by their Slack ids.
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)

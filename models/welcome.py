@@ -210,19 +210,23 @@ class ImportWelcome:
     cohort_id: int | None
 
 
-def import_welcomes(session: Session, since: datetime) -> list[ImportWelcome]:
-    """The people imports asked to welcome from `since` on (one indexed query, no objects)."""
-    rows = session.execute(
-        select(
-            Participant.id,
-            Participant.team_id,
-            Participant.slack_user_id,
-            Participant.welcome_due_at,
-            Participant.welcomed_at,
-            Participant.timezone,
-            Participant.cohort_id,
-        ).where(Participant.welcome_due_at >= since, Participant.is_bot.is_(False))
-    ).tuples()
+def import_welcomes(
+    session: Session, since: datetime, participant_id: int | None = None
+) -> list[ImportWelcome]:
+    """The people imports asked to welcome from `since` on (one indexed query, no objects): all
+    of them, or the one participant named."""
+    query = select(
+        Participant.id,
+        Participant.team_id,
+        Participant.slack_user_id,
+        Participant.welcome_due_at,
+        Participant.welcomed_at,
+        Participant.timezone,
+        Participant.cohort_id,
+    ).where(Participant.welcome_due_at >= since, Participant.is_bot.is_(False))
+    if participant_id is not None:
+        query = query.where(Participant.id == participant_id)
+    rows = session.execute(query).tuples()
     return [
         ImportWelcome(pid, team, user, due, welcomed, zone, cohort)
         for pid, team, user, due, welcomed, zone, cohort in rows

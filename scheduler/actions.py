@@ -39,7 +39,14 @@ from models.pairs import members_by_pair, zone_of
 from models.pauses import pauses_by_user
 from models.people import DEFAULT_COHORT_TIMEZONE, Cohort, Participant
 from models.quiet_hours import WORKING_DAYS, DateSpan, ZonedSpan, parse_working_days
-from scheduler.planning import Holding, PairTarget, PlannedDelivery, UserTarget
+from scheduler.planning import (
+    Holding,
+    PairTarget,
+    PlannedDelivery,
+    Scope,
+    UserTarget,
+    planned_until,
+)
 
 CHASE_AT = time(9, 0)
 OVERDUE_AFTER = timedelta(days=3)
@@ -75,11 +82,14 @@ class OwnerSetting:
         )
 
 
-def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
-    """Every chase, overdue note and review that actions near `now` call for."""
+def plan_action_chases(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """Every chase, overdue note and review that actions near `now` call for (with a scope: the
+    person's own actions and their pair's, up to their preview's end)."""
     first = (now - WINDOW).date()
-    last = (now + timedelta(days=2)).date()
-    rows = session.execute(
+    last = (planned_until(now, scope) + timedelta(days=2)).date()
+    query = (
         select(Action, Participant)
         .join(Participant, Participant.id == Action.owner_id)
         .where(
@@ -99,7 +109,11 @@ def plan_action_chases(session: Session, now: datetime) -> Sequence[PlannedDeliv
             )
         )
         .order_by(Action.id)
-    ).all()
+    )
+    if scope is not None:
+        # Chases and reviews go to the owner; an overdue note to the pair, the owner among them.
+        query = query.where(Action.owner_id.in_(scope.people))
+    rows = session.execute(query).all()
     if not rows:
         return []
     owners = [owner for _, owner in rows]

@@ -19,7 +19,14 @@ from models.community.protocol import Stage
 from models.community.sessions import SessionPlan, plans_between, saved_actions
 from models.deliveries import COMMUNITY_RECORD_KIND, community_subject, sent_messages
 from models.quiet_hours import WORKING_DAYS, event_working_days
-from scheduler.planning import ChannelTarget, Holding, PlannedDelivery, UserTarget
+from scheduler.planning import (
+    ChannelTarget,
+    Holding,
+    PlannedDelivery,
+    Scope,
+    UserTarget,
+    planned_until,
+)
 
 PREP_BEFORE = timedelta(days=2)
 LOOKBACK = timedelta(days=1)
@@ -34,15 +41,23 @@ def session_key(kind: str, plan: SessionPlan, part: str) -> str:
     return f"{kind}:session={plan.session_id}:at={plan.starts_at.strftime('%Y%m%dT%H%MZ')}:{part}"
 
 
-def plan_community(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+def plan_community(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """Every group's sessions near `now` (with a scope: the prep DMs of the person's groups'
+    sessions up to their preview's end; the protocol's posts are the channel's, no one person's).
+    """
     planned: list[PlannedDelivery] = []
-    for plan in plans_between(session, now - LOOKBACK, now + PREP_BEFORE + timedelta(days=1)):
+    end = planned_until(now, scope) + PREP_BEFORE + timedelta(days=1)
+    member = scope.participant_id if scope is not None else None
+    for plan in plans_between(session, now - LOOKBACK, end, member):
         if plan.stopped or not plan.runs:
             continue  # stopped, or too few left to run it (the group was told): nothing posted
         if plan.started_by is None:
             planned.extend(_prep(plan))
-        planned.extend(_stages(plan))
-        planned.extend(_record(session, plan))
+        if scope is None:  # the channel's posts go to no one person
+            planned.extend(_stages(plan))
+            planned.extend(_record(session, plan))
     return planned
 
 

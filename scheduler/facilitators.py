@@ -2,8 +2,8 @@
 none on a Monday in the cohort's break, when nothing else is nudged either.
 
 One key per facilitator and week (`facilitator-digest:team=T:user=U:week=<monday>`), so two clocks
-or a restart send it once. The cohort's figures are read only when a digest is due and not yet
-sent, not on every pass.
+or a restart send it once. The cohort's figures are read only when a digest is drawn to be sent,
+not on every pass (nor when a facilitator asks what is coming).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from models.facilitators.report import cohort_report
 from models.facilitators.roles import digest_recipients
 from models.meetings.schedule import local_instant
 from models.pairs import zone_of
-from models.people import cohort_of, find_participant
-from scheduler.planning import PlannedDelivery, UserTarget
+from models.people import Cohort, cohort_of, find_participant
+from scheduler.planning import OutgoingMessage, PlannedDelivery, Scope, UserTarget, planned_until
 
 DIGEST_KIND = "facilitator-digest"
 DIGEST_AT = time(8, 0)
@@ -39,38 +39,55 @@ def digest_key(team_id: str, user_id: str, monday: object) -> str:
     return f"{DIGEST_KIND}:team={team_id}:user={user_id}:week={monday}"
 
 
-def plan_facilitator_digests(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
+def plan_facilitator_digests(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """This week's digest for each facilitator once Monday 08:00 has come (with a scope: the
+    person's own, for each Monday up to their preview's end)."""
     planned: list[PlannedDelivery] = []
-    for team_id, user_id in digest_recipients(session):
+    until = planned_until(now, scope)
+    only = (scope.team_id, scope.user_id) if scope is not None else None
+    for team_id, user_id in digest_recipients(session, only):
         participant = find_participant(session, team_id, user_id)
         if participant is None:
             continue
         cohort = cohort_of(session, participant, now)
         zone = zone_of(participant, cohort.timezone)
-        today = now.astimezone(ZoneInfo(zone)).date()
-        monday = today - timedelta(days=today.weekday())
-        due = local_instant(monday, DIGEST_AT, zone)
-        if not due <= now < due + USEFUL_FOR:
-            continue
-        if in_break(session, cohort.id, due.astimezone(ZoneInfo(cohort.timezone)).date()):
-            continue  # nothing is nudged in a cohort's break, the digest included
-        key = digest_key(team_id, user_id, monday.isoformat())
-        status = session.scalar(select(Delivery.status).where(Delivery.key == key))
-        if status is not None and status != PENDING:
-            continue  # sent (or settled) already: nothing to read again
-        # The clock has no BUDDY_FACILITATORS: the facilitators it knows are those Buddy has seen.
-        report = cohort_report(session, cohort, now, bootstrapped=frozenset())
-        planned.append(
-            PlannedDelivery(
-                key=key,
-                kind=DIGEST_KIND,
-                due_at=due,
-                target=UserTarget(participant.id, user_id),
-                render=partial(build_digest, report, monday),
-                describe=f"weekly digest for {user_id}",
-                expires_at=due + USEFUL_FOR,
-                participant_id=participant.id,
-                subject=f"digest:{user_id}"[:64],
+        for monday in _mondays(now, until, zone):
+            due = local_instant(monday, DIGEST_AT, zone)
+            if not (due <= until and now < due + USEFUL_FOR):
+                continue
+            if in_break(session, cohort.id, due.astimezone(ZoneInfo(cohort.timezone)).date()):
+                continue  # nothing is nudged in a cohort's break, the digest included
+            key = digest_key(team_id, user_id, monday.isoformat())
+            status = session.scalar(select(Delivery.status).where(Delivery.key == key))
+            if status is not None and status != PENDING:
+                continue  # sent (or settled) already: nothing to read again
+            planned.append(
+                PlannedDelivery(
+                    key=key,
+                    kind=DIGEST_KIND,
+                    due_at=due,
+                    target=UserTarget(participant.id, user_id),
+                    render=partial(_draw_digest, session, cohort, now, monday),
+                    describe=f"weekly digest for {user_id}",
+                    expires_at=due + USEFUL_FOR,
+                    participant_id=participant.id,
+                    subject=f"digest:{user_id}"[:64],
+                )
             )
-        )
     return planned
+
+
+def _mondays(now: datetime, until: datetime, zone: str) -> list[date]:
+    """The Monday of `now`'s week where the facilitator is, and each one after it to `until`."""
+    first = now.astimezone(ZoneInfo(zone)).date()
+    last = until.astimezone(ZoneInfo(zone)).date()
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
+
+
+def _draw_digest(session: Session, cohort: Cohort, now: datetime, monday: date) -> OutgoingMessage:
+    """The cohort's figures are read when the digest is drawn to be sent, never to plan it. The
+    clock has no BUDDY_FACILITATORS: the facilitators it knows are those Buddy has seen."""
+    return build_digest(cohort_report(session, cohort, now, bootstrapped=frozenset()), monday)

@@ -32,7 +32,7 @@ from models.pairs import Pair, members_by_pair
 from models.pauses import paused_on, pauses_by_user
 from models.people import Cohort
 from models.quiet_hours import event_working_days, parse_working_days
-from scheduler.planning import Holding, PairTarget, PlannedDelivery
+from scheduler.planning import Holding, PairTarget, PlannedDelivery, Scope, planned_until
 
 PREP_DAYS_BEFORE = 2
 # A prep nudge that could only go this close to its meeting would land with the reminder: it is
@@ -80,8 +80,11 @@ def meeting_key(kind: str, meeting: Meeting) -> str:
     )
 
 
-def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
-    """Prep, reminder, check-in and follow-up for every meeting near `now`."""
+def plan_meeting_nudges(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """Prep, reminder, check-in and follow-up for every meeting near `now` (with a scope: the
+    person's pairs' meetings, up to their preview's end)."""
     start = (
         now
         - timedelta(days=LOOKBACK_DAYS + CHECKIN_FOLLOW_UP_DAYS)
@@ -89,9 +92,10 @@ def plan_meeting_nudges(session: Session, now: datetime) -> Sequence[PlannedDeli
         - CHECKIN_AFTER_END
         - _DAYS_MARGIN
     )
-    end = now + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
+    end = planned_until(now, scope) + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
-    contexts = [c for c in load_pair_contexts(session, start, end) if len(c.members) >= 2]
+    pair_ids = scope.pair_ids if scope is not None else None
+    contexts = [c for c in load_pair_contexts(session, start, end, pair_ids) if len(c.members) >= 2]
     pauses = pauses_by_user(
         session, [m.slack_user_id for c in contexts for m in c.members], start.date()
     )
@@ -190,22 +194,26 @@ def _for_meeting(
     return planned
 
 
-def plan_slot_nudges(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
-    """A pair with no slot three days after pairing is asked to agree one, weekly, three times."""
+def plan_slot_nudges(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """A pair with no slot three days after pairing is asked to agree one, weekly, three times
+    (with a scope: the person's pair only)."""
     window = (
         timedelta(days=SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * SLOT_NUDGE_TIMES)
         + LOOKBACK
         + _DAYS_MARGIN
     )
-    pairs = list(
-        session.scalars(
-            select(Pair).where(
-                Pair.dissolved_at.is_(None),
-                Pair.slot_weekday.is_(None),
-                Pair.created_at >= now - window,
-            )
-        )
+    query = select(Pair).where(
+        Pair.dissolved_at.is_(None),
+        Pair.slot_weekday.is_(None),
+        Pair.created_at >= now - window,
     )
+    if scope is not None:
+        query = query.where(Pair.id.in_(scope.pair_ids))
+    pairs = list(session.scalars(query))
+    if not pairs:
+        return []
     members = members_by_pair(session, [p.id for p in pairs])
     cohort_ids = list({p.cohort_id for p in pairs})
     days = {

@@ -6,10 +6,11 @@ from scheduler.actions import plan_action_chases
 from scheduler.community import plan_community
 from scheduler.facilitators import plan_facilitator_digests
 from scheduler.meetings import plan_meeting_nudges, plan_slot_nudges
-from scheduler.runner import Planner
+from scheduler.planning import ScopedPlanner
 from scheduler.welcome import plan_welcomes
 
-PLANNERS: tuple[Planner, ...] = (
+# Each can be asked for one person (`scheduler.upcoming.preview`) as well as for everyone.
+PLANNERS: tuple[ScopedPlanner, ...] = (
     plan_meeting_nudges,
     plan_slot_nudges,
     plan_action_chases,

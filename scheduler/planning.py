@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -164,3 +165,36 @@ _FIRST, _LAST = ("action-chase",), ("action-overdue",)
 def send_order(p: PlannedDelivery) -> tuple[datetime, int, str]:
     rank = -1 if p.holding is None else 0 if p.kind in _FIRST else 2 if p.kind in _LAST else 1
     return (p.decide_at(), rank, p.key)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One person's share of the planners' work, for `/buddy upcoming` and `/buddy status`.
+
+    The clock's pass asks each planner for everyone's deliveries as of its moment. A person asks
+    only for what could go to them (their DM, their pair's conversation), planned as of any moment
+    from now to `until`: each planner reads that person's rows alone, once, so what they are shown
+    costs what they have, however many pairs there are.
+    """
+
+    participant_id: int
+    user_id: str
+    team_id: str
+    # The pairs the person is a member of (pair_members rows: their current pair, if any).
+    pair_ids: tuple[int, ...]
+    # The person and everyone in those pairs (participant ids): whose actions can concern them.
+    people: tuple[int, ...]
+    until: datetime
+
+
+class ScopedPlanner(Protocol):
+    """A planner (see `scheduler.runner.Planner`) that can also be asked for one person."""
+
+    def __call__(
+        self, session: Session, now: datetime, scope: Scope | None = None
+    ) -> Sequence[PlannedDelivery]: ...
+
+
+def planned_until(now: datetime, scope: Scope | None) -> datetime:
+    """The last moment a planner plans as of: the pass's own, or the end of a person's preview."""
+    return max(now, scope.until) if scope is not None else now

@@ -1,25 +1,34 @@
 """`/buddy upcoming`: the planners' own deliveries for one person over the next two weeks.
 
-Read only: each planner is asked, as of each day ahead, what it would plan; the deliveries for
-this person that are not yet sent are kept, once each, held as a pass would hold them (their
-recipients' pauses, and from now for one whose moment has passed), a few minutes apart as a pass
-sends them, with when they go and why any waits."""
+Read only: each planner is asked, once, what it would plan for this person as of any moment from
+now to two weeks on (a `Scope`), reading that person's rows alone, so what it costs is what the
+person has, not how many pairs there are. The deliveries not yet sent are kept, once each, held as
+a pass would hold them (their recipients' pauses, and from now for one whose moment has passed), a
+few minutes apart as a pass sends them, with when they go and why any waits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.deliveries import FAILED, SENT, SKIPPED, Delivery
+from models.pairs import PairMember
 from models.people import Participant
 from models.upcoming import HORIZON, Upcoming
 from scheduler.nudges import PLANNERS
 from scheduler.pauses import hold_for_pauses
-from scheduler.planning import PairTarget, PlannedDelivery, UserTarget, held_from, send_order
-from scheduler.runner import Planner
+from scheduler.planning import (
+    PairTarget,
+    PlannedDelivery,
+    Scope,
+    ScopedPlanner,
+    UserTarget,
+    held_from,
+    send_order,
+)
 from scheduler.spacing import SPACING
 
 # Why a nudge waits a few minutes: another to this person goes just before it.
@@ -35,28 +44,51 @@ def _for(person: Participant, planned: PlannedDelivery) -> bool:
     return False
 
 
+def scope_of(session: Session, person: Participant, until: datetime) -> Scope:
+    """The person, the pairs they are in and those pairs' members: what every planner narrows
+    its reading to."""
+    theirs = select(PairMember.pair_id).where(PairMember.participant_id == person.id)
+    rows = session.execute(
+        select(PairMember.pair_id, PairMember.participant_id).where(PairMember.pair_id.in_(theirs))
+    ).all()
+    pair_ids = tuple(sorted({row.pair_id for row in rows}))
+    people = tuple(sorted({person.id, *(row.participant_id for row in rows)}))
+    return Scope(person.id, person.slack_user_id, person.team_id, pair_ids, people, until)
+
+
 def preview(
     session: Session,
     person: Participant,
     now: datetime,
-    planners: Sequence[Planner] = PLANNERS,
+    planners: Sequence[ScopedPlanner] = PLANNERS,
 ) -> list[Upcoming]:
     """What Buddy will send `person` from `now` to two weeks on, soonest first."""
+    scope = scope_of(session, person, now + HORIZON)
+    planned = [p for planner in planners for p in planner(session, now, scope)]
+    return upcoming_for(session, person, planned, now)
+
+
+def upcoming_for(
+    session: Session, person: Participant, called_for: Iterable[PlannedDelivery], now: datetime
+) -> list[Upcoming]:
+    """Of what the planners called for, what goes to `person` in the next two weeks and is not
+    sent yet (the first of each key), soonest first."""
     found: dict[str, PlannedDelivery] = {}
     end = now + HORIZON
-    for day in range(HORIZON.days + 1):
-        as_of = now + timedelta(days=day)
-        for planner in planners:
-            for planned in planner(session, as_of):
-                if planned.key not in found and _for(person, planned):
-                    found[planned.key] = planned
-    done = set(
-        session.scalars(
-            select(Delivery.key).where(
-                Delivery.key.in_(list(found)), Delivery.status.in_((SENT, SKIPPED, FAILED))
+    for delivery in called_for:
+        if delivery.key not in found and _for(person, delivery):
+            found[delivery.key] = delivery
+    # Found by key alone, which is unique: with the status too, SQLite would read every row
+    # of that status instead.
+    done: set[str] = set()
+    if found:
+        done = {
+            row.key
+            for row in session.execute(
+                select(Delivery.key, Delivery.status).where(Delivery.key.in_(list(found)))
             )
-        )
-    )
+            if row.status in (SENT, SKIPPED, FAILED)
+        }
     waiting = {key: p for key, p in found.items() if key not in done}
     held = held_from(hold_for_pauses(session, waiting, now), now)
     fixed = sorted(p.send_at() for p in held.values() if p.holding is None)

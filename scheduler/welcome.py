@@ -31,7 +31,7 @@ from models.welcome import (
     import_welcomes,
 )
 from scheduler.pauses import recipients
-from scheduler.planning import Holding, PlannedDelivery, UserTarget
+from scheduler.planning import Holding, PlannedDelivery, Scope, UserTarget, planned_until
 
 WELCOME_KIND = "welcome"
 # Imports this long ago are forgotten here: their welcomes went (or gave up: a welcome not sent
@@ -67,8 +67,16 @@ def _to_send(welcome: ImportWelcome, status: str | None) -> bool:
     return welcome.welcomed_at is None or status is not None
 
 
-def plan_welcomes(session: Session, now: datetime) -> Sequence[PlannedDelivery]:
-    welcomes = [w for w in import_welcomes(session, now - LOOK_BACK) if w.due_at <= now + AHEAD]
+def plan_welcomes(
+    session: Session, now: datetime, scope: Scope | None = None
+) -> Sequence[PlannedDelivery]:
+    """Each welcome an import asked for, due by now (with a scope: the person's own, due by their
+    preview's end)."""
+    only = scope.participant_id if scope is not None else None
+    until = planned_until(now, scope)
+    welcomes = [
+        w for w in import_welcomes(session, now - LOOK_BACK, only) if w.due_at <= until + AHEAD
+    ]
     if not welcomes:
         return []
     statuses = _statuses(session, welcomes)

@@ -35,7 +35,8 @@ class CommunityMember(Base):
     group_id: Mapped[int] = mapped_column(
         ForeignKey("community_groups.id", ondelete="CASCADE"), index=True
     )
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    # Indexed: a person's groups are read by person (what Buddy will send them).
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     # The order the group was named in, and the chair's order of problem owners (None: the group's).
     position: Mapped[int] = mapped_column(Integer)
     owner_position: Mapped[int | None] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Boolean, cast, delete, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,12 +159,45 @@ def set_digest(
     setting.updated_at = now
 
 
-def digest_recipients(session: Session) -> list[tuple[str, str]]:
+# Where a row of `digest_recipients`'s one statement came from.
+SETTING, GRANTED = "setting", "granted"
+
+
+def digest_recipients(
+    session: Session, only: tuple[str, str] | None = None
+) -> list[tuple[str, str]]:
     """(team, user) of each facilitator the clock sends a digest to: granted in Slack or seen as
-    bootstrapped, still active, digest not turned off."""
-    settings = {
-        (s.team_id, s.slack_user_id): s for s in session.scalars(select(FacilitatorSetting))
-    }
-    granted = {(f.team_id, f.slack_user_id) for f in session.scalars(select(Facilitator))}
-    wanted = granted | {key for key, s in settings.items() if s.active}
-    return sorted(key for key in wanted if key not in settings or settings[key].digest_enabled)
+    bootstrapped, still active, digest not turned off. With `only` (a team and user): that
+    person, if they are one. Both tables are read in one statement."""
+    settings = select(
+        literal(SETTING).label("source"),
+        FacilitatorSetting.team_id,
+        FacilitatorSetting.slack_user_id,
+        FacilitatorSetting.active,
+        FacilitatorSetting.digest_enabled,
+    )
+    granted = select(
+        literal(GRANTED),
+        Facilitator.team_id,
+        Facilitator.slack_user_id,
+        cast(null(), Boolean),
+        cast(null(), Boolean),
+    )
+    if only is not None:
+        settings = settings.where(
+            FacilitatorSetting.team_id == only[0], FacilitatorSetting.slack_user_id == only[1]
+        )
+        granted = granted.where(
+            Facilitator.team_id == only[0], Facilitator.slack_user_id == only[1]
+        )
+    found: dict[tuple[str, str], tuple[bool, bool]] = {}
+    wanted: set[tuple[str, str]] = set()
+    for source, team_id, user_id, active, enabled in session.execute(union_all(settings, granted)):
+        key = (str(team_id), str(user_id))
+        if source == SETTING:
+            found[key] = (bool(active), bool(enabled))
+            if active:
+                wanted.add(key)
+        else:
+            wanted.add(key)
+    return sorted(key for key in wanted if key not in found or found[key][1])

@@ -19,8 +19,8 @@ from models.actions import Action, open_actions_by_owner
 from models.calendar.modules import module_for
 from models.calendar.tables import CohortBreak, Module
 from models.deliveries import meeting_subject
-from models.meetings.schedule import Meeting, load_meetings
-from models.meetings.tables import MeetingOutcome, PrepCompletion
+from models.meetings.schedule import Meeting, meetings_between
+from models.meetings.tables import MeetingChange, MeetingOutcome, PrepCompletion
 from models.pairs import Pair, members_by_pair, zone_of
 from models.people import Cohort, Participant
 from models.quiet_hours import DateSpan
@@ -131,15 +131,6 @@ def load_pair_contexts(
     cohort_ids = list({p.cohort_id for p in pairs})
     cohorts = {c.id: c for c in session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))}
     members = members_by_pair(session, ids)
-    meetings = load_meetings(
-        session,
-        [p for p in pairs if p.slot_weekday is not None],
-        start,
-        end,
-        include_skipped,
-        include_dropped,
-    )
-
     modules: dict[int, list[Module]] = defaultdict(list)
     for module in session.scalars(
         select(Module).where(Module.cohort_id.in_(cohort_ids)).order_by(Module.starts_on)
@@ -150,6 +141,23 @@ def load_pair_contexts(
         select(CohortBreak).where(CohortBreak.cohort_id.in_(cohort_ids))
     ):
         breaks[cohort_break.cohort_id].append(cohort_break)
+    # The meetings from the cohorts and breaks just read: only the changes are read for them.
+    changes: dict[int, list[MeetingChange]] = defaultdict(list)
+    for change in session.scalars(select(MeetingChange).where(MeetingChange.pair_id.in_(ids))):
+        changes[change.pair_id].append(change)
+    meetings = {
+        pair.id: meetings_between(
+            pair,
+            changes[pair.id],
+            breaks[pair.cohort_id],
+            cohorts[pair.cohort_id].timezone,
+            start,
+            end,
+            include_skipped,
+            include_dropped,
+        )
+        for pair in pairs
+    }
     prepared: dict[int, set[tuple[date, int]]] = defaultdict(set)
     # A moved meeting keeps its original date, which may lie a fortnight outside the window.
     first_day, last_day = start.date() - timedelta(days=15), end.date() + timedelta(days=15)
