@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.logging_setup import configure_logging
-from bot.settings import Settings, SettingsError, load_settings, with_env_file
+from bot.settings import Settings, SettingsError, command_environment, load_settings
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
 from models.clock import Clock, SystemClock
@@ -86,11 +85,8 @@ def main(
     args = build_parser().parse_args(argv)
     if args.command == "manifests":
         return _manifests(check=args.check)
-    try:
-        # The process's own settings, with .env under them as ./scripts/run-bot reads it.
-        env = with_env_file(os.environ) if env is None else env
-    except SettingsError as error:
-        print(error, file=sys.stderr)
+    env = command_environment(env)
+    if env is None:
         return 2
     configure_logging(env)
     command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")

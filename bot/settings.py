@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,19 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         facilitators=frozenset(facilitators),
         tick_seconds=tick_seconds,
     )
+
+
+def command_environment(env: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """The settings a command line entry point runs with: `env` when a test gives one, else the
+    process's own with .env under them (as ./scripts/run-bot reads it). None, with the reason
+    printed, when the settings file cannot be read."""
+    if env is not None:
+        return env
+    try:
+        return with_env_file(os.environ)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return None
 
 
 def with_env_file(env: Mapping[str, str]) -> dict[str, str]:

@@ -506,7 +506,7 @@ def save_review(submission: Submission) -> Answer:
             return None
         return ephemeral(
             "Your answer is saved, but I couldn't tell your buddy just now: it's in "
-            "`/buddy actions` for both of you."
+            "`/buddy actions` for each of you."
         )
 
     return Answer(then=then)

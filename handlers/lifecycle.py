@@ -17,7 +17,11 @@ from slack_sdk import WebClient
 from handlers.slack.channels import tell_people
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import CONTEXT_KEY, Deps, deps_from
-from handlers.views.lifecycle import build_leaver_buddy_notice, build_leaver_facilitator_notice
+from handlers.views.lifecycle import (
+    build_leaver_buddy_notice,
+    build_leaver_facilitator_notice,
+    build_leaver_group_notice,
+)
 from models.lifecycle import (
     TOKENS_REVOKED,
     UNINSTALLED,
@@ -57,15 +61,21 @@ def user_changed(
         departure = record_leaver(session, team, user_id, deps.clock.now())
         if departure is None:
             return
-        buddies, goes_on = departure.buddies, departure.pair_goes_on
+        buddies, goes_on, groups = departure.buddies, departure.pair_goes_on, departure.groups
+        small_groups = [g.channel_id for g in groups if g.too_small]
         facilitators = facilitators_of(session, deps.facilitators, team)
 
     def tell() -> None:
         if buddies:
             tell_people(client, buddies, build_leaver_buddy_notice(user_id, goes_on))
         tell_people(
-            client, facilitators, build_leaver_facilitator_notice(user_id, buddies, goes_on)
+            client,
+            facilitators,
+            build_leaver_facilitator_notice(user_id, buddies, goes_on, small_groups),
         )
+        for group in (g for g in groups if g.remaining):
+            notice = build_leaver_group_notice(user_id, list(group.remaining), group.too_small)
+            tell_people(client, [group.channel_id], notice)
 
     deps.background.submit(tell)
 

@@ -28,6 +28,7 @@ from handlers.slack.answers import (
 from handlers.slack.blocks import context_block, section_block
 from handlers.slack.channels import (
     fetch_profiles,
+    quick_profiles,
     tell_pair,
     tell_pair_later,
     tell_people,
@@ -114,7 +115,7 @@ def pair(command: Command) -> Answer | Reply:
     with command.deps.session() as session:
         caller = find_participant(session, command.team_id, command.user_id)
         check_can_pair(session, command.user_id, buddies, caller)
-    profiles = fetch_profiles(_slack(command), [command.user_id, *buddies])
+    profiles = quick_profiles(_slack(command), [command.user_id, *buddies])
     with command.deps.session() as session:
         people = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = form_pair(
@@ -123,14 +124,15 @@ def pair(command: Command) -> Answer | Reply:
         members = members_of(session, pairing.pair)
         pair_id = pairing.pair.id
     others = mentions([m.slack_user_id for m in members if m.slack_user_id != command.user_id])
+    together = f"You, {others}" if len(members) > 2 else f"You and {others}"
     if not pairing.formed:
         return ephemeral(
-            f":handshake: You and {others} are already buddies, so nothing has changed. "
+            f":handshake: {together} are already buddies, so nothing has changed. "
             "`/buddy status` shows your pair."
         )
     text, blocks = build_paired_message(members, command.user_id, by_facilitator=False)
     answer = (
-        f":handshake: You and {others} are now buddies. I'm sending you all a message "
+        f":handshake: {together} are now buddies. I'm sending you all a message "
         "with the buddy pair's four roles.\nNext, agree your fortnightly slot: "
         "`/buddy slot thu 16:00`"
     )
@@ -145,7 +147,7 @@ def match(command: Command) -> Answer | Reply:
         )
     check_can_match(allowed)
     people = accepted(parse_people(command.args, 2, 3, MATCH_EXAMPLE))
-    profiles = fetch_profiles(_slack(command), people)
+    profiles = quick_profiles(_slack(command), people)
     with command.deps.session() as session:
         known = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = match_pair(

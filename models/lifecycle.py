@@ -7,13 +7,14 @@ Each rule is idempotent: Slack retries events, and the same news twice changes n
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.community.sessions import LeftGroup, leave_groups
 from models.pairs import Unpaired, pair_of, unpair
 from models.people import Facilitator, Participant, find_participant
 
@@ -80,11 +81,13 @@ def stopped_teams(session: Session) -> set[str]:
 
 @dataclass(frozen=True)
 class Departure:
-    """What a leaver's departure changed: whom to tell (their buddies, if they had a pair), and
-    whether those buddies still have a pair (a trio that loses one carries on as a pair)."""
+    """What a leaver's departure changed: whom to tell (their buddies, if they had a pair),
+    whether those buddies still have a pair (a trio that loses one carries on as a pair), and the
+    community groups they were taken out of."""
 
     leaver: str
     unpaired: Unpaired | None
+    groups: list[LeftGroup] = field(default_factory=list)
 
     @property
     def buddies(self) -> list[str]:
@@ -99,8 +102,9 @@ class Departure:
 
 def record_leaver(session: Session, team_id: str, user_id: str, now: datetime) -> Departure | None:
     """Slack says the user is deactivated: they leave their pair and their nudges stop. A pair of
-    two ends; a trio carries on as a pair, the leaver taken out (`unpair`). None when Buddy never
-    knew them, or already knew they had left (nobody is told twice)."""
+    two ends; a trio carries on as a pair, the leaver taken out (`unpair`); they leave their
+    community groups too, as a trio drops a leaver (no more turns, never chair). None when Buddy
+    never knew them, or already knew they had left (nobody is told twice)."""
     participant = find_participant(session, team_id, user_id)
     if participant is None:
         return None
@@ -109,8 +113,9 @@ def record_leaver(session: Session, team_id: str, user_id: str, now: datetime) -
         return None
     session.add(Leaver(participant_id=participant.id, left_at=now))
     unpaired = unpair(session, participant, now) if pair_of(session, participant) else None
+    groups = leave_groups(session, participant, now)
     session.flush()
-    return Departure(leaver=user_id, unpaired=unpaired)
+    return Departure(leaver=user_id, unpaired=unpaired, groups=groups)
 
 
 def record_return(session: Session, team_id: str, user_id: str) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, load_settings, with_env_file
+from bot.settings import SettingsError, command_environment, load_settings
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
 
@@ -36,11 +35,8 @@ def parse_moment(raw: str) -> datetime:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        # The process's own settings, with .env under them as ./scripts/run-bot reads it.
-        env = with_env_file(os.environ) if env is None else env
-    except SettingsError as error:
-        print(error, file=sys.stderr)
+    env = command_environment(env)
+    if env is None:
         return 2
     configure_logging(env)
     try:

@@ -51,8 +51,8 @@ def plan_community(
     end = planned_until(now, scope) + PREP_BEFORE + timedelta(days=1)
     member = scope.participant_id if scope is not None else None
     for plan in plans_between(session, now - LOOKBACK, end, member, drawn=scope is None):
-        if plan.stopped:
-            continue  # stopped: nothing more is posted
+        if plan.stopped or not plan.runs:
+            continue  # stopped, or too few left to run it (the group was told): nothing posted
         if plan.started_by is None:
             planned.extend(_prep(plan))
         if scope is None:  # the channel's posts go to no one person

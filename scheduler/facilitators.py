@@ -1,4 +1,5 @@
-"""The weekly digest: each facilitator's cohort by DM on Monday at 08:00 in their zone, once.
+"""The weekly digest: each facilitator's cohort by DM on Monday at 08:00 in their zone, once;
+none on a Monday in the cohort's break, when nothing else is nudged either.
 
 One key per facilitator and week (`facilitator-digest:team=T:user=U:week=<monday>`), so two clocks
 or a restart send it once. The cohort's figures are read only when a digest is drawn to be sent,
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.views.facilitators import build_digest
+from models.calendar.breaks import breaks_of
 from models.deliveries import PENDING, Delivery
 from models.facilitators.report import cohort_report
 from models.facilitators.roles import digest_recipients
@@ -27,6 +29,10 @@ from scheduler.planning import OutgoingMessage, PlannedDelivery, Scope, UserTarg
 DIGEST_KIND = "facilitator-digest"
 DIGEST_AT = time(8, 0)
 USEFUL_FOR = timedelta(days=1)
+
+
+def in_break(session: Session, cohort_id: int, day: date) -> bool:
+    return any(b.start_date <= day <= b.end_date for b in breaks_of(session, cohort_id))
 
 
 def digest_key(team_id: str, user_id: str, monday: object) -> str:
@@ -51,6 +57,8 @@ def plan_facilitator_digests(
             due = local_instant(monday, DIGEST_AT, zone)
             if not (due <= until and now < due + USEFUL_FOR):
                 continue
+            if in_break(session, cohort.id, due.astimezone(ZoneInfo(cohort.timezone)).date()):
+                continue  # nothing is nudged in a cohort's break, the digest included
             key = digest_key(team_id, user_id, monday.isoformat())
             status = session.scalar(select(Delivery.status).where(Delivery.key == key))
             if status is not None and status != PENDING:

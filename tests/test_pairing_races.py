@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
@@ -115,7 +115,7 @@ def test_pairing_again_with_your_buddy_says_you_are_already_buddies(
     slack.command("pair <@UBOB|bob> <@UCAROL|carol>", user="UALICE")
     fake_slack.clear()
     again = slack.command("pair <@UCAROL|carol> <@UALICE|alice>", user="UBOB")
-    assert "You and <@UALICE> and <@UCAROL> are already buddies" in again.text
+    assert "You, <@UALICE> and <@UCAROL> are already buddies" in again.text
     assert ":warning:" not in again.text
     assert fake_slack.calls_to("chat.postMessage") == []  # nobody is told twice
     assert members_of_pairs(sessions, {"UALICE"}) == [["UALICE", "UBOB", "UCAROL"]]
@@ -250,3 +250,19 @@ def test_a_refused_match_or_pair_sends_nobody_anything(
     slack.command("pair <@UBOB|bob>", user="UALICE")
     assert "<@UBOB> is already in a buddy pair" in slack.told()
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_slow_or_busy_slack_while_pairing_is_said_plainly_and_changes_nothing(
+    slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
+) -> None:
+    """users.info is read before the answer: a slow or rate-limited Slack must not hold the
+    answer past Slack's 3 seconds (nor wait out a Retry-After), and nothing is half-made."""
+    fake_slack.delay_next("users.info", seconds=2.5)
+    slow = slack.command("pair <@UBOB>", user="UALICE")
+    assert "Slack is slow to answer just now" in slow.text
+    fake_slack.fail_next("users.info", status=429, retry_after=30)
+    busy = slack.command("pair <@UBOB>", user="UALICE")
+    assert "Slack is slow to answer just now" in busy.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Pair)) == 0
+    assert "are now buddies" in slack.command("pair <@UBOB>", user="UALICE").text

@@ -88,7 +88,7 @@ def test_pair_accepts_a_bare_mention_and_makes_a_trio(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slack.command("pair <@UBOB> <@UCAROL|carol>", user="UALICE")
-    assert "You and <@UBOB> and <@UCAROL> are now buddies" in slack.told()
+    assert "You, <@UBOB> and <@UCAROL> are now buddies" in slack.told()
     assert fake_slack.calls_to("conversations.open")[0].params["users"] == "UALICE,UBOB,UCAROL"
     welcome = posts_to(fake_slack, "GUALICE-UBOB-UCAROL")[0]
     # Read by all three alike: no "@Alice and you have made you a trio".

@@ -506,11 +506,26 @@ def test_a_spring_term_reaches_every_person_at_the_right_moment_in_their_own_zon
         (AFTER_LEAVER_DM, PAIR_AFTER_LEAVER_MEETINGS),
     ):
         for kind in ("prep", "reminder", "checkin"):
-            if sorted(starts(kind, channel)) != sorted(meetings):
+            wanted = meetings
+            if kind == "prep" and channel == TRIO_DM:
+                # Imported on Mon 4 Jan at 09:00: the prep nudge for Tuesday was due before they
+                # were told they are a trio, so the welcome comes first and that prep is not
+                # sent (its reminder carries the module line instead).
+                wanted = meetings[1:]
+            if sorted(starts(kind, channel)) != sorted(wanted):
                 got = [
                     f"{s.astimezone(LONDON):%a %d %b %H:%M}" for s in sorted(starts(kind, channel))
                 ]
                 broken["f: the nudges each pair should have"].append(f"{kind} in {channel}: {got}")
+    first_trio_reminder = next(
+        m for m in sent if m.kind == "reminder" and m.channel == TRIO_DM and m.key is not None
+    )
+    if "If you haven't yet, look over" not in first_trio_reminder.text + str(
+        first_trio_reminder.blocks
+    ):
+        broken["f: the nudges each pair should have"].append(
+            "the trio's first reminder, with no prep nudge before it, has no module line"
+        )
     counts = Counter(m.kind for m in sent if m.kind is not None)
     expected = {
         "checkin-again": 1,  # the trio's unanswered Tue 2 Mar

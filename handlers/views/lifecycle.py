@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.slack.text import mention, mentions
 from handlers.views.buddies import CARRY_ON_AS_PAIR
 
@@ -20,7 +22,10 @@ def build_leaver_buddy_notice(leaver: str, pair_goes_on: bool) -> str:
     )
 
 
-def build_leaver_facilitator_notice(leaver: str, buddies: list[str], pair_goes_on: bool) -> str:
+def build_leaver_facilitator_notice(
+    leaver: str, buddies: list[str], pair_goes_on: bool, small_groups: Sequence[str] = ()
+) -> str:
+    """`small_groups`: the channels of community groups the leaver left with fewer than three."""
     text = (
         f":wave: {mention(leaver)} has left this Slack workspace; Buddy has stopped nudging them."
     )
@@ -31,4 +36,28 @@ def build_leaver_facilitator_notice(leaver: str, buddies: list[str], pair_goes_o
         )
     elif buddies:
         text += f" {mentions(buddies)} now needs a new buddy pair (`/buddy match`)."
+    for channel in small_groups:
+        text += (
+            f" Their community group in <#{channel}> has fewer than three members now, too few "
+            "for the protocol: it needs more colleagues to meet."
+        )
     return text
+
+
+def build_leaver_group_notice(leaver: str, remaining: list[str], too_small: bool) -> str:
+    """To a community group's channel: the leaver has no more turns and won't chair; a group
+    left with fewer than three is told how to carry on rather than finding its session silent."""
+    text = (
+        f":wave: {mention(leaver)} has left this Slack workspace, and so has left this community "
+        "group."
+    )
+    if too_small:
+        return text + (
+            f" That leaves {mentions(remaining)}, and the protocol needs 3 to 6, so Buddy posts "
+            "no sessions until the group is named again with more colleagues: "
+            "`/buddy community group @Sam @Alex @Kim`."
+        )
+    return text + (
+        f" Sessions go on with the {len(remaining)} of you ({mentions(remaining)}), on the "
+        f"timetable for {len(remaining)}, and the chair rotates among you."
+    )

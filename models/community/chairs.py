@@ -88,13 +88,20 @@ def birthday_order(members: Sequence[Member]) -> list[int]:
 
 def chairs(members: Sequence[Member], appointed: Sequence[int | None]) -> list[int]:
     """The chair of each session in turn: the group's appointment where it made one, else the
-    member who has chaired least, earliest birthday first (so everyone once before anyone twice)."""
+    member who has chaired least, earliest birthday first (so everyone once before anyone twice).
+
+    An appointment naming someone no longer in the group is history: a session they chaired
+    before they left (`sessions.leave_groups` pins those), kept as theirs and not counted, so the
+    rotation carries on among those still here without skipping anyone."""
     order = birthday_order(members)
     if not order:
         return []
     counts = dict.fromkeys(order, 0)
     result: list[int] = []
     for choice in appointed:
+        if choice is not None and choice not in counts:
+            result.append(choice)
+            continue
         chair = (
             choice if choice in counts else min(order, key=lambda p: (counts[p], order.index(p)))
         )

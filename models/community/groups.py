@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models.community.chairs import Birthday, Member, parse_birthday
 from models.community.protocol import FEWEST, MOST
-from models.community.tables import CommunityGroup, CommunityMember
+from models.community.tables import CommunityGroup, CommunityMember, CommunitySession
 from models.grammar import ParseError, find_mentions, parse_mention
 from models.people import Participant, cohort_of, ensure_participant
 from models.refusals import Refusal
@@ -169,10 +169,25 @@ def set_group(
         )
         session.add(group)
         session.flush()
+    kept: list[int] = []
     for position, user_id in enumerate(user_ids):
         person = ensure_participant(session, team_id, user_id, now)
         session.flush()
         session.add(CommunityMember(group_id=group.id, participant_id=person.id, position=position))
+        kept.append(person.id)
+    # A chair appointed for a session to come must be in the group (`chairs.chairs` keeps an
+    # appointment of someone no longer in it as history): the rotation picks instead.
+    session.execute(
+        update(CommunitySession)
+        .where(
+            CommunitySession.group_id == group.id,
+            CommunitySession.starts_at > now,
+            CommunitySession.appointed_chair_id.not_in(kept),
+        )
+        .values(appointed_chair_id=None)
+    )
+    if group.next_chair_id not in kept:
+        group.next_chair_id = None
     session.flush()
     return group
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.actions import SOURCE_COMMUNITY, Action, record_action
 from models.community.chairs import chairs, next_chair
 from models.community.groups import (
+    GROUP_EXAMPLE,
     ORDER_EXAMPLE,
     GroupMember,
     is_member,
@@ -135,6 +136,13 @@ def schedule(
     ):
         raise Refusal(
             "Only the group's members or a facilitator can schedule its sessions.", SCHEDULE_EXAMPLE
+        )
+    size = len(members_of(session, group))
+    if size < FEWEST:
+        raise Refusal(
+            f"This group has {size} members now, and the protocol needs {FEWEST} to {MOST}. "
+            "Name the group again with more colleagues, then schedule its sessions.",
+            GROUP_EXAMPLE,
         )
     zone = ZoneInfo(group.timezone)
     starts = datetime.combine(args.day, args.at, zone)
@@ -276,6 +284,12 @@ class SessionPlan:
     zones: dict[str, str] = field(default_factory=dict)
 
     @property
+    def runs(self) -> bool:
+        """The protocol has a timetable for 3 to 6 owners; a group a leaver left with fewer
+        has no session to post until it is named again with more."""
+        return FEWEST <= len(self.owners) <= MOST
+
+    @property
     def stages(self) -> list[Stage]:
         return timetable(len(self.owners))
 
@@ -394,6 +408,53 @@ def plans_between(
     for group in session.scalars(query.order_by(CommunityGroup.id)).all():
         plans.extend(p for p in plans_for(session, group, drawn) if start <= p.starts_at < end)
     return plans
+
+
+# -- someone leaves: out of the rotation, the history kept --------------------------------------
+
+
+@dataclass(frozen=True)
+class LeftGroup:
+    """A community group someone was taken out of: its channel, and who is still in it."""
+
+    channel_id: str
+    remaining: tuple[str, ...]
+
+    @property
+    def too_small(self) -> bool:
+        return len(self.remaining) < FEWEST
+
+
+def leave_groups(session: Session, participant: Participant, now: datetime) -> list[LeftGroup]:
+    """Take someone who left Slack out of every community group they were in: no turn as a
+    problem owner, never proposed or appointed as chair, and the timetable is the one for those
+    still here (a five that loses one runs the four's). The chairs of sessions already held are
+    pinned first, so the rotation's history stays as it was and nobody still here is skipped;
+    a session running now keeps its owners, so its timetable doesn't change mid-hour."""
+    rows = session.scalars(
+        select(CommunityMember).where(CommunityMember.participant_id == participant.id)
+    ).all()
+    left: list[LeftGroup] = []
+    for row in rows:
+        group = session.get(CommunityGroup, row.group_id)
+        if group is None:
+            continue
+        held = chair_ids(session, group)
+        owners = ",".join(m.user_id for m in owner_order(members_of(session, group)))
+        for past in sessions_of(session, group):
+            if past.starts_at <= now:
+                past.appointed_chair_id = held.get(past.id, past.appointed_chair_id)
+                if running(past, now) and past.present is None:
+                    past.present = owners
+            elif past.appointed_chair_id == participant.id:
+                past.appointed_chair_id = None
+        if group.next_chair_id == participant.id:
+            group.next_chair_id = None
+        session.delete(row)
+        session.flush()
+        remaining = tuple(m.user_id for m in members_of(session, group))
+        left.append(LeftGroup(group.channel_id, remaining))
+    return left
 
 
 # -- the close: the next chair, and responses saved as actions -------------------------------------

@@ -342,7 +342,7 @@ def meet_at_backup(
     if start is None:
         raise Refusal(
             "Your pair has no backup slot free before the next meeting. Set one, or move the "
-            "meeting to a day that suits you both.",
+            "meeting to a day that suits you all.",
             BACKUP_EXAMPLE,
         )
     moved = _move_to(
