@@ -80,7 +80,7 @@ def cohort(command: Command) -> Reply:
             set_end(found, day, today)
             return build_cohort_changed(
                 found,
-                f"last day is {format_day(day, today)} {day.year}: nothing is nudged after it",
+                f"last day is {format_day(day)} {day.year}: nothing is nudged after it",
             )
         if verb == "days":
             parsed = parse_weekdays(rest)

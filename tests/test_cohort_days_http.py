@@ -30,3 +30,9 @@ def test_a_facilitator_sets_the_working_days_and_nobody_else_can(
     nonsense = slack.command("cohort days funday", user=FACILITATOR, channel="CSPRING").text
     assert "`funday`" in nonsense and "For example: `/buddy cohort days mon-fri`" in nonsense
     assert working_days(sessions) == "01236"  # nothing changed
+
+
+def test_the_cohorts_last_day_is_told_with_its_year_once(slack: SlackClientForTests) -> None:
+    slack.command("cohort setup Spring 2027", user=FACILITATOR, channel="CSPRING")
+    answer = slack.command("cohort end 23/7/2027", user=FACILITATOR, channel="CSPRING").text
+    assert "last day is Fri 23 Jul 2027: nothing is nudged after it" in answer
