@@ -13,6 +13,7 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from handlers.slack.answers import (
     Answer,
@@ -45,7 +46,7 @@ from models.facilitators.nudges import (
     mark_nudge,
     pair_to_nudge,
 )
-from models.facilitators.report import cohort_report
+from models.facilitators.report import CohortReport, cohort_report
 from models.facilitators.roles import (
     ADD_EXAMPLE,
     REMOVE_EXAMPLE,
@@ -123,14 +124,22 @@ def send_files(
 ) -> Callable[[WebClient], Reply | None]:
     """Upload the cohort's CSV and chart to the facilitator's DM."""
 
+    def read(session: Session) -> CohortReport:
+        cohort = session.get(Cohort, cohort_id)
+        assert cohort is not None
+        return cohort_report(session, cohort, request.now, bootstrapped=request.deps.facilitators)
+
     def send(client: WebClient) -> Reply | None:
         deps = request.deps
-        _remember_names(client, deps, cohort_id, request)
         with deps.session() as session:
-            cohort = session.get(Cohort, cohort_id)
+            figures = read(session)
+        # The cohort is read again only when names were missing and Slack gave some.
+        if _remember_names(client, deps, figures, request):
+            with deps.session() as session:
+                figures = read(session)
+        with deps.session() as session:
             participant = session.get(Participant, caller_id)
-            assert cohort is not None and participant is not None
-            figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
+            assert participant is not None
             channel = user_dm_channel(client, session, participant)
         name = report_filename(figures.cohort.name, figures.today)
         chart = chart_data(figures)
@@ -169,22 +178,20 @@ def send_files(
     return send
 
 
-def _remember_names(client: WebClient, deps: Deps, cohort_id: int, request: Request) -> None:
-    """Look up the names Buddy doesn't have yet (people paired before names were kept)."""
-    with deps.session() as session:
-        cohort = session.get(Cohort, cohort_id)
-        assert cohort is not None
-        figures = cohort_report(session, cohort, request.now, bootstrapped=deps.facilitators)
+def _remember_names(client: WebClient, deps: Deps, figures: CohortReport, request: Request) -> bool:
+    """Look up the names Buddy doesn't have yet (people paired before names were kept); True
+    when some were found."""
     missing = [m.user_id for p in figures.pairs for m in p.members if not m.name][:100]
     if not missing:
-        return
+        return False
     try:
         profiles = fetch_profiles(client, missing)
     except (SlackApiError, Refusal):
         logger.warning("Could not look up names for the report", exc_info=True)
-        return
+        return False
     with deps.session() as session:
         remember_profiles(session, request.team_id, profiles, request.now)
+    return True
 
 
 def export(press: Press) -> Answer:

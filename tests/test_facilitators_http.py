@@ -364,3 +364,26 @@ def test_the_weekly_digest_goes_once_across_two_clocks_and_can_be_turned_off(
     assert digests[0].params["channel"].startswith("D") and "UFACIL" in digests[0].params["channel"]
     assert "Weekly digest" in digests[0].params["text"]
     assert "facilitators_nudge" in json.dumps(digests[0].params.get("blocks"))
+
+
+def test_a_report_reads_the_cohort_once_for_the_answer_and_once_for_its_files(
+    slack: SlackClientForTests, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a cohort is the report's costly part (every pair's meetings): the files read it
+    again only when Slack gave names Buddy lacked."""
+    import handlers.facilitators as facilitators
+
+    match(slack, "UALICE", "UBOB")
+    slack.command("report", user=FACILITATOR)  # the first time, Buddy learns their names
+    reads: list[object] = []
+    real = facilitators.cohort_report
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(facilitators, "cohort_report", counted)
+    fake_slack.clear()
+    slack.command("report", user=FACILITATOR)
+    assert any(u.startswith(b"\x89PNG") for u in fake_slack.uploads.values())
+    assert len(reads) == 2
