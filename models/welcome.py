@@ -211,10 +211,13 @@ class ImportWelcome:
 
 
 def import_welcomes(
-    session: Session, since: datetime, participant_id: int | None = None
+    session: Session,
+    since: datetime,
+    participant_id: int | None = None,
+    among: Sequence[int] | None = None,
 ) -> list[ImportWelcome]:
     """The people imports asked to welcome from `since` on (one indexed query, no objects): all
-    of them, or the one participant named."""
+    of them, the one participant named, or those `among` these participant ids."""
     query = select(
         Participant.id,
         Participant.team_id,
@@ -226,6 +229,8 @@ def import_welcomes(
     ).where(Participant.welcome_due_at >= since, Participant.is_bot.is_(False))
     if participant_id is not None:
         query = query.where(Participant.id == participant_id)
+    if among is not None:
+        query = query.where(Participant.id.in_(list(among)))
     rows = session.execute(query).tuples()
     return [
         ImportWelcome(pid, team, user, due, welcomed, zone, cohort)

@@ -32,11 +32,11 @@ from models.deliveries import FAILED, SKIPPED, Delivery, note_missing_scope, sco
 from models.pairs import Pair
 from models.people import Participant
 from scheduler import outbox
-from scheduler.lifecycle import held_for_workspace, without_leavers
+from scheduler.lifecycle import held_for_workspace
+from scheduler.nudges import settle
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
-from scheduler.pauses import hold_for_pauses
-from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, held_from, send_order
+from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, send_order
 from scheduler.sender import (
     CLIENT_TIMEOUT_SECONDS,
     HISTORY,
@@ -48,7 +48,6 @@ from scheduler.sender import (
     make_client,
 )
 from scheduler.spacing import Spacing
-from scheduler.welcome import until_told
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +141,7 @@ class PassRunner:
         for planner in self.planners:
             for delivery in planner(session, now):
                 planned[delivery.key] = delivery
-        kept = without_leavers(session, hold_for_pauses(session, planned, now))
-        return held_from(until_told(session, kept, now), now)
+        return settle(session, planned, now)
 
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()

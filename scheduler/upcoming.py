@@ -18,15 +18,13 @@ from models.deliveries import FAILED, SENT, SKIPPED, Delivery
 from models.pairs import members_of_pairs_with
 from models.people import Participant
 from models.upcoming import HORIZON, Upcoming
-from scheduler.nudges import PLANNERS
-from scheduler.pauses import hold_for_pauses
+from scheduler.nudges import PLANNERS, settle
 from scheduler.planning import (
     PairTarget,
     PlannedDelivery,
     Scope,
     ScopedPlanner,
     UserTarget,
-    held_from,
     send_order,
 )
 from scheduler.spacing import SPACING
@@ -65,14 +63,19 @@ def preview(
     """What Buddy will send `person` from `now` to two weeks on, soonest first."""
     scope = scope_of(session, person, now + HORIZON)
     planned = [p for planner in planners for p in planner(session, now, scope)]
-    return upcoming_for(session, person, planned, now)
+    reach = {person.id} | {m.id for members in scope.members.values() for m in members}
+    return upcoming_for(session, person, planned, now, sorted(reach))
 
 
 def upcoming_for(
-    session: Session, person: Participant, called_for: Iterable[PlannedDelivery], now: datetime
+    session: Session,
+    person: Participant,
+    called_for: Iterable[PlannedDelivery],
+    now: datetime,
+    among: Sequence[int] | None = None,
 ) -> list[Upcoming]:
     """Of what the planners called for, what goes to `person` in the next two weeks and is not
-    sent yet (the first of each key), soonest first."""
+    sent yet (the first of each key), soonest first, settled as a pass settles it."""
     found: dict[str, PlannedDelivery] = {}
     end = now + HORIZON
     for delivery in called_for:
@@ -90,7 +93,7 @@ def upcoming_for(
             if row.status in (SENT, SKIPPED, FAILED)
         }
     waiting = {key: p for key, p in found.items() if key not in done}
-    held = held_from(hold_for_pauses(session, waiting, now), now)
+    held = settle(session, waiting, now, among)
     fixed = sorted(p.send_at() for p in held.values() if p.holding is None)
     upcoming: list[Upcoming] = []
     last: datetime | None = None

@@ -119,11 +119,15 @@ def plan_welcomes(
 
 
 def until_told(
-    session: Session, planned: dict[str, PlannedDelivery], now: datetime
+    session: Session,
+    planned: dict[str, PlannedDelivery],
+    now: datetime,
+    among: Sequence[int] | None = None,
 ) -> dict[str, PlannedDelivery]:
     """Everything planned, less what goes to people an import has not welcomed yet (or to their
-    pairs), and less what came due before such a person was told."""
-    welcomes = import_welcomes(session, now - LOOK_BACK)
+    pairs), and less what came due before such a person was told. `among`: the participant ids
+    the plan can reach (one person's preview), so only their welcomes are read."""
+    welcomes = import_welcomes(session, now - LOOK_BACK, among=among)
     if not welcomes:
         return planned
     statuses = _statuses(session, welcomes)

@@ -405,3 +405,27 @@ def test_a_file_with_the_wrong_header_is_refused_with_the_columns_shown(
     assert ":x:" in shown and ":white_check_mark:" not in shown
     assert "the header row should be buddy_1,buddy_2,buddy_3,slot" in shown
     assert "U0123CAROL,dan@school.example.org,,mon 8am" in shown and "README" not in shown
+
+
+def test_what_buddy_will_send_someone_not_yet_welcomed_is_what_the_clock_will_do(
+    tmp_path: Path,
+    database_url: str,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """`/buddy upcoming` and the clock settle a plan the same way: before an import's welcome
+    nothing else goes, and a nudge due before it (the slot nudge) is never sent at all."""
+    from models.people import Participant
+    from scheduler.upcoming import preview
+
+    clock.set(at(2026, 11, 24, 10, 0))
+    assert (
+        import_file(tmp_path, database_url, clock, "UALICE,UBOB,,\n", "--welcome", "2026-11-30")
+        == 0
+    )
+    with sessions() as session:
+        alice = session.scalars(
+            select(Participant).where(Participant.slack_user_id == "UALICE")
+        ).one()
+        coming = preview(session, alice, clock.now())
+    assert [(u.kind, u.send_at) for u in coming] == [("welcome", at(2026, 11, 30, 9, 0))]
