@@ -80,6 +80,11 @@ def meeting_key(kind: str, meeting: Meeting) -> str:
     )
 
 
+def meeting_start_of(key: str) -> datetime:
+    """The meeting's start as its nudge's key names it (`meeting_key`'s `:at=`)."""
+    return datetime.strptime(key.rsplit(":at=", 1)[1] + "+0000", "%Y%m%dT%H%MZ%z")
+
+
 def plan_meeting_nudges(
     session: Session, now: datetime, scope: Scope | None = None
 ) -> Sequence[PlannedDelivery]:
@@ -119,11 +124,10 @@ def plan_meeting_nudges(
         )
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
-    # A prep nudge expires an hour before its meeting starts: its expiry says when that was.
     preps_sent = [
-        SentPrep(row.pair_id, row.subject, row.expires_at + PREP_LAST_BEFORE)
+        SentPrep(row.pair_id, row.subject, meeting_start_of(row.key))
         for row in sent_to_pairs(session, "prep", [c.pair.id for c in contexts], start - FORTNIGHT)
-        if row.pair_id is not None and row.subject is not None and row.expires_at is not None
+        if row.pair_id is not None and row.subject is not None
     ]
     for context, meeting in due:
         checkin_sent = checkins_sent.get(meeting_key("checkin", meeting))

@@ -564,3 +564,16 @@ def test_an_insight_module_named_as_one_is_not_named_twice(
     [prep] = posts(fake_slack)
     assert "Complete Insight module B1: Professional development first" in shown(prep)
     assert "insight module Insight module" not in shown(prep)
+
+
+def test_a_sent_prep_nudge_says_which_meeting_it_was_for_by_its_key_alone() -> None:
+    """Which meeting (and so which module) a prep nudge covered is read back from its key, not
+    worked out from its expiry, so changing when a prep stops being useful changes nothing else."""
+    from datetime import date
+
+    from models.meetings.schedule import Meeting
+    from scheduler.meetings import meeting_key, meeting_start_of
+
+    start = datetime(2027, 3, 30, 15, 30, tzinfo=UTC)  # just after the clocks went forward
+    moved = Meeting(1, date(2027, 3, 29), start, "Europe/London", True, False, False)
+    assert meeting_start_of(meeting_key("prep", moved)) == start
