@@ -50,7 +50,7 @@ def populate(url: str, pairs: int) -> None:
             )
         people = [
             Participant(
-                team_id="T1", slack_user_id=f"U{i:06d}", timezone="Europe/London", created_at=START
+                team_id="T1", user_id=f"U{i:06d}", timezone="Europe/London", created_at=START
             )
             for i in range(pairs * 2)
         ]
@@ -61,7 +61,7 @@ def populate(url: str, pairs: int) -> None:
             pair = Pair(
                 team_id="T1",
                 cohort_id=cohort.id,
-                formed_by=people[2 * i].slack_user_id,
+                formed_by=people[2 * i].user_id,
                 created_at=START - timedelta(days=30),
                 slot_weekday=first.weekday(),
                 slot_time=clock_time(8 + i % 9, 0),

@@ -17,6 +17,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from conversation.blocks import paragraph
+from frontends.slack.blockkit import draw_blocks, draw_view
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -29,7 +31,6 @@ from handlers.slack.answers import (
     out_of_date,
     pressed_meeting,
 )
-from handlers.slack.blocks import section_block
 from handlers.slack.channels import tell_pair
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
@@ -239,7 +240,10 @@ def settle_chases(
             message = build_chase_message(shown, sent.due, today)
         try:
             client.chat_update(
-                channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
+                channel=sent.channel,
+                ts=sent.ts,
+                text=message.text,
+                blocks=draw_blocks(message.blocks),
             )
         except SlackApiError:
             logger.exception("Could not update the chase %s in %s", sent.ts, sent.channel)
@@ -268,7 +272,7 @@ def tell_buddies(
             return
         pair_id = pair.id
     text = tell_buddy_text(snapshot, today)
-    tell_pair(client, deps, pair_id, text, [section_block(text)])
+    tell_pair(client, deps, pair_id, text, [paragraph(text)])
 
 
 # -- the chase buttons --------------------------------------------------------------------------
@@ -306,7 +310,7 @@ def open_more_time(press: Press) -> Answer:
     trigger_id = press.trigger_id
 
     def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=view)
+        client.views_open(trigger_id=trigger_id, view=draw_view(view))
 
     return Answer(then=open_modal)
 
@@ -367,7 +371,7 @@ def open_checkin_actions(press: Press) -> Answer:
     trigger_id = press.trigger_id
 
     def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=view)
+        client.views_open(trigger_id=trigger_id, view=draw_view(view))
 
     return Answer(then=open_modal)
 
@@ -457,7 +461,7 @@ def open_review(press: Press) -> Answer:
     deps = press.deps
 
     def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=view)
+        client.views_open(trigger_id=trigger_id, view=draw_view(view))
         if review.answered:
             settle_reviews(client, deps, review, today)
 
@@ -525,7 +529,10 @@ def settle_reviews(
     for sent in messages:
         try:
             client.chat_update(
-                channel=sent.channel, ts=sent.ts, text=message.text, blocks=message.blocks
+                channel=sent.channel,
+                ts=sent.ts,
+                text=message.text,
+                blocks=draw_blocks(message.blocks),
             )
         except SlackApiError:
             logger.exception("Could not update the review %s in %s", sent.ts, sent.channel)

@@ -10,6 +10,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from conversation.blocks import Form
+from frontends.slack.blockkit import draw_view
 from handlers import problems
 from handlers.slack.answers import Answer, Command, Press, Submission, on_button, on_submission
 from handlers.slack.commands import Subcommand
@@ -207,10 +209,10 @@ def draft_problem(press: Press) -> Answer:
     return problems.open_wizard(press, channel_id, press.trigger_id)
 
 
-def _open_modal(trigger_id: str | None, view: dict[str, object]) -> Answer:
+def _open_modal(trigger_id: str | None, view: Form) -> Answer:
     def show(client: WebClient) -> Reply | None:
         try:
-            client.views_open(trigger_id=trigger_id, view=view)
+            client.views_open(trigger_id=trigger_id, view=draw_view(view))
         except SlackApiError:
             logger.exception("Could not open a community modal")
             return ephemeral(_TOO_SLOW)

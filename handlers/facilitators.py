@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -249,7 +250,7 @@ def _nudge(request: Request, user_id: str) -> Answer:
         today = local_today(caller, request.now) if caller is not None else request.now.date()
         delivery = claim_nudge(session, pair, request.user_id, today, request.now)
         delivery_id, pair_id = delivery.id, pair.id
-        user_ids = [m.slack_user_id for m in members_of(session, pair)]
+        user_ids = [m.user_id for m in members_of(session, pair)]
 
     def send(client: WebClient) -> Reply:
         message = build_nudge_message(request.user_id, user_ids)
@@ -260,9 +261,9 @@ def _nudge(request: Request, user_id: str) -> Answer:
                 assert found is not None
                 channel = pair_channel(client, session, found)
             ts = str(
-                client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)[
-                    "ts"
-                ]
+                client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=draw_blocks(message.blocks)
+                )["ts"]
             )
         except SlackApiError:
             logger.exception("Could not nudge pair %s", pair_id)

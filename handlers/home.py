@@ -15,6 +15,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from conversation.blocks import HomeView
+from frontends.slack.blockkit import draw_view
 from handlers import actions as action_handlers
 from handlers import meetings as meeting_handlers
 from handlers import pairs as pair_handlers
@@ -49,7 +51,7 @@ COMMANDS = {
 }
 
 
-def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
+def home_view(deps: Deps, team_id: str, user_id: str) -> HomeView:
     """The whole Home view for this person, as things stand now."""
     now = deps.clock.now()
     with deps.session() as session:
@@ -79,7 +81,7 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
                     )
                 )
             )
-            prepared = [m.slack_user_id for m in members if m.id in done]
+            prepared = [m.user_id for m in members if m.id in done]
         open_actions = list(
             session.scalars(
                 select(Action)
@@ -123,7 +125,7 @@ def home_opened(
     def publish() -> None:
         """After the ack: a large cohort's report takes longer than Slack waits for an event."""
         try:
-            client.views_publish(user_id=user_id, view=home_view(deps, team_id, user_id))
+            client.views_publish(user_id=user_id, view=draw_view(home_view(deps, team_id, user_id)))
         except Exception:
             logger.exception("Could not publish the Home tab for %s", user_id)
 
@@ -149,7 +151,7 @@ def done_from_home(press: Press) -> Answer:
         if closed.then is not None:
             closed.then(client)
         view = home_view(press.deps, press.team_id, press.user_id)
-        client.views_publish(user_id=press.user_id, view=view)
+        client.views_publish(user_id=press.user_id, view=draw_view(view))
 
     return Answer(reply=closed.reply, then=then)
 

@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from frontends.slack.blockkit import draw_view
 from handlers.slack.answers import Answer, Command, Submission, on_submission
 from handlers.slack.channels import user_ids_by_email
 from handlers.slack.commands import Subcommand
@@ -69,7 +70,7 @@ def import_(command: Command) -> Answer:
     trigger = command.trigger_id
 
     def open_modal(client: WebClient) -> Reply | None:
-        client.views_open(trigger_id=trigger, view=view)
+        client.views_open(trigger_id=trigger, view=draw_view(view))
         return None
 
     return Answer(then=open_modal)
@@ -149,7 +150,7 @@ def _run(
             view = build_import_result(
                 kind, "I couldn't read that file from Slack. Please try again.", [], refused=True
             )
-        client.views_update(view_id=submission.view_id, view=view)
+        client.views_update(view_id=submission.view_id, view=draw_view(view))
         return None
 
     return run

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from conversation.blocks import Form
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -151,7 +152,7 @@ def move(command: Command) -> Answer:
 def _open_meetings_form(
     request: Request,
     trigger_id: str | None,
-    build: Callable[[Sequence[Meeting], str, date], dict[str, Any]],
+    build: Callable[[Sequence[Meeting], str, date], Form],
 ) -> Answer:
     """The move or skip form, listing the pair's next meetings in the caller's own time."""
     with request.deps.session() as session:
@@ -478,7 +479,9 @@ def _redrawer(
     def update(client: WebClient) -> None:
         for channel, ts in sent:
             try:
-                client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+                client.chat_update(
+                    channel=channel, ts=ts, text=message.text, blocks=draw_blocks(message.blocks)
+                )
             except SlackApiError:
                 logger.exception("Could not update the nudge %s in %s", ts, channel)
 

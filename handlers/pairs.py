@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from conversation.blocks import note, paragraph
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -25,7 +26,6 @@ from handlers.slack.answers import (
     on_submission,
     out_of_date,
 )
-from handlers.slack.blocks import context_block, section_block
 from handlers.slack.channels import (
     fetch_profiles,
     quick_profiles,
@@ -123,7 +123,7 @@ def pair(command: Command) -> Answer | Reply:
         )
         members = members_of(session, pairing.pair)
         pair_id = pairing.pair.id
-    others = mentions([m.slack_user_id for m in members if m.slack_user_id != command.user_id])
+    others = mentions([m.user_id for m in members if m.user_id != command.user_id])
     together = f"You, {others}" if len(members) > 2 else f"You and {others}"
     if not pairing.formed:
         return ephemeral(
@@ -163,7 +163,7 @@ def match(command: Command) -> Answer | Reply:
         members = members_of(session, pairing.pair)
         pair_id = pairing.pair.id
     kind = "trio" if len(members) == 3 else "pair"
-    who = mentions([m.slack_user_id for m in members])
+    who = mentions([m.user_id for m in members])
     if not pairing.formed:
         return ephemeral(f":handshake: {who} are already a buddy {kind}, so nothing has changed.")
     text, blocks = build_paired_message(members, command.user_id, by_facilitator=True)
@@ -203,7 +203,7 @@ def confirm_unpair(press: Press) -> Answer:
         if current is None or current.id != pair_id:
             raise Refusal("You're no longer in that buddy pair, so nothing changed.")
         outcome = unpair(session, caller, press.now)
-        remaining = [m.slack_user_id for m in outcome.remaining]
+        remaining = [m.user_id for m in outcome.remaining]
         dissolved = outcome.dissolved
     note = build_unpaired_notice(press.user_id, dissolved)
 
@@ -335,7 +335,7 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
             pair_id,
             f"{mention(request.user_id)} set your fortnightly slot: {everyone}.",
             [
-                section_block(
+                paragraph(
                     f":calendar: {mention(request.user_id)} set your fortnightly slot: "
                     f"{everyone}.\nFirst meeting: {first_for_all}"
                     + (f"\n{backup_hint}" if no_backup else "")
@@ -369,7 +369,7 @@ def backup(command: Command) -> Answer:
         f":repeat: Your backup slot is {described}. I'll offer it whenever a meeting is skipped."
     )
     text = f"{mention(command.user_id)} set your backup slot: {described}."
-    block = section_block(f":repeat: {text[:-1]}. It's offered whenever a meeting is skipped.")
+    block = paragraph(f":repeat: {text[:-1]}. It's offered whenever a meeting is skipped.")
     return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, [block]))
 
 
@@ -383,7 +383,7 @@ def format_(command: Command) -> Answer:
         f":busts_in_silhouette: You'll meet {described}.\n_{FORMAT_SUGGESTION} {FORMAT_ADVICE}_"
     )
     text = f"{mention(command.user_id)} set how you meet: {described}."
-    block = section_block(f":busts_in_silhouette: {text}")
+    block = paragraph(f":busts_in_silhouette: {text}")
     return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, [block]))
 
 
@@ -417,7 +417,7 @@ def status(command: Command) -> Reply:
             upcoming[0] if upcoming else None,
             local_today(caller, command.now),
         )
-        buddies = [m.slack_user_id for m in members if m.id != caller.id]
+        buddies = [m.user_id for m in members if m.id != caller.id]
         today = local_today(caller, command.now)
         paused = current_pause(session, caller, today)
         if paused is not None:
@@ -425,7 +425,7 @@ def status(command: Command) -> Reply:
         preview = command.deps.preview
         planned = preview(session, caller, command.now) if preview and current else []
         if current is not None:
-            blocks.append(context_block(status_line(planned, zone_of(caller))))
+            blocks.append(note(status_line(planned, zone_of(caller))))
     return ephemeral(status_fallback(buddies), blocks)
 
 

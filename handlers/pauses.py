@@ -43,8 +43,8 @@ def pause(command: Command) -> Answer:
         if current is not None:
             context = load_schedule_contexts(session, [current])[current.id]
             others = [m for m in members_of(session, current) if m.id != caller.id]
-            buddies = [m.slack_user_id for m in others]
-            zones = {m.slack_user_id: zone_of(m, context.cohort_timezone) for m in others}
+            buddies = [m.user_id for m in others]
+            zones = {m.user_id: zone_of(m, context.cohort_timezone) for m in others}
             starts = local_instant(paused.start_date, datetime.min.time(), zone)
             ends = local_instant(paused.end_date + timedelta(days=1), datetime.min.time(), zone)
             meetings = [
@@ -87,7 +87,7 @@ def resume(command: Command) -> Answer:
         end_pause(session, caller, local_today(caller, command.now))
         current = pair_of(session, caller)
         buddies = (
-            [m.slack_user_id for m in members_of(session, current) if m.id != caller.id]
+            [m.user_id for m in members_of(session, current) if m.id != caller.id]
             if current is not None
             else []
         )

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.answers import Answer, Command, Press, on_button
 from handlers.slack.channels import remember_post, tell_people, user_dm_channel
 from handlers.slack.commands import Subcommand
@@ -116,7 +117,7 @@ def ask_to_forget(command: Command) -> Reply:
             raise Refusal("Buddy holds no data about {0}.", people=[target])
         current = pair_of(session, person)
         buddies = (
-            [m.slack_user_id for m in members_of(session, current) if m.id != person.id]
+            [m.user_id for m in members_of(session, current) if m.id != person.id]
             if current is not None
             else []
         )
@@ -170,7 +171,9 @@ def clear_messages(client: WebClient, done: Forgotten) -> tuple[int, int]:
     cleared = refused = 0
     for channel, ts in done.messages:
         try:
-            client.chat_update(channel=channel, ts=ts, text=removed.text, blocks=removed.blocks)
+            client.chat_update(
+                channel=channel, ts=ts, text=removed.text, blocks=draw_blocks(removed.blocks)
+            )
             cleared += 1
         except SlackApiError as error:
             if error.response.get("error") not in GONE:

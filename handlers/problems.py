@@ -26,6 +26,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from conversation.blocks import Form
+from frontends.slack.blockkit import draw_blocks, draw_view
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -144,14 +146,14 @@ def _open_view(
     request: Request,
     draft_id: int,
     trigger_id: str | None,
-    view: dict[str, Any],
+    view: Form,
     too_slow: Reply | None,
 ) -> SlowWork:
     """Open the wizard after the ack, and keep the id of the view Slack opened for the draft."""
 
     def show(client: WebClient) -> Reply | None:
         try:
-            opened = client.views_open(trigger_id=trigger_id, view=view)
+            opened = client.views_open(trigger_id=trigger_id, view=draw_view(view))
         except SlackApiError:
             logger.exception("Could not open the problem wizard")
             return too_slow
@@ -170,15 +172,13 @@ def _has_answers(draft: Problem) -> bool:
 
 def _wizard_view(
     session: Session, draft: Problem, now: datetime, notice: str | None = None
-) -> dict[str, Any]:
+) -> Form:
     step = min(draft.step, REVIEW)
     areas = framework_areas_for(session, draft, now) if step == REVIEW else []
     return view_for_step(snapshot(session, draft), step, areas, notice)
 
 
-def _out_of_step_view(
-    session: Session, draft: Problem, now: datetime, stale: OutOfStep
-) -> dict[str, Any]:
+def _out_of_step_view(session: Session, draft: Problem, now: datetime, stale: OutOfStep) -> Form:
     """An old or forged modal: nothing it sent was kept; show where the draft really is."""
     resume(draft, now)
     return _wizard_view(session, draft, now, _OUT_OF_STEP.format(stale.message))
@@ -256,7 +256,7 @@ def _submit_step(
     return {"response_action": "clear"}
 
 
-def _update(view: dict[str, Any]) -> Reply:
+def _update(view: Form) -> Reply:
     return {"response_action": "update", "view": view}
 
 
@@ -299,12 +299,16 @@ def _send_card(
     """Update the card in place when editing; a new message otherwise (or if the old one went)."""
     if ts is not None:
         try:
-            client.chat_update(channel=channel_id, ts=ts, text=card["text"], blocks=card["blocks"])
+            client.chat_update(
+                channel=channel_id, ts=ts, text=card["text"], blocks=draw_blocks(card["blocks"])
+            )
             return channel_id, ts
         except SlackApiError as error:
             if error.response.get("error") not in _CARD_GONE_ERRORS:
                 raise
-    response = client.chat_postMessage(channel=channel_id, text=card["text"], blocks=card["blocks"])
+    response = client.chat_postMessage(
+        channel=channel_id, text=card["text"], blocks=draw_blocks(card["blocks"])
+    )
     return str(response.get("channel") or channel_id), str(response["ts"])
 
 
@@ -335,7 +339,7 @@ def back(press: Press) -> Answer:
 
     def show(client: WebClient) -> None:
         try:
-            client.views_update(view_id=view_id, hash=view_hash, view=view)
+            client.views_update(view_id=view_id, hash=view_hash, view=draw_view(view))
         except SlackApiError:
             logger.exception("Could not take the problem wizard back a step")
 
@@ -411,7 +415,9 @@ def withdraw_card(press: Press) -> Answer | Reply | None:
 
     def take_down(client: WebClient) -> Reply | None:
         try:
-            client.chat_update(channel=channel_id, ts=ts, text=card["text"], blocks=card["blocks"])
+            client.chat_update(
+                channel=channel_id, ts=ts, text=card["text"], blocks=draw_blocks(card["blocks"])
+            )
         except SlackApiError:
             logger.exception("Could not take down the card of problem %s", problem_id)
             return ephemeral(_CARD_NOT_CHANGED)

@@ -12,6 +12,7 @@ import re
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.answers import Command
 from handlers.views.welcome import build_welcome_message
 from models.welcome import to_welcome
@@ -33,7 +34,7 @@ def greet(client: WebClient, command: Command) -> None:
         message = build_welcome_message(greeting)
         try:
             client.chat_postMessage(
-                channel=greeting.user_id, text=message.text, blocks=message.blocks
+                channel=greeting.user_id, text=message.text, blocks=draw_blocks(message.blocks)
             )
         except SlackApiError:
             logger.exception("Could not welcome %s", greeting.user_id)

@@ -364,7 +364,7 @@ def _unknown_number(session: Session, caller: Participant, number: int) -> Refus
                 f"Action {number} on your pair's list is {{0}}'s, and only its owner can close "
                 "it. " + _numbers_phrase(listing.mine, "own "),
                 "actions",
-                people=[buddy.slack_user_id],
+                people=[buddy.user_id],
             )
     return Refusal(f"You have no open action {number}. " + _numbers_phrase(listing.mine), "actions")
 
@@ -390,7 +390,7 @@ def owned_action(session: Session, action_id: int, user_id: str) -> tuple[Action
     if action is None:
         raise Refusal("I can't find that action any more.", "actions")
     owner = session.get(Participant, action.owner_id)
-    if owner is None or owner.slack_user_id != user_id:
+    if owner is None or owner.user_id != user_id:
         raise Refusal(
             "That action belongs to someone else, so only they can change it. Your buddy will "
             "be glad of the encouragement, though.",
@@ -439,7 +439,7 @@ def is_member(session: Session, pair_id: int, user_id: str) -> Participant | Non
     pair = session.get(Pair, pair_id)
     if pair is None or pair.dissolved_at is not None:
         return None
-    return next((m for m in members_of(session, pair) if m.slack_user_id == user_id), None)
+    return next((m for m in members_of(session, pair) if m.user_id == user_id), None)
 
 
 @dataclass(frozen=True)
@@ -467,7 +467,7 @@ class ActionSnapshot:
             due_date=action.due_date,
             status=action.status,
             created_on=created,
-            owner_user_id=owner.slack_user_id,
+            owner_user_id=owner.user_id,
             review_at=action.review_at,
         )
 
@@ -599,7 +599,7 @@ class ReviewAnswer:
         return cls(
             action_id=action.id,
             owner_id=action.owner_id,
-            owner_user_id=owner.slack_user_id,
+            owner_user_id=owner.user_id,
             owner_name=owner.display_name,
             number=action.number,
             text=action.text,

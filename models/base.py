@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,26 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Room for any platform's ids: Slack's are short (`U0123ABCD`), but a Teams tenant or Entra
+# object id is a 36-character GUID and a Teams conversation id runs past a hundred characters.
+ID_LENGTH = 255
+SLACK = "slack"
+TEAMS = "teams"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def platform_of(workspace: str) -> str:
+    """The front end a workspace id belongs to: a Teams tenant id is a GUID, a Slack team id
+    (`T0123ABCD`, an Enterprise Grid's `E…`) never is. Every row keyed by workspace is thereby
+    keyed by platform too, and a pair (its members found in one workspace) never spans two."""
+    return TEAMS if _GUID.match(workspace) else SLACK
+
+
+def platform_default(context: Any) -> str:
+    """A `platform` column's value, from the row's own `team_id` as it is inserted."""
+    return platform_of(str(context.get_current_parameters().get("team_id") or ""))
 
 
 class Base(DeclarativeBase):

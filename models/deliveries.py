@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 from models.people import Participant
 
 PENDING = "pending"
@@ -69,8 +69,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When the last post was attempted: where a history check starts looking.
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    message_ts: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -108,7 +108,7 @@ class MissingScope(Base):
 
     __tablename__ = "missing_scopes"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -180,10 +180,10 @@ class DirectPost(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    channel_id: Mapped[str] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    message_ts: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # A file Buddy uploaded for them (their data export), deleted when they are erased.
-    file_id: Mapped[str | None] = mapped_column(String(32))
+    file_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
 
 def remember_direct_post(
@@ -198,7 +198,7 @@ def remember_direct_post(
     if not user_ids:
         return 0
     ids = session.scalars(
-        select(Participant.id).where(Participant.slack_user_id.in_(sorted(set(user_ids))))
+        select(Participant.id).where(Participant.user_id.in_(sorted(set(user_ids))))
     ).all()
     session.add_all(
         DirectPost(participant_id=i, channel_id=channel, message_ts=ts, file_id=file_id)

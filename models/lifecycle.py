@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 from models.community.sessions import LeftGroup, leave_groups
 from models.pairs import Unpaired, pair_of, unpair
 from models.people import Facilitator, Participant, find_participant
@@ -27,7 +27,7 @@ class Workspace(Base):
 
     __tablename__ = "workspaces"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stopped_because: Mapped[str | None] = mapped_column(String(32))
 
@@ -92,7 +92,7 @@ class Departure:
     @property
     def buddies(self) -> list[str]:
         """The leaver's buddies: a pair's one, or the two a trio leaves behind."""
-        return [m.slack_user_id for m in self.unpaired.remaining] if self.unpaired else []
+        return [m.user_id for m in self.unpaired.remaining] if self.unpaired else []
 
     @property
     def pair_goes_on(self) -> bool:
@@ -134,16 +134,14 @@ def leaver_user_ids(session: Session, user_ids: Iterable[str]) -> set[str]:
         return set()
     return set(
         session.scalars(
-            select(Participant.slack_user_id)
+            select(Participant.user_id)
             .join(Leaver, Leaver.participant_id == Participant.id)
-            .where(Participant.slack_user_id.in_(ids))
+            .where(Participant.user_id.in_(ids))
         )
     )
 
 
 def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str) -> list[str]:
     """Everyone told of a leaver or an erasure: the bootstrapped facilitators and those granted."""
-    granted = session.scalars(
-        select(Facilitator.slack_user_id).where(Facilitator.team_id == team_id)
-    )
+    granted = session.scalars(select(Facilitator.user_id).where(Facilitator.team_id == team_id))
     return sorted(set(bootstrapped) | set(granted))

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, SLACK, Base, UTCDateTime, platform_default
 from models.grammar import (
     FORMAT_EXAMPLE,
     IN_PERSON,
@@ -56,13 +56,17 @@ class Pair(Base):
     __tablename__ = "pairs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Slack or Teams, from the workspace (`models.base.platform_of`): never both in one pair.
+    platform: Mapped[str] = mapped_column(
+        String(16), default=platform_default, server_default=SLACK
+    )
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
-    formed_by: Mapped[str] = mapped_column(String(32))
+    formed_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     dissolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The pair's group DM, opened once (conversations.open is rate-limited) and kept.
-    group_channel_id: Mapped[str | None] = mapped_column(String(32))
+    group_channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
     slot_weekday: Mapped[int | None] = mapped_column(Integer)  # Monday is 0
     slot_time: Mapped[time | None] = mapped_column(Time)
@@ -235,7 +239,7 @@ def check_can_pair(
     current = pair_of(session, caller) if caller is not None else None
     if current is None:
         return
-    others = {m.slack_user_id for m in members_of(session, current)} - {caller_user_id}
+    others = {m.user_id for m in members_of(session, current)} - {caller_user_id}
     if others != set(buddy_user_ids):
         raise _already_paired()
 
@@ -260,16 +264,16 @@ def _check_new_group(
     if len(members) > LARGEST_GROUP:
         raise Refusal("A trio is the largest buddy group.", example)
     for member in members:
-        profile = profiles.get(member.slack_user_id)
+        profile = profiles.get(member.user_id)
         if member.is_bot or (profile is not None and profile.is_bot):
             raise Refusal(
                 "{0} is a bot, and bots make quiet buddies. Please choose a colleague.",
                 example,
-                people=[member.slack_user_id],
+                people=[member.user_id],
             )
         if profile is not None and profile.deleted:
             raise Refusal(
-                "{0} is no longer active in this Slack.", example, people=[member.slack_user_id]
+                "{0} is no longer active in this Slack.", example, people=[member.user_id]
             )
     already = {
         m.participant_id: m.pair_id
@@ -291,7 +295,7 @@ def _check_new_group(
             "{0} is already in a buddy pair. You could ask to join them as a trio (one of them "
             "can `/buddy unpair`, then pair all three), or choose someone else.",
             "pair @Sam @Alex",
-            people=[member.slack_user_id],
+            people=[member.user_id],
         )
 
 
@@ -339,13 +343,13 @@ def form_pair(
     decided after it, on what it wrote."""
     if not buddies:
         raise Refusal("Please mention your buddy.", PAIR_EXAMPLE)
-    check_can_pair(session, caller.slack_user_id, [b.slack_user_id for b in buddies], caller)
+    check_can_pair(session, caller.user_id, [b.user_id for b in buddies], caller)
     members = [caller, *buddies]
     existing = together(session, members)
     if existing is not None:
         return Pairing(existing, formed=False)
     _check_new_group(session, members, {p.user_id: p for p in profiles}, "pair @Sam @Alex", caller)
-    return _create_pair(session, members, caller.slack_user_id, now)
+    return _create_pair(session, members, caller.user_id, now)
 
 
 def match_pair(

@@ -146,11 +146,11 @@ def pauses_by_user(
     rows = session.execute(
         select(Pause, Participant)
         .join(Participant, Participant.id == Pause.participant_id)
-        .where(Participant.slack_user_id.in_(ids), Pause.end_date >= since)
+        .where(Participant.user_id.in_(ids), Pause.end_date >= since)
         .order_by(Pause.start_date)
     ).all()
     for pause, person in rows:
-        found[person.slack_user_id].append(
+        found[person.user_id].append(
             ZonedSpan(DateSpan(pause.start_date, pause.end_date), zone_of(person))
         )
     return dict(found)

@@ -11,7 +11,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, SLACK, Base, UTCDateTime, platform_default
 
 DEFAULT_COHORT_TIMEZONE = "Europe/London"
 
@@ -23,8 +23,13 @@ class Cohort(Base):
     __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Which front end the row belongs to; its workspace (`team_id`) is a Slack team id or a Teams
+    # tenant id, never both (`T0123` and GUIDs cannot collide), so lookups go by `team_id`.
+    platform: Mapped[str] = mapped_column(
+        String(16), default=platform_default, server_default=SLACK
+    )
+    channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_COHORT_TIMEZONE)
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -36,22 +41,28 @@ class Cohort(Base):
 
 
 class Participant(Base):
-    """A Slack user Buddy knows; the zone is cached from `users.info` for scheduling."""
+    """A person Buddy knows (a Slack user, or a Teams user by their Entra object id); the zone
+    is cached from `users.info` or from what Teams sends, for scheduling."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    # Indexed alone too: the clock reads people's pauses by their Slack ids.
-    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Which front end the row belongs to; its workspace (`team_id`) is a Slack team id or a Teams
+    # tenant id, never both (`T0123` and GUIDs cannot collide), so lookups go by `team_id`.
+    platform: Mapped[str] = mapped_column(
+        String(16), default=platform_default, server_default=SLACK
+    )
+    # Indexed alone too: the clock reads people's pauses by their platform ids.
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     birthday_day: Mapped[int | None] = mapped_column(Integer)
     birthday_month: Mapped[int | None] = mapped_column(Integer)
     # The user's DM channel with the bot, kept once opened (files need a real channel id).
-    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    dm_channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # The name Slack shows for them, cached from users.info (reports and CSV exports).
     display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -65,12 +76,17 @@ class Facilitator(Base):
     """Facilitators granted in Slack, on top of those bootstrapped from BUDDY_FACILITATORS."""
 
     __tablename__ = "facilitators"
-    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    slack_user_id: Mapped[str] = mapped_column(String(32))
-    granted_by: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Which front end the row belongs to; its workspace (`team_id`) is a Slack team id or a Teams
+    # tenant id, never both (`T0123` and GUIDs cannot collide), so lookups go by `team_id`.
+    platform: Mapped[str] = mapped_column(
+        String(16), default=platform_default, server_default=SLACK
+    )
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    granted_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -81,11 +97,16 @@ class FacilitatorSetting(Base):
     them here once they have used Buddy as a facilitator."""
 
     __tablename__ = "facilitator_settings"
-    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    slack_user_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Which front end the row belongs to; its workspace (`team_id`) is a Slack team id or a Teams
+    # tenant id, never both (`T0123` and GUIDs cannot collide), so lookups go by `team_id`.
+    platform: Mapped[str] = mapped_column(
+        String(16), default=platform_default, server_default=SLACK
+    )
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # True while the person is a facilitator (granted or bootstrapped) as last seen.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -124,9 +145,7 @@ def cohort_of(session: Session, participant: Participant, now: datetime) -> Coho
 
 def find_participant(session: Session, team_id: str, user_id: str) -> Participant | None:
     return session.scalar(
-        select(Participant).where(
-            Participant.team_id == team_id, Participant.slack_user_id == user_id
-        )
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
     )
 
 
@@ -138,7 +157,7 @@ def ensure_participant(session: Session, team_id: str, user_id: str, now: dateti
     found = find_participant(session, team_id, user_id)
     if found is not None:
         return found
-    participant = Participant(team_id=team_id, slack_user_id=user_id, created_at=now)
+    participant = Participant(team_id=team_id, user_id=user_id, created_at=now)
     try:
         with session.begin_nested():
             session.add(participant)
@@ -174,11 +193,9 @@ def participants_by_user_id(
     if not ids:
         return {}
     rows = session.scalars(
-        select(Participant).where(
-            Participant.team_id == team_id, Participant.slack_user_id.in_(ids)
-        )
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id.in_(ids))
     )
-    return {p.slack_user_id: p for p in rows}
+    return {p.user_id: p for p in rows}
 
 
 def is_facilitator(
@@ -190,7 +207,7 @@ def is_facilitator(
     return (
         session.scalar(
             select(Facilitator.id).where(
-                Facilitator.team_id == team_id, Facilitator.slack_user_id == user_id
+                Facilitator.team_id == team_id, Facilitator.user_id == user_id
             )
         )
         is not None

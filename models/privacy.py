@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 from models.community.tables import CommunityAction
 from models.deliveries import (
     CLAIMED,
@@ -65,7 +65,7 @@ class Erasure(Base):
     __tablename__ = "erasures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
     # JSON: table name → how many of its rows were about them. No ids, no text.
@@ -117,7 +117,7 @@ def _plain(value: Any) -> Any:
 
 def export_data(session: Session, participant: Participant) -> dict[str, list[dict[str, Any]]]:
     """Every row about the participant, by table: theirs, their pairs', and any naming them."""
-    user_id = participant.slack_user_id
+    user_id = participant.user_id
     found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
     tables = _tables()
     current = pair_of(session, participant)
@@ -154,7 +154,7 @@ def export_data(session: Session, participant: Participant) -> dict[str, list[di
 
 def export_json(data: dict[str, list[dict[str, Any]]], user_id: str, now: datetime) -> str:
     return json.dumps(
-        {"slack_user_id": user_id, "exported_at": now.isoformat(), "tables": data},
+        {"user_id": user_id, "exported_at": now.isoformat(), "tables": data},
         indent=2,
         ensure_ascii=False,
         default=str,
@@ -233,12 +233,12 @@ def forget(
 ) -> Forgotten:
     """Erase the participant: their pair ends, their rows go, shared records lose their id and
     what they typed there, and only anonymous counts stay."""
-    user_id = participant.slack_user_id
+    user_id = participant.user_id
     tables = _tables()
     people = Base.metadata.tables["participants"]
     current = pair_of(session, participant)
     buddies = (
-        [m.slack_user_id for m in members_of(session, current) if m.id != participant.id]
+        [m.user_id for m in members_of(session, current) if m.id != participant.id]
         if current is not None
         else []
     )
@@ -334,7 +334,7 @@ def _deliveries_about(
     return or_(
         Delivery.participant_id == participant.id,
         and_(Delivery.participant_id.is_(None), Delivery.pair_id.in_(pair_ids)),
-        Delivery.subject.contains(participant.slack_user_id),
+        Delivery.subject.contains(participant.user_id),
         and_(Delivery.kind == COMMUNITY_RECORD_KIND, Delivery.subject.in_(records)),
     )
 
@@ -405,7 +405,7 @@ def _scrub(
     for row in session.execute(select(table).where(names)).all():
         values = row._mapping
         where = [c == values[c.name] for c in pk]
-        if any(values[c.name] == user_id and c.name == "slack_user_id" for c in texts):
+        if any(values[c.name] == user_id and c.name == "user_id" for c in texts):
             _delete_rows(session, tables, table, _all(where))
             continue
         changes: dict[str, Any] = {}

@@ -178,14 +178,14 @@ def _greeting(session: Session, person: Participant, facilitators: frozenset[str
     pair = pair_of(session, person)
     if pair is not None and pair.formed_by == IMPORTED:
         return imported_greeting(person, pair, members_by_pair(session, [pair.id])[pair.id])
-    if pair is None and is_facilitator(session, facilitators, person.team_id, person.slack_user_id):
-        return Greeting(person.slack_user_id, facilitator=True)
-    return Greeting(person.slack_user_id)
+    if pair is None and is_facilitator(session, facilitators, person.team_id, person.user_id):
+        return Greeting(person.user_id, facilitator=True)
+    return Greeting(person.user_id)
 
 
 def imported_greeting(person: Participant, pair: Pair, members: Iterable[Participant]) -> Greeting:
-    buddies = tuple(m.slack_user_id for m in members if m.id != person.id)
-    return Greeting(person.slack_user_id, pair=pair, buddies=buddies, zone=person.timezone)
+    buddies = tuple(m.user_id for m in members if m.id != person.id)
+    return Greeting(person.user_id, pair=pair, buddies=buddies, zone=person.timezone)
 
 
 def _paired_by(session: Session, participant: Participant, caller: str, now: datetime) -> bool:
@@ -221,7 +221,7 @@ def import_welcomes(
     query = select(
         Participant.id,
         Participant.team_id,
-        Participant.slack_user_id,
+        Participant.user_id,
         Participant.welcome_due_at,
         Participant.welcomed_at,
         Participant.timezone,
@@ -263,7 +263,7 @@ def import_greetings(session: Session, participant_ids: Sequence[int]) -> dict[i
         found[person_id] = (
             imported_greeting(person, pair, members.get(pair.id, []))
             if pair is not None
-            else Greeting(person.slack_user_id, zone=person.timezone)
+            else Greeting(person.user_id, zone=person.timezone)
         )
     return found
 

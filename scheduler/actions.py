@@ -166,7 +166,7 @@ def _owner_settings(
         breaks[cohort_break.cohort_id].append(
             DateSpan(cohort_break.start_date, cohort_break.end_date)
         )
-    pauses = pauses_by_user(session, [o.slack_user_id for o in owners], (now - WINDOW).date())
+    pauses = pauses_by_user(session, [o.user_id for o in owners], (now - WINDOW).date())
     found: dict[int, OwnerSetting] = {}
     for owner in owners:
         cohort = by_id.get(owner.cohort_id) if owner.cohort_id is not None else None
@@ -177,7 +177,7 @@ def _owner_settings(
             spans=tuple(breaks[cohort.id]) if cohort is not None else (),
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
             today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
-            pauses=tuple(pauses.get(owner.slack_user_id, ())),
+            pauses=tuple(pauses.get(owner.user_id, ())),
             working_days=parse_working_days(cohort.working_days if cohort else None),
         )
     return found
@@ -238,9 +238,9 @@ def _day_chase(
         key=day_chase_key(owner.id, due),
         kind=CHASE,
         due_at=due_at,
-        target=UserTarget(owner.id, owner.slack_user_id),
+        target=UserTarget(owner.id, owner.user_id),
         render=partial(build_chase_message, snapshots, due, setting.today),
-        describe=f"{owner.slack_user_id} ({len(listed)} actions due {due.isoformat()})",
+        describe=f"{owner.user_id} ({len(listed)} actions due {due.isoformat()})",
         holding=holding,
         expires_at=holding.hold(due_at) + LOOKBACK,
         expiry_follows_hold=True,
@@ -259,7 +259,7 @@ def _overdue(
 ) -> list[PlannedDelivery]:
     if len(group) < 2 or all(m.id != owner.id for m in group):
         return []  # no pair any more, or the owner left it: nobody to tell
-    buddies = tuple(m.slack_user_id for m in group if m.id != owner.id)
+    buddies = tuple(m.user_id for m in group if m.id != owner.id)
     zones = tuple(dict.fromkeys(zone_of(m, setting.zone) for m in group))
     due_at = local_instant(_chase_goes(action, setting) + OVERDUE_AFTER, CHASE_AT, setting.zone)
     assert action.pair_id is not None
@@ -268,9 +268,9 @@ def _overdue(
             chase_key(OVERDUE, action.id, action.due_date),
             OVERDUE,
             due_at,
-            PairTarget(action.pair_id, tuple(m.slack_user_id for m in group)),
+            PairTarget(action.pair_id, tuple(m.user_id for m in group)),
             partial(build_overdue_message, snapshot, buddies, setting.today),
-            f"pair {action.pair_id} (action {action.id} of {owner.slack_user_id})",
+            f"pair {action.pair_id} (action {action.id} of {owner.user_id})",
             setting.holding(zones),
             action,
         )
@@ -288,9 +288,9 @@ def _review(
             chase_key(REVIEW, action.id, day),
             REVIEW,
             local_instant(day, CHASE_AT, setting.zone),
-            UserTarget(owner.id, owner.slack_user_id),
+            UserTarget(owner.id, owner.user_id),
             partial(build_review_message, snapshot, setting.today),
-            f"{owner.slack_user_id} (review of action {action.id})",
+            f"{owner.user_id} (review of action {action.id})",
             setting.holding(),
             action,
         )

@@ -52,7 +52,7 @@ _DAYS_MARGIN = timedelta(days=1)
 
 
 def pair_target(context: PairContext) -> PairTarget:
-    return PairTarget(context.pair.id, tuple(m.slack_user_id for m in context.members))
+    return PairTarget(context.pair.id, tuple(m.user_id for m in context.members))
 
 
 def pair_holding(context: PairContext, meeting: Meeting) -> Holding:
@@ -71,7 +71,7 @@ def pair_holding(context: PairContext, meeting: Meeting) -> Holding:
 
 
 def describe(context: PairContext) -> str:
-    return f"pair {context.pair.id} (" + ", ".join(m.slack_user_id for m in context.members) + ")"
+    return f"pair {context.pair.id} (" + ", ".join(m.user_id for m in context.members) + ")"
 
 
 def meeting_key(kind: str, meeting: Meeting) -> str:
@@ -108,9 +108,7 @@ def plan_meeting_nudges(
         )
         if len(c.members) >= 2
     ]
-    pauses = pauses_by_user(
-        session, [m.slack_user_id for c in contexts for m in c.members], start.date()
-    )
+    pauses = pauses_by_user(session, [m.user_id for c in contexts for m in c.members], start.date())
     # A meeting on a day one of the pair is paused is not held: the buddy was offered solo
     # practice for it, so none of its nudges go.
     due: list[tuple[PairContext, Meeting]] = [
@@ -119,9 +117,7 @@ def plan_meeting_nudges(
         for meeting in context.meetings
         if not meeting.skipped
         and not context.after_cohort_end(meeting)
-        and not any(
-            paused_on(pauses.get(m.slack_user_id, ()), meeting.start) for m in context.members
-        )
+        and not any(paused_on(pauses.get(m.user_id, ()), meeting.start) for m in context.members)
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
     preps_sent = [
@@ -249,7 +245,7 @@ def plan_slot_nudges(
                     due_at=days_from(
                         pair.created_at, SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * n, zones[0]
                     ),
-                    target=PairTarget(pair.id, tuple(m.slack_user_id for m in group)),
+                    target=PairTarget(pair.id, tuple(m.user_id for m in group)),
                     render=partial(build_slot_nudge_message, group),
                     describe=f"pair {pair.id}",
                     holding=Holding(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.logging_setup import quiet_logger
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.channels import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
@@ -183,7 +184,7 @@ class SlackSender:
             response = self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
-                blocks=message.blocks or None,
+                blocks=draw_blocks(message.blocks) or None,
                 metadata=delivery_metadata(key),
                 unfurl_links=False,
                 thread_ts=message.thread_ts,

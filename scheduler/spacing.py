@@ -102,7 +102,7 @@ def _recipients_of(session: Session, pair_ids: set[int], person_ids: set[int]) -
     if person_ids:
         people = dict(
             session.execute(
-                select(Participant.id, Participant.slack_user_id).where(
+                select(Participant.id, Participant.user_id).where(
                     Participant.id.in_(sorted(person_ids))
                 )
             )
@@ -110,7 +110,7 @@ def _recipients_of(session: Session, pair_ids: set[int], person_ids: set[int]) -
             .all()
         )
     return _Recipients(
-        {pair_id: tuple(m.slack_user_id for m in group) for pair_id, group in members.items()},
+        {pair_id: tuple(m.user_id for m in group) for pair_id, group in members.items()},
         people,
     )
 

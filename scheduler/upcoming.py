@@ -36,7 +36,7 @@ SPACED = "another message to you just before"
 def _for(person: Participant, planned: PlannedDelivery) -> bool:
     target = planned.target
     if isinstance(target, PairTarget):
-        return person.slack_user_id in target.user_ids
+        return person.user_id in target.user_ids
     if isinstance(target, UserTarget):
         return target.participant_id == person.id
     return False
@@ -46,7 +46,7 @@ def scope_of(session: Session, person: Participant, until: datetime) -> Scope:
     """The person and the members of their pairs: what every planner narrows its reading to."""
     return Scope(
         person.id,
-        person.slack_user_id,
+        person.user_id,
         person.team_id,
         members_of_pairs_with(session, person.id),
         until,

@@ -123,7 +123,7 @@ def seed(session: Session, pairs: int, now: datetime) -> Seeded:
     def person(user_id: str, n: int) -> dict[str, Any]:
         return {
             "team_id": TEAM,
-            "slack_user_id": user_id,
+            "user_id": user_id,
             "cohort_id": cohort_id,
             "timezone": ZONE,
             "is_bot": False,
@@ -141,7 +141,7 @@ def seed(session: Session, pairs: int, now: datetime) -> Seeded:
         [
             {
                 "team_id": TEAM,
-                "slack_user_id": FACILITATOR,
+                "user_id": FACILITATOR,
                 "digest_enabled": True,
                 "active": True,
                 "updated_at": now - timedelta(days=60),

@@ -181,7 +181,7 @@ def test_open_actions_by_owner_reads_everyone_in_one_query(
     assert found[999] == []
     listing = actions_for(session, bob)
     assert [a.text for a in listing.mine] == ["B"]
-    assert [(p.slack_user_id, len(a)) for p, a in listing.buddies] == [("UALICE", 2)]
+    assert [(p.user_id, len(a)) for p, a in listing.buddies] == [("UALICE", 2)]
 
 
 def test_a_far_date_that_reads_near_month_first_is_to_be_asked_about() -> None:

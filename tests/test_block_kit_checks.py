@@ -8,14 +8,8 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackObjectFormationError
 
-from handlers.slack.blocks import (
-    actions_block,
-    button,
-    input_block,
-    modal,
-    section_block,
-    static_select,
-)
+from conversation.blocks import button, buttons, field_of, form, menu, paragraph, text_input
+from frontends.slack.blockkit import draw_blocks, draw_form, draw_part
 from tests.block_kit import check_message, check_view, slack_rule_problems
 
 
@@ -32,6 +26,25 @@ def test_too_many_blocks_and_a_long_modal_title_are_caught() -> None:
         check_view(
             {"type": "modal", "title": {"type": "plain_text", "text": "t" * 25}, "blocks": []}
         )
+
+
+def section_block(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {**block, "accessory": accessory} if accessory else block
+
+
+def actions_block(elements: list[dict[str, Any]], block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "actions", "elements": elements}
+    return {**block, "block_id": block_id} if block_id else block
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any]) -> dict[str, Any]:
+    element = {**element, "action_id": block_id}
+    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+
+
+def raw_button(text: str, action_id: str, value: str = "") -> dict[str, Any]:
+    return draw_part(buttons([button(text, action_id, value)]))["elements"][0]  # type: ignore[no-any-return]
 
 
 def plain(text: str) -> dict[str, Any]:
@@ -75,15 +88,15 @@ def a_button(text: str = "Go", action_id: str = "go", **fields: Any) -> dict[str
 BROKEN: dict[str, tuple[dict[str, Any], bool, str]] = {
     # The App Home's defect: buttons of one block sharing an action id.
     "action ids shared in a block": (
-        {"blocks": [actions_block([button("A", "same", "1"), button("B", "same", "2")])]},
+        {"blocks": [actions_block([raw_button("A", "same", "1"), raw_button("B", "same", "2")])]},
         False,
         "action_id must be unique, repeated: same",
     ),
     "block ids shared in a message": (
         {
             "blocks": [
-                actions_block([button("A", "a")], "b1"),
-                actions_block([button("B", "b")], "b1"),
+                actions_block([raw_button("A", "a")], "b1"),
+                actions_block([raw_button("B", "b")], "b1"),
             ]
         },
         False,
@@ -403,26 +416,33 @@ def test_each_of_slacks_rules_refuses_a_payload_that_breaks_it(rule: str) -> Non
 
 
 def test_what_slack_allows_passes() -> None:
-    """The same action id in two blocks, ids unique within each, limits met exactly."""
+    """The same action id in two blocks, ids unique within each, limits met exactly, as Buddy's
+    parts are drawn."""
     home = {
         "type": "home",
         "blocks": [
-            section_block("One", button("Nudge", "nudge", "UALICE")),
-            section_block("Two", button("Nudge", "nudge", "UBOB")),
-            actions_block([button("A" * 75, "a", "v" * 2000), button("B", "b")]),
+            *draw_blocks(
+                [
+                    paragraph("One", button("Nudge", "nudge", "UALICE")),
+                    paragraph("Two", button("Nudge", "nudge", "UBOB")),
+                    buttons([button("A" * 75, "a", "v" * 2000), button("B", "b")]),
+                ]
+            ),
             {"type": "header", "text": plain("h" * 150)},
         ],
     }
     check_view(home)
-    form = modal(
-        "cb",
-        "t" * 24,
-        [
-            input_block("day", "Day", static_select("day", [("Mon", "0"), ("Tue", "1")], "1")),
-            input_block("words", "Words", {"type": "plain_text_input", "max_length": 3000}),
-        ],
-        submit="s" * 24,
-        metadata="m" * 3000,
+    drawn = draw_form(
+        form(
+            "cb",
+            "t" * 24,
+            [
+                field_of("day", "Day", menu("day", [("Mon", "0"), ("Tue", "1")], "1")),
+                field_of("words", "Words", text_input(max_length=3000)),
+            ],
+            submit="s" * 24,
+            payload="m" * 3000,
+        )
     )
-    check_view(form)
+    check_view(drawn)
     check_message({"text": "fallback", "blocks": [{"type": "divider"}] * 50})

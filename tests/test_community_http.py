@@ -57,12 +57,12 @@ def test_birthday_keeps_the_day_and_month(
     slack.command(f"birthday {text}")
     assert "Got it: 14 March" in slack.told()
     with sessions() as session:
-        alice = session.scalar(select(Participant).where(Participant.slack_user_id == "UALICE"))
+        alice = session.scalar(select(Participant).where(Participant.user_id == "UALICE"))
         assert alice is not None and (alice.birthday_day, alice.birthday_month) == (14, 3)
     slack.command("birthday forget")
     assert "forgotten" in slack.told()
     with sessions() as session:
-        alice = session.scalar(select(Participant).where(Participant.slack_user_id == "UALICE"))
+        alice = session.scalar(select(Participant).where(Participant.user_id == "UALICE"))
         assert alice is not None and alice.birthday_day is None
 
 
@@ -75,7 +75,7 @@ def test_a_bad_birthday_is_refused_with_an_example_and_nothing_stored(
     assert ":warning:" in told and "/buddy birthday 14 March" in told
     with sessions() as session:
         stored = session.scalar(
-            select(Participant.birthday_day).where(Participant.slack_user_id == "UALICE")
+            select(Participant.birthday_day).where(Participant.user_id == "UALICE")
         )
         assert stored is None
 

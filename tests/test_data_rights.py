@@ -136,10 +136,10 @@ def test_export_sends_json_and_text_by_dm(
     data = next(json.loads(f) for f in files if f.startswith(b"{"))
     summary = next(f.decode() for f in files if not f.startswith(b"{"))
     tables = data["tables"]
-    assert data["slack_user_id"] == "UALICE"
+    assert data["user_id"] == "UALICE"
     assert [a["text"] for a in tables["actions"]] == [ALICE_ACTION]
     assert tables["pauses"][0]["reason"] == PAUSE_REASON
-    assert tables["participants"][0]["slack_user_id"] == "UALICE"
+    assert tables["participants"][0]["user_id"] == "UALICE"
     assert tables["pairs"][0]["slot_timezone"] == "Europe/London"
     assert ALICE_ACTION in summary and BOB_ACTION not in summary
     assert "export me" in slack.command("export everyone", user="UALICE").text
@@ -231,7 +231,7 @@ def test_forget_me_erases_alice_from_every_table_and_keeps_bobs_data(
     assert any("pair has ended" in t for t in dms_to(fake_slack, "UBOB"))
     assert any("needs a new pair" in t for t in dms_to(fake_slack, "UFACIL"))
     with sessions() as session:
-        assert session.scalar(select(Participant).where(Participant.slack_user_id == "UBOB"))
+        assert session.scalar(select(Participant).where(Participant.user_id == "UBOB"))
         assert [a.text for a in session.scalars(select(Action))] == [BOB_ACTION]
         [erasure] = session.scalars(select(Erasure))
         assert json.loads(erasure.counts)["actions"] == 1
@@ -253,9 +253,7 @@ def test_forget_someone_else_is_for_facilitators(
     slack.block_action("buddy_forget_confirm", "UALICE", user="UFACIL")
     assert "erased <@UALICE>'s data" in slack.told()
     with sessions() as session:
-        assert (
-            session.scalar(select(Participant).where(Participant.slack_user_id == "UALICE")) is None
-        )
+        assert session.scalar(select(Participant).where(Participant.user_id == "UALICE")) is None
 
 
 # -- leavers --------------------------------------------------------------------------------------

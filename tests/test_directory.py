@@ -31,7 +31,7 @@ def test_default_cohort_is_shared_and_in_london(session: Session) -> None:
 
 def test_facilitators_from_settings_and_from_grants(session: Session) -> None:
     session.add(
-        Facilitator(team_id="T1", slack_user_id="UGRANT", granted_by="UF", created_at=DEFAULT_NOW)
+        Facilitator(team_id="T1", user_id="UGRANT", granted_by="UF", created_at=DEFAULT_NOW)
     )
     session.flush()
     assert is_facilitator(session, frozenset({"UF"}), "T1", "UF")

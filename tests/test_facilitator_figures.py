@@ -108,13 +108,13 @@ def test_a_facilitator_outside_every_pair_is_not_waiting_for_a_buddy(session: Se
     for user_id in ("UBOOT", "UGRANTED", "UNOTED", "UREVOKED", "UERIN"):
         person(session, user_id)
     session.add(
-        Facilitator(team_id="T1", slack_user_id="UGRANTED", granted_by="UBOOT", created_at=EARLIER)
+        Facilitator(team_id="T1", user_id="UGRANTED", granted_by="UBOOT", created_at=EARLIER)
     )
     for user_id, active in (("UNOTED", True), ("UREVOKED", False)):
         session.add(
             FacilitatorSetting(
                 team_id="T1",
-                slack_user_id=user_id,
+                user_id=user_id,
                 digest_enabled=True,
                 active=active,
                 updated_at=EARLIER,

@@ -95,7 +95,7 @@ def test_a_cohort_set_up_in_a_channel_gathers_its_people(
     with sessions() as session:
         cohort = session.scalars(select(Cohort).where(Cohort.channel_id == "CSPRING")).one()
         members = session.scalars(
-            select(Participant.slack_user_id).where(Participant.cohort_id == cohort.id)
+            select(Participant.user_id).where(Participant.cohort_id == cohort.id)
         ).all()
     assert set(members) >= {"UALICE", "UBOB", "UCAROL"}
     slack.command("cohort zone Europe/London", user="UALICE", channel="CSPRING")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from frontends.slack.blockkit import draw_blocks
 from handlers.views.meetings import MOVE_OPEN, SLOT_OPEN, checkin_blocks
 from handlers.views.pairs import SLOT_MODAL
 from tests.fake_slack import FakeSlack
@@ -189,7 +190,9 @@ def test_we_moved_it_offers_the_move_form(
     slack: SlackClientForTests, fake_slack: FakeSlack, sessions: sessionmaker[Session]
 ) -> None:
     slotted_pair(slack, fake_slack)
-    answered = checkin_blocks("How did it go?", None, ("UALICE", "moved"), "1:2026-11-26")
+    answered = draw_blocks(
+        checkin_blocks("How did it go?", None, ("UALICE", "moved"), "1:2026-11-26")
+    )
     assert MOVE_OPEN in json.dumps(answered)
     assert "5/12" not in json.dumps(answered)  # no made-up example date
     slack.block_action(MOVE_OPEN, user="UALICE", channel=GROUP_DM, trigger_id="trig-c")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from frontends.slack.blockkit import draw_blocks
 from handlers.views.grow import build_grow_blocks
 from models.grow import GROW_STEPS, GROW_TITLE, REFLECTION_LINES, REFLECTION_TITLE
 from tests.seeds import SEED_003, seed_text
@@ -50,7 +51,7 @@ def test_the_prompts_are_the_seeds_word_for_word() -> None:
 
 
 def test_the_reply_shows_every_line_of_both_forms() -> None:
-    shown = message_text({"text": "", "blocks": build_grow_blocks()})
+    shown = message_text({"text": "", "blocks": draw_blocks(build_grow_blocks())})
     unbolded = shown.replace("*", "")
     for title, bullets, questions in _seed_steps():
         assert title in unbolded

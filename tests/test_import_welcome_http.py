@@ -97,9 +97,7 @@ def run_at(runner: PassRunner, clock: SettableClock, moment: datetime) -> None:
 
 def told_at(sessions: sessionmaker[Session], user: str) -> datetime | None:
     with sessions() as session:
-        return session.scalar(
-            select(Participant.welcomed_at).where(Participant.slack_user_id == user)
-        )
+        return session.scalar(select(Participant.welcomed_at).where(Participant.user_id == user))
 
 
 # -- the welcome, when the facilitator chose ----------------------------------------------------
@@ -424,8 +422,6 @@ def test_what_buddy_will_send_someone_not_yet_welcomed_is_what_the_clock_will_do
         == 0
     )
     with sessions() as session:
-        alice = session.scalars(
-            select(Participant).where(Participant.slack_user_id == "UALICE")
-        ).one()
+        alice = session.scalars(select(Participant).where(Participant.user_id == "UALICE")).one()
         coming = preview(session, alice, clock.now())
     assert [(u.kind, u.send_at) for u in coming] == [("welcome", at(2026, 11, 30, 9, 0))]

@@ -86,3 +86,64 @@ def test_a_day_chased_one_action_at_a_time_is_not_chased_again_after_0007(
     assert f"action-chase:owner={bob_id}:due=2026-12-04" not in rows
     command.downgrade(alembic_config(url), "0004")
     engine.dispose()
+
+
+def test_0016_keeps_every_row_and_marks_it_slack(tmp_path: Path) -> None:
+    """Renaming `slack_user_id` and widening ids copies tables on SQLite: nothing that refers to
+    them (a pair's members, its meetings' outcomes) may be deleted or cascaded on the way."""
+    url = f"sqlite:///{tmp_path}/platforms.db"
+    command.upgrade(alembic_config(url), "0015")
+    engine = make_engine(url)
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC).isoformat()
+    with make_session_factory(engine)() as session:
+        run = session.execute
+        run(
+            text(
+                "INSERT INTO cohorts (id, team_id, name, timezone, created_at) "
+                "VALUES (1, 'T1', 'Everyone', 'Europe/London', :now)"
+            ),
+            {"now": now},
+        )
+        for pid, user in ((1, "UALICE"), (2, "UBOB")):
+            run(
+                text(
+                    "INSERT INTO participants (id, team_id, slack_user_id, cohort_id, is_bot, "
+                    "created_at) VALUES (:id, 'T1', :user, 1, 0, :now)"
+                ),
+                {"id": pid, "user": user, "now": now},
+            )
+        run(
+            text(
+                "INSERT INTO pairs (id, team_id, cohort_id, formed_by, created_at) "
+                "VALUES (7, 'T1', 1, 'UALICE', :now)"
+            ),
+            {"now": now},
+        )
+        for pid in (1, 2):
+            run(
+                text(
+                    "INSERT INTO pair_members (pair_id, participant_id, joined_at) "
+                    "VALUES (7, :p, :now)"
+                ),
+                {"p": pid, "now": now},
+            )
+        run(
+            text(
+                "INSERT INTO meeting_outcomes (pair_id, original_date, outcome, answered_by, "
+                "answered_at) VALUES (7, '2026-12-03', 'met', 'UALICE', :now)"
+            ),
+            {"now": now},
+        )
+        session.commit()
+    upgrade_to_head(url)
+    with engine.connect() as connection:
+        people = connection.execute(
+            text("SELECT user_id, platform FROM participants ORDER BY id")
+        ).all()
+        pairs = connection.execute(text("SELECT id, platform FROM pairs")).all()
+        members = connection.execute(text("SELECT count(*) FROM pair_members")).scalar()
+        outcomes = connection.execute(text("SELECT count(*) FROM meeting_outcomes")).scalar()
+    assert [tuple(p) for p in people] == [("UALICE", "slack"), ("UBOB", "slack")]
+    assert [tuple(p) for p in pairs] == [(7, "slack")]
+    assert (members, outcomes) == (2, 1)
+    engine.dispose()

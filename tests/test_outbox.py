@@ -72,12 +72,12 @@ class ManyNudges:
         if not self._ids:
             users = [self.user(n) for n in range(self.people)]
             people = [
-                Participant(team_id="T1", slack_user_id=u, dm_channel_id=f"D{u}", created_at=DUE)
+                Participant(team_id="T1", user_id=u, dm_channel_id=f"D{u}", created_at=DUE)
                 for u in users
             ]
             session.add_all(people)
             session.flush()
-            self._ids = {p.slack_user_id: p.id for p in people}
+            self._ids = {p.user_id: p.id for p in people}
         return [
             PlannedDelivery(
                 key=key,

@@ -38,7 +38,7 @@ def members_of_pairs(sessions: sessionmaker[Session], user_ids: set[str]) -> lis
     """The live pairs any of these people are in, each as its members' Slack ids, sorted."""
     with sessions() as session:
         rows = session.execute(
-            select(PairMember.pair_id, Participant.slack_user_id)
+            select(PairMember.pair_id, Participant.user_id)
             .join(Participant, Participant.id == PairMember.participant_id)
             .join(Pair, Pair.id == PairMember.pair_id)
             .where(Pair.dissolved_at.is_(None))

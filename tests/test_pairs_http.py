@@ -80,7 +80,7 @@ def test_pair_tells_both_in_their_group_dm_with_the_four_roles(
     pair = only_pair(sessions)
     assert pair.group_channel_id == "GUALICE-UBOB"
     with sessions() as session:
-        zones = dict(session.execute(select(Participant.slack_user_id, Participant.timezone)).all())
+        zones = dict(session.execute(select(Participant.user_id, Participant.timezone)).all())
     assert zones == {"UALICE": "Europe/London", "UBOB": "Europe/London"}
 
 
@@ -171,7 +171,7 @@ def test_match_is_for_facilitators_and_tells_the_pair(
     assert ROLE_LINES[3] in told[0]
     with sessions() as session:
         members = session.scalars(
-            select(Participant.slack_user_id).join(
+            select(Participant.user_id).join(
                 PairMember, PairMember.participant_id == Participant.id
             )
         ).all()

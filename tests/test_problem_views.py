@@ -13,6 +13,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from conversation.blocks import Form
+from frontends.slack.blockkit import draw_blocks, draw_form
 from handlers.slack.text import escape
 from handlers.views.problems import (
     UNREACHABLE,
@@ -56,7 +58,9 @@ def long_draft(editing: bool = False) -> DraftSnapshot:
     )
 
 
-def checked_view(view: dict[str, Any]) -> dict[str, Any]:
+def checked_view(form: Form) -> dict[str, Any]:
+    """The form as Slack gets it, checked against slack_sdk's models and Slack's limits."""
+    view = draw_form(form)
     rendered = View(**view).to_dict()
     assert len(view["blocks"]) <= 100
     assert len(view.get("private_metadata", "")) <= 3000
@@ -64,7 +68,8 @@ def checked_view(view: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def checked_message(message: dict[str, Any]) -> None:
+def checked_message(card: dict[str, Any]) -> None:
+    message = {**card, "blocks": draw_blocks(card["blocks"])}
     assert len(message["blocks"]) <= 50
     assert len(message["text"]) <= 4000
     for block in message["blocks"]:
@@ -92,13 +97,13 @@ def test_every_message_keeps_within_limits() -> None:
     for error in ("not_in_channel", "channel_not_found", "is_archived", UNREACHABLE, "x" * 500):
         checked_message(build_post_failed_message(draft.id, "C1", error))
     unreachable = build_post_failed_message(1, "C1", UNREACHABLE)
-    assert "couldn't reach Slack" in unreachable["blocks"][0]["text"]["text"]
+    assert "couldn't reach Slack" in draw_blocks(unreachable["blocks"])[0]["text"]["text"]
     checked_message(build_posted_message("C1"))
 
 
 def test_long_answers_are_shown_in_full_and_escaped_on_the_card() -> None:
     """Escaping makes `<&>` 13 characters long, so this answer runs on over three sections."""
-    card = build_problem_card(long_draft())
+    card = {"blocks": draw_blocks(build_problem_card(long_draft())["blocks"])}
     texts = [b["text"]["text"] for b in card["blocks"][1:5]]
     assert texts[0].startswith("*The Problem*\n")
     assert texts[3].startswith("*The Evidence*\n")
@@ -118,7 +123,7 @@ def test_escaped_chunks_prefer_spaces_and_never_split_an_escape() -> None:
 
 
 def test_an_answer_is_pre_filled_and_capped() -> None:
-    view = build_step_view(long_draft(), 1)
+    view = draw_form(build_step_view(long_draft(), 1))
     element = view["blocks"][2]["element"]
     assert element["max_length"] == ANSWER_MAX_CHARS
     assert element["initial_value"] == "<&>" * (ANSWER_MAX_CHARS // 3)

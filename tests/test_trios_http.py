@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from frontends.slack.blockkit import draw_form
 from handlers.views.buddies import your_buddies_line
 from handlers.views.meetings import build_skip_modal
 from handlers.views.welcome import WHAT_BUDDY_DOES
@@ -261,7 +262,9 @@ def test_pause_notices_count_the_buddies(
 def test_words_for_a_reader_whose_pair_is_unknown_fit_two_and_three() -> None:
     """The welcome and the skip form are drawn without the pair: they say nothing of its size."""
     assert "you both" not in WHAT_BUDDY_DOES and "or trio" in WHAT_BUDDY_DOES
-    form_text = message_text({"blocks": build_skip_modal([], "Europe/London", date(2026, 11, 24))})
+    form_text = message_text(
+        {"blocks": draw_form(build_skip_modal([], "Europe/London", date(2026, 11, 24)))["blocks"]}
+    )
     assert "your buddy sees" not in form_text and "Why (shared with your pair)" in form_text
 
 

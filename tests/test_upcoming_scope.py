@@ -62,7 +62,7 @@ def test_one_persons_preview_is_what_the_whole_plan_holds_for_them(session: Sess
         everyone = everyones_plan(session, moment)
         for person in people:
             expected = upcoming_for(session, person, everyone, moment)
-            assert preview(session, person, moment) == expected, (moment, person.slack_user_id)
+            assert preview(session, person, moment) == expected, (moment, person.user_id)
             shown += len(expected)
             kinds |= {u.kind for u in expected}
     assert shown > 100

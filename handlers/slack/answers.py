@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from frontends.slack.blockkit import draw_reply, draw_view_response
 from handlers.slack.channels import remember_post
 from handlers.slack.deps import Deps, deps_from
 from handlers.slack.payloads import (
@@ -289,7 +290,7 @@ def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None
         submission = Submission.from_body(body, deps, client)
         answer = decide(lambda: handler(submission), what)
         if answer.view_response is not None and body.get("type") == "view_submission":
-            ack(**answer.view_response)
+            ack(**draw_view_response(answer.view_response))
         else:
             ack()
         after_ack(deps, client, answer, _dm(client, deps, submission.user_id), what)
@@ -316,14 +317,14 @@ def _button_deliver(
     respond = Respond(response_url=response_url)
 
     def deliver(reply: Reply) -> None:
-        respond(**{"replace_original": False, **reply})
+        respond(**{"replace_original": False, **draw_reply(reply)})
 
     return deliver
 
 
 def command_deliver(respond: Respond) -> Deliver:
     def deliver(reply: Reply) -> None:
-        respond(**reply)
+        respond(**draw_reply(reply))
 
     return deliver
 
@@ -332,7 +333,7 @@ def _dm(client: WebClient, deps: Deps, user_id: str) -> Deliver:
     """The answer by DM; recorded as about them, since it may repeat what they typed."""
 
     def deliver(reply: Reply) -> None:
-        message = {k: v for k, v in reply.items() if k in ("text", "blocks")}
+        message = {k: v for k, v in draw_reply(reply).items() if k in ("text", "blocks")}
         posted = client.chat_postMessage(channel=user_id, **message)
         remember_post(deps, [user_id], posted)
 

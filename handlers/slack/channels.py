@@ -22,6 +22,8 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from conversation.blocks import Part
+from frontends.slack.blockkit import draw_blocks
 from handlers.slack.deps import Deps
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
 from models.deliveries import remember_direct_post
@@ -124,7 +126,7 @@ def open_conversation(client: WebClient, user_ids: Sequence[str]) -> str:
 def pair_channel(client: WebClient, session: Session, pair: Pair) -> str:
     """The pair's group DM, opened on first use and kept on the pair."""
     if not pair.group_channel_id:
-        members = [m.slack_user_id for m in members_of(session, pair)]
+        members = [m.user_id for m in members_of(session, pair)]
         pair.group_channel_id = open_conversation(client, members)
         session.flush()
     return pair.group_channel_id
@@ -133,14 +135,14 @@ def pair_channel(client: WebClient, session: Session, pair: Pair) -> str:
 def user_dm_channel(client: WebClient, session: Session, participant: Participant) -> str:
     """The person's DM with Buddy, opened once: files need a real channel id."""
     if not participant.dm_channel_id:
-        participant.dm_channel_id = open_conversation(client, [participant.slack_user_id])
+        participant.dm_channel_id = open_conversation(client, [participant.user_id])
         session.flush()
     return participant.dm_channel_id
 
 
-def named_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[str]:
+def named_in(text: str, blocks: Sequence[Part] | None = None) -> list[str]:
     """The Slack ids a message Buddy wrote mentions, in its text or its blocks, each once."""
-    found = _MENTIONED.findall(text) + _MENTIONED.findall(json.dumps(blocks or []))
+    found = _MENTIONED.findall(text) + _MENTIONED.findall(json.dumps(draw_blocks(blocks or [])))
     return list(dict.fromkeys(found))
 
 
@@ -170,9 +172,7 @@ def _answered(posted: SlackResponse, field: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def tell_pair(
-    client: WebClient, deps: Deps, pair_id: int, text: str, blocks: list[dict[str, Any]]
-) -> bool:
+def tell_pair(client: WebClient, deps: Deps, pair_id: int, text: str, blocks: list[Part]) -> bool:
     """Post to the pair's group DM; False (and logged) when Slack could not be reached."""
     try:
         with deps.session() as session:
@@ -180,7 +180,7 @@ def tell_pair(
             if pair is None:
                 return False
             channel = pair_channel(client, session, pair)
-        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=draw_blocks(blocks))
     except SlackApiError:
         logger.exception("Could not post to pair %s", pair_id)
         return False
@@ -207,7 +207,7 @@ def tell_person(
     `deps`, where it went is recorded for each person it names (a pause notice names who paused)."""
     try:
         posted = client.chat_postMessage(
-            channel=user_id, text=message.text, blocks=message.blocks or None
+            channel=user_id, text=message.text, blocks=draw_blocks(message.blocks) or None
         )
     except SlackApiError:
         logger.exception("Could not tell %s", user_id)

@@ -5,9 +5,8 @@ Facilitators also see theirs. Usage lines are escaped once: `<text>` in mrkdwn i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from handlers.slack.blocks import context_block, header_block, section_block
+from conversation.blocks import Part, heading, note, paragraph
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import command, escape
@@ -43,44 +42,44 @@ def everyday(subcommands: Sequence[Subcommand]) -> list[Subcommand]:
     return sorted((s for s in subcommands if s.everyday), key=lambda s: _group_rank(s.group))
 
 
-def build_short_help(subcommands: Sequence[Subcommand], facilitator: bool) -> list[dict[str, Any]]:
+def build_short_help(subcommands: Sequence[Subcommand], facilitator: bool) -> list[Part]:
     """The screen everyone sees: the everyday commands with worked examples, then theirs."""
     usual = everyday(subcommands)
-    blocks: list[dict[str, Any]] = [header_block(HEADER)]
-    blocks.append(section_block("\n".join(_line(s, worked=True) for s in usual)))
+    blocks: list[Part] = [heading(HEADER)]
+    blocks.append(paragraph("\n".join(_line(s, worked=True) for s in usual)))
     if facilitator:
         theirs = [s for s in subcommands if for_facilitators(s) and s.in_help]
         blocks.append(
-            section_block("*Facilitators*\n" + "\n".join(_line(s, worked=False) for s in theirs))
+            paragraph("*Facilitators*\n" + "\n".join(_line(s, worked=False) for s in theirs))
         )
-    blocks.append(section_block(_more_line()))
+    blocks.append(paragraph(_more_line()))
     return blocks
 
 
-def build_all_help(subcommands: Sequence[Subcommand], facilitator: bool) -> list[dict[str, Any]]:
+def build_all_help(subcommands: Sequence[Subcommand], facilitator: bool) -> list[Part]:
     """`/buddy help all`: every command this person can use, grouped."""
     visible = shown_to(subcommands, facilitator)
     groups = sorted({s.group for s in visible}, key=_group_rank)
-    blocks: list[dict[str, Any]] = [header_block(HEADER)]
+    blocks: list[Part] = [heading(HEADER)]
     for group in groups:
         lines = [_line(s, worked=False) for s in visible if s.group == group]
-        blocks.append(section_block(f"*{group}*\n" + "\n".join(lines)))
-    blocks.append(context_block(DATES + f" `{escape(HELP_ONE)}` shows one in full."))
+        blocks.append(paragraph(f"*{group}*\n" + "\n".join(lines)))
+    blocks.append(note(DATES + f" `{escape(HELP_ONE)}` shows one in full."))
     return blocks
 
 
-def build_command_help(sub: Subcommand) -> list[dict[str, Any]]:
+def build_command_help(sub: Subcommand) -> list[Part]:
     """`/buddy help slot`: the usage, what it does, more detail and worked examples."""
     text = f"`{escape(sub.usage)}`\n{sub.summary[:1].upper()}{sub.summary[1:]}."
     if sub.details:
         text += f"\n{sub.details}"
     if for_facilitators(sub):
         text += "\n_For facilitators._"
-    blocks: list[dict[str, Any]] = [section_block(text)]
+    blocks: list[Part] = [paragraph(text)]
     if sub.examples:
         examples = "\n".join(f"`{escape(command(e))}`" for e in sub.examples)
-        blocks.append(section_block("*For example*\n" + examples))
-    blocks.append(context_block(DATES))
+        blocks.append(paragraph("*For example*\n" + examples))
+    blocks.append(note(DATES))
     return blocks
 
 
@@ -99,7 +98,7 @@ def help_reply(
     """The short help, after `preface` if any."""
     blocks = build_short_help(subcommands, facilitator)
     if preface:
-        blocks.insert(0, section_block(preface))
+        blocks.insert(0, paragraph(preface))
     return ephemeral(_fallback(preface, everyday(subcommands)), blocks)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from conversation.blocks import Form
+from frontends.slack.blockkit import draw_view
 from handlers.slack.answers import SlowWork
 from handlers.slack.replies import Reply, ephemeral
 
@@ -18,16 +19,16 @@ TOO_SLOW_TO_OPEN = (
 )
 
 
-def open_modal(trigger_id: str | None, view: dict[str, Any]) -> SlowWork:
+def open_modal(trigger_id: str | None, view: Form) -> SlowWork:
     """Slow work: `views.open`; the person hears in one line if Slack refused it."""
 
     def show(client: WebClient) -> Reply | None:
         if not trigger_id:
             return ephemeral(TOO_SLOW_TO_OPEN)
         try:
-            client.views_open(trigger_id=trigger_id, view=view)
+            client.views_open(trigger_id=trigger_id, view=draw_view(view))
         except SlackApiError:
-            logger.exception("Could not open the %s modal", view.get("callback_id"))
+            logger.exception("Could not open the %s modal", view.intent)
             return ephemeral(TOO_SLOW_TO_OPEN)
         return None
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversation.blocks import Part
 from handlers.slack.text import command, mention
 from models.refusals import Refusal
 
+# Buddy's answer, in words both front ends read: `text` (also the notification fallback),
+# `blocks` (parts of `conversation.blocks`), `response_type` ("ephemeral": the caller alone sees it,
+# "in_channel": everyone where it was asked), `replace_original` (it takes the place of the message
+# whose button was pressed). Each front end draws it (`frontends/slack/blockkit.draw_reply`).
 Reply = dict[str, Any]
 
 SOMETHING_WENT_WRONG = (
@@ -18,15 +23,15 @@ SOMETHING_WENT_WRONG = (
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """A message Buddy posts on its own initiative: fallback text plus Block Kit blocks."""
+    """A message Buddy posts on its own initiative: fallback text plus its parts."""
 
     text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
+    blocks: list[Part] = field(default_factory=list)
     # A reply in the thread under this message (the community session record, under its close).
     thread_ts: str | None = None
 
 
-def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
+def ephemeral(text: str, blocks: list[Part] | None = None) -> Reply:
     """An answer only the caller sees; `text` doubles as the notification fallback."""
     reply: Reply = {"response_type": "ephemeral", "text": text}
     if blocks:

@@ -9,6 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from conversation.blocks import button, buttons, note, paragraph
+from frontends.slack.blockkit import draw_reply
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -19,7 +21,6 @@ from handlers.slack.answers import (
     on_button,
     out_of_date,
 )
-from handlers.slack.blocks import actions_block, button, context_block, section_block
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import deps_from
 from handlers.slack.help import all_help_reply, command_help_reply, help_reply
@@ -127,11 +128,11 @@ def suggestion_reply(sub: Subcommand, args: str) -> Reply:
     command as Slack sent it, so running it reads the same text."""
     shown = command(f"{sub.name} {typed(args)}")
     text = f":thinking_face: Did you mean `{escape(shown)}`?"
-    blocks = [section_block(text)]
+    blocks = [paragraph(text)]
     value = f"{SUGGESTED_PREFIX}{sub.name} {args}".rstrip()
     if len(value) <= BUTTON_VALUE_LIMIT:
-        blocks.append(actions_block([button(sub.run_label, RUN_SUGGESTED, value, "primary")]))
-    blocks.append(context_block(f"`/buddy help {sub.name}` shows how it works."))
+        blocks.append(buttons([button(sub.run_label, RUN_SUGGESTED, value, "primary")]))
+    blocks.append(note(f"`/buddy help {sub.name}` shows how it works."))
     return ephemeral(text, blocks)
 
 
@@ -162,7 +163,7 @@ def register(app: App, router: Router, first_contact: FirstContact | None = None
         command = Command.from_body(body, deps, client)
         answer = decide(lambda: router.answer(command), f"/buddy {command.name}")
         if answer.reply is not None:
-            ack(**answer.reply)
+            ack(**draw_reply(answer.reply))
         else:
             ack()
         later = Answer(then=answer.then)

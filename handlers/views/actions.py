@@ -7,18 +7,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    Form,
+    Part,
     button,
-    context_block,
-    datepicker,
-    header_block,
-    input_block,
-    modal,
-    plain,
-    section_block,
+    buttons,
+    checkboxes,
+    date_input,
+    field_of,
+    form,
+    heading,
+    note,
+    paragraph,
+    text_input,
     truncate,
 )
 from handlers.slack.replies import OutgoingMessage
@@ -94,27 +96,27 @@ def _numbered(actions: Sequence[Action], today: date) -> str:
     return "\n".join(lines)
 
 
-def build_actions_list(listing: ActionList, today: date) -> tuple[str, list[dict[str, Any]]]:
+def build_actions_list(listing: ActionList, today: date) -> tuple[str, list[Part]]:
     """`/buddy actions`: the caller's open actions, then each buddy's, numbered."""
-    blocks: list[dict[str, Any]] = [header_block("Open actions")]
+    blocks: list[Part] = [heading("Open actions")]
     if listing.mine:
-        blocks.append(section_block("*Yours*\n" + _numbered(listing.mine, today)))
-        blocks.append(context_block("Done one? `/buddy done 1` (use its number)."))
+        blocks.append(paragraph("*Yours*\n" + _numbered(listing.mine, today)))
+        blocks.append(note("Done one? `/buddy done 1` (use its number)."))
     else:
         blocks.append(
-            section_block(
+            paragraph(
                 "*Yours*\nNone open. Record one with "
                 "`/buddy action Try retrieval starters with 9X by 3/12`."
             )
         )
     blocks.extend(reviews_blocks("Your", listing.my_reviews, today))
     for buddy, actions in listing.buddies:
-        who = f"<@{buddy.slack_user_id}>'s"
+        who = f"<@{buddy.user_id}>'s"
         body = _numbered(actions, today) if actions else "None open."
-        blocks.append(section_block(f"*{who}*\n{body}"))
+        blocks.append(paragraph(f"*{who}*\n{body}"))
         blocks.extend(reviews_blocks(who, listing.buddy_reviews.get(buddy.id, []), today))
     if not listing.paired:
-        blocks.append(context_block("When you pair up, your buddy's actions show here too."))
+        blocks.append(note("When you pair up, your buddy's actions show here too."))
     count = len(listing.mine)
     text = f"You have {count} open action{'s' if count != 1 else ''}."
     return text, blocks
@@ -154,15 +156,15 @@ def tell_buddy_text(action: ActionSnapshot, today: date | None = None) -> str:
     return f":calendar: {who} needs more time: {task} is now due {due}."
 
 
-def _chase_buttons(action: ActionSnapshot) -> dict[str, Any]:
+def _chase_buttons(action: ActionSnapshot) -> Part:
     value = str(action.id)
-    return actions_block(
+    return buttons(
         [
             button("Done", CHASE_DONE, value, style="primary"),
             button("Need more time", CHASE_MORE_TIME, value),
             button("Drop", CHASE_DROP, value, style="danger"),
         ],
-        block_id=f"action_chase_{action.id}",
+        row_id=f"action_chase_{action.id}",
     )
 
 
@@ -205,8 +207,8 @@ def _single_chase(action: ActionSnapshot, today: date | None) -> OutgoingMessage
     return OutgoingMessage(
         text=f":alarm_clock: {line}",
         blocks=[
-            section_block(f":alarm_clock: *{line}*"),
-            context_block(
+            paragraph(f":alarm_clock: *{line}*"),
+            note(
                 f"You set it on {format_day(action.created_on, today)}. How did it go? If it "
                 "needs longer, that's fine: pick a new date."
             ),
@@ -220,22 +222,22 @@ def _day_chase(actions: Sequence[ActionSnapshot], due: date, today: date | None)
     blocks each keeps it within Block Kit's 50), the rest summarised."""
     were = "that were " if _past(due, today) else ""
     heading = f":alarm_clock: You have {len(actions)} actions {were}due {_due_when(due, today)}."
-    blocks: list[dict[str, Any]] = [
-        section_block(
+    blocks: list[Part] = [
+        paragraph(
             f"*{heading}*\nHow did they go? If one needs longer, that's fine: pick a new date."
         )
     ]
     for action in actions[:MAX_CHASED]:
         if _still_chased(action, due):
-            blocks.append(section_block(f"*{action.number}.* {escape(action.text)}"))
+            blocks.append(paragraph(f"*{action.number}.* {escape(action.text)}"))
             blocks.append(_chase_buttons(action))
         else:
-            blocks.append(section_block(_settled_line(action, today)))
+            blocks.append(paragraph(_settled_line(action, today)))
     rest = actions[MAX_CHASED:]
     if rest:
         numbers = ", ".join(str(a.number) for a in rest)
         blocks.append(
-            context_block(
+            note(
                 f"…and {len(rest)} more due that day (actions {numbers}), without buttons here: "
                 "`/buddy actions` lists them and `/buddy done <n>` closes one."
             )
@@ -257,12 +259,12 @@ def build_overdue_message(
     return OutgoingMessage(
         text=f":hourglass_flowing_sand: {line}",
         blocks=[
-            section_block(f":hourglass_flowing_sand: {line}"),
-            context_block(
+            paragraph(f":hourglass_flowing_sand: {line}"),
+            note(
                 f"{buddies}: a friendly word could help. The buddy's fourth role: _{ACCOUNT_ROLE}_"
             ),
             # Only the owner may close it, so its buttons are in their own DM, not here.
-            context_block(
+            note(
                 f"{who} has the Done, Need more time and Drop buttons in their DM from Buddy, "
                 f"or can type `/buddy done {action.number}`."
             ),
@@ -270,10 +272,10 @@ def build_overdue_message(
     )
 
 
-def _review_button(action_id: int, label: str) -> dict[str, Any]:
-    return actions_block(
+def _review_button(action_id: int, label: str) -> Part:
+    return buttons(
         [button(label, REVIEW_ANSWER, str(action_id), style="primary")],
-        block_id=f"action_review_{action_id}",
+        row_id=f"action_review_{action_id}",
     )
 
 
@@ -283,11 +285,11 @@ def build_review_message(action: ActionSnapshot, today: date | None = None) -> O
     return OutgoingMessage(
         text=f":seedling: {REVIEW_PROMPT} ({escape(action.text)})",
         blocks=[
-            section_block(f":seedling: *{REVIEW_PROMPT}*"),
-            section_block(
+            paragraph(f":seedling: *{REVIEW_PROMPT}*"),
+            paragraph(
                 f"Your action, set on {format_day(action.created_on, today)}: {escape(action.text)}"
             ),
-            context_block(
+            note(
                 "Two short answers: what changed, and your evidence. Your buddy will see them, "
                 "and it's worth talking them over at your next meeting."
             ),
@@ -296,13 +298,13 @@ def build_review_message(action: ActionSnapshot, today: date | None = None) -> O
     )
 
 
-def _labelled(label: str, typed: str) -> list[dict[str, Any]]:
+def _labelled(label: str, typed: str) -> list[Part]:
     """A bold label, then the typed answer escaped once, in as many sections as it needs."""
     chunks = escaped_chunks(typed, SECTION_CHUNK - len(label) - 8)
-    return [section_block(f"*{label}*\n{chunks[0]}"), *(section_block(c) for c in chunks[1:])]
+    return [paragraph(f"*{label}*\n{chunks[0]}"), *(paragraph(c) for c in chunks[1:])]
 
 
-def _answers(review: ReviewAnswer, whose: str) -> list[dict[str, Any]]:
+def _answers(review: ReviewAnswer, whose: str) -> list[Part]:
     return [
         *_labelled("What changed:", review.impact or ""),
         *_labelled(f"How {whose} know:", review.evidence or ""),
@@ -317,11 +319,11 @@ def build_answered_review(review: ReviewAnswer, today: date | None = None) -> Ou
     return OutgoingMessage(
         text=f":white_check_mark: {line}",
         blocks=[
-            section_block(f":seedling: *{REVIEW_PROMPT}*"),
-            section_block(
+            paragraph(f":seedling: *{REVIEW_PROMPT}*"),
+            paragraph(
                 f"Your action, set on {format_day(review.set_on, today)}: {escape(review.text)}"
             ),
-            section_block(f":white_check_mark: *You answered on {answered}.*"),
+            paragraph(f":white_check_mark: *You answered on {answered}.*"),
             *_answers(review, "you"),
             _review_button(review.action_id, "Change answer"),
         ],
@@ -340,21 +342,21 @@ def build_review_told(review: ReviewAnswer, first: bool = True) -> OutgoingMessa
     )
     return OutgoingMessage(
         text=f":seedling: {line}",
-        blocks=[section_block(f":seedling: {line}"), *_answers(review, "they")],
+        blocks=[paragraph(f":seedling: {line}"), *_answers(review, "they")],
     )
 
 
-def build_review_modal(review: ReviewAnswer, today: date | None = None) -> dict[str, Any]:
+def build_review_modal(review: ReviewAnswer, today: date | None = None) -> Form:
     """The review's two answers, both required; an answer already given is there to change."""
-    blocks: list[dict[str, Any]] = [
-        section_block(
+    blocks: list[Part] = [
+        paragraph(
             f":seedling: *{REVIEW_PROMPT}*\nYour action, set on "
             f"{format_day(review.set_on, today)}: {escape(review.text)}"
         )
     ]
     if review.answered and review.answered_on is not None:
         blocks.append(
-            context_block(
+            note(
                 f"You answered this on {format_day(review.answered_on, today)}: your answer is "
                 "below. Change it if you like, or close this and it stays as it is."
             )
@@ -375,24 +377,20 @@ def build_review_modal(review: ReviewAnswer, today: date | None = None) -> dict[
             review.evidence,
         ),
     ):
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "multiline": True,
-            "max_length": REVIEW_ANSWER_LIMIT,
-            "placeholder": plain(f"e.g. {example}", 150),
-        }
-        if typed:
-            element["initial_value"] = typed
-        block = input_block(block_id, label, element)
-        block["hint"] = plain(hint, 2000)
-        blocks.append(block)
-    return modal(
+        element = text_input(
+            multiline=True,
+            max_length=REVIEW_ANSWER_LIMIT,
+            placeholder=f"e.g. {example}",
+            initial=typed or None,
+        )
+        blocks.append(field_of(block_id, label, element, hint=hint))
+    return form(
         REVIEW_CALLBACK,
         "90-day review",
         blocks,
         submit="Save answer",
         close="Cancel",
-        metadata=str(review.action_id),
+        payload=str(review.action_id),
     )
 
 
@@ -401,9 +399,7 @@ def _glimpse(typed: str | None, limit: int = REVIEW_GLIMPSE) -> str:
     return escape(truncate(" ".join((typed or "").split()), limit))
 
 
-def reviews_blocks(
-    whose: str, reviews: Sequence[ReviewAnswer], today: date | None
-) -> list[dict[str, Any]]:
+def reviews_blocks(whose: str, reviews: Sequence[ReviewAnswer], today: date | None) -> list[Part]:
     """A few answered 90-day reviews, briefly: what changed and the evidence, cut short."""
     if not reviews:
         return []
@@ -413,7 +409,7 @@ def reviews_blocks(
         + f": _Impact:_ {_glimpse(r.impact)} · _Evidence:_ {_glimpse(r.evidence)}"
         for r in reviews
     ]
-    return [section_block(c) for c in line_chunks([f"*{whose} 90-day reviews*", *lines])]
+    return [paragraph(c) for c in line_chunks([f"*{whose} 90-day reviews*", *lines])]
 
 
 def _settled_line(action: ActionSnapshot, today: date | None) -> str:
@@ -430,13 +426,13 @@ def _settled_line(action: ActionSnapshot, today: date | None) -> str:
 def build_settled_chase(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
     """A chase after its action was closed or given more time: what happened, no buttons."""
     line = _settled_line(action, today)
-    return OutgoingMessage(text=line, blocks=[section_block(line)])
+    return OutgoingMessage(text=line, blocks=[paragraph(line)])
 
 
 def build_settled_overdue(action: ActionSnapshot, today: date | None = None) -> OutgoingMessage:
     """An overdue note in the pair's conversation, once its owner acted: the buddy's news."""
     line = tell_buddy_text(action, today)
-    return OutgoingMessage(text=line, blocks=[section_block(line)])
+    return OutgoingMessage(text=line, blocks=[paragraph(line)])
 
 
 @dataclass(frozen=True)
@@ -470,112 +466,86 @@ def read_date_choice(value: str) -> DateChoice | None:
 
 def build_date_question(
     choices: tuple[DateChoice, DateChoice], today: date
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Part]]:
     """`by 11/5` on 1 November: 5 Nov, or 11 May next year? Asked before anything is stored."""
     first, second = (format_day(c.due, today) for c in choices)
     question = (
         f":thinking_face: Which date did you mean for “{escape(choices[0].text)}”: {first} or "
         f"{second}? I read dates day first, but this one could be either."
     )
-    buttons = [
+    choices_row = [
         button(format_day(c.due, today), action_id, date_choice_value(c))
         for c, action_id in zip(choices, DATE_CHOICES, strict=True)
     ]
     return question, [
-        section_block(question),
-        actions_block(buttons, block_id="action_date_choice"),
-        context_block("Nothing is recorded until you pick one."),
+        paragraph(question),
+        buttons(choices_row, row_id="action_date_choice"),
+        note("Nothing is recorded until you pick one."),
     ]
 
 
 def build_more_time_modal(
     action: ActionSnapshot, suggested: date, metadata: str, today: date | None = None
-) -> dict[str, Any]:
+) -> Form:
     """Need more time: one datepicker for the new due date."""
-    return modal(
+    return form(
         MORE_TIME_CALLBACK,
         "Need more time",
         [
-            section_block(
+            paragraph(
                 f"*Action {action.number}:* {escape(action.text)}\n"
                 f"Due {format_day(action.due_date, today)}."
             ),
-            {
-                "type": "input",
-                "block_id": MORE_TIME_BLOCK,
-                "label": plain("New due date", 2000),
-                "element": datepicker(MORE_TIME_BLOCK, suggested),
-            },
+            field_of(MORE_TIME_BLOCK, "New due date", date_input(suggested)),
         ],
         submit="Save",
         close="Cancel",
-        metadata=metadata,
+        payload=metadata,
     )
 
 
 def build_checkin_actions_modal(
     metadata: str, suggested: date | None, today: date | None = None
-) -> dict[str, Any]:
+) -> Form:
     """GROW's Will after a meeting: up to three actions, each with its due date and a box to
     ask for its 90-day review."""
-    blocks: list[dict[str, Any]] = [
-        section_block(
+    blocks: list[Part] = [
+        paragraph(
             f"*{GROW_WILL}*\nWrite each step you agreed as an action for yourself, so your "
             "buddy can hold you to it. One is enough."
         )
     ]
     if suggested is None:
-        blocks.append(context_block("Please give each action a date."))
+        blocks.append(note("Please give each action a date."))
     else:
         blocks.append(
-            context_block(
-                f"A date left as it is means your next meeting, {format_day(suggested, today)}."
-            )
+            note(f"A date left as it is means your next meeting, {format_day(suggested, today)}.")
         )
     for row in range(1, CHECKIN_ROWS + 1):
         blocks.append(
-            {
-                "type": "input",
-                "block_id": text_block_id(row),
-                "optional": row > 1,
-                "label": plain(f"Action {row}", 2000),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": text_block_id(row),
-                    "max_length": INPUT_MAX,
-                    "placeholder": plain("e.g. Try retrieval starters with 9X", 150),
-                },
-            }
+            field_of(
+                text_block_id(row),
+                f"Action {row}",
+                text_input(max_length=INPUT_MAX, placeholder="e.g. Try retrieval starters with 9X"),
+                optional=row > 1,
+            )
         )
+        blocks.append(field_of(due_block_id(row), "Due by", date_input(suggested), optional=True))
         blocks.append(
-            {
-                "type": "input",
-                "block_id": due_block_id(row),
-                "optional": True,
-                "label": plain("Due by", 2000),
-                "element": datepicker(due_block_id(row), suggested),
-            }
-        )
-        blocks.append(
-            input_block(
+            field_of(
                 review_block_id(row),
                 "Review",
-                {
-                    "type": "checkboxes",
-                    "options": [
-                        {"text": plain(CHECKIN_REVIEW_LABEL, 75), "value": CHECKIN_REVIEW_OPTION}
-                    ],
-                },
+                checkboxes([(CHECKIN_REVIEW_LABEL, CHECKIN_REVIEW_OPTION)]),
                 optional=True,
             )
         )
-    return modal(
+    return form(
         CHECKIN_ACTIONS_CALLBACK,
         "Add actions",
         blocks,
         submit="Save actions",
         close="Cancel",
-        metadata=metadata,
+        payload=metadata,
     )
 
 

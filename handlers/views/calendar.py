@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from handlers.slack.blocks import context_block, header_block, section_block
+from conversation.blocks import (
+    Part,
+    heading,
+    note,
+    paragraph,
+)
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import command, escape, line_chunks
 from models.calendar.breaks import BREAK_ADD_EXAMPLE, BREAK_LIST_EXAMPLE, BREAK_REMOVE_EXAMPLE
@@ -75,7 +79,7 @@ def build_module_list(cohort_name: str, modules: Sequence[Module], today: date) 
             f"modules one at a time (`{command(MODULE_ADD_EXAMPLE)}`) or import a CSV file with "
             f"{IMPORT_HINT}."
         )
-        return ephemeral(text, [header_block(title), section_block(text)])
+        return ephemeral(text, [heading(title), paragraph(text)])
     current = module_for(modules, today)
     lines = [module_line(m, today, m is current) for m in modules]
     blocks = _listed(
@@ -95,7 +99,7 @@ def build_break_list(cohort_name: str, breaks: Sequence[CohortBreak], today: dat
             f"The {escape(cohort_name)} cohort has no breaks. A facilitator can add one: "
             f"`{command(BREAK_ADD_EXAMPLE)}`."
         )
-        return ephemeral(text, [header_block(title), section_block(text)])
+        return ephemeral(text, [heading(title), paragraph(text)])
     lines = [
         f"{number}. *{escape(b.name)}*  {break_dates_text(b, today)}"
         for number, b in enumerate(breaks, 1)
@@ -104,11 +108,11 @@ def build_break_list(cohort_name: str, breaks: Sequence[CohortBreak], today: dat
     return ephemeral(f"{title} ({_plural(len(breaks), 'break')})", blocks)
 
 
-def _listed(title: str, lines: Sequence[str], note: str) -> list[dict[str, Any]]:
+def _listed(title: str, lines: Sequence[str], footnote: str) -> list[Part]:
     """A header, the lines in as few sections as Slack allows, and a note beneath."""
-    blocks: list[dict[str, Any]] = [header_block(title)]
-    blocks.extend(section_block(chunk) for chunk in line_chunks(lines)[:MAX_SECTIONS])
-    blocks.append(context_block(note))
+    blocks: list[Part] = [heading(title)]
+    blocks.extend(paragraph(chunk) for chunk in line_chunks(lines)[:MAX_SECTIONS])
+    blocks.append(note(footnote))
     return blocks
 
 

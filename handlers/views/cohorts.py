@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.slack.blocks import context_block, section_block
+from conversation.blocks import (
+    note,
+    paragraph,
+)
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import escape
 from models.cohorts import CohortSummary
@@ -35,8 +38,8 @@ def build_cohort(summary: CohortSummary, today: date, bound: bool) -> Reply:
     return ephemeral(
         text.replace("*", ""),
         [
-            section_block(text[:2900]),
-            context_block("Facilitators: `/buddy cohort setup|zone|end|areas`"),
+            paragraph(text[:2900]),
+            note("Facilitators: `/buddy cohort setup|zone|end|areas`"),
         ],
     )
 

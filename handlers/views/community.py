@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    Form,
+    Part,
+    PersonPicker,
     button,
-    context_block,
-    header_block,
-    modal,
-    plain,
-    section_block,
+    buttons,
+    field_of,
+    form,
+    heading,
+    note,
+    paragraph,
+    text_input,
 )
 from handlers.slack.dates import moment_for_all
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
@@ -117,7 +121,7 @@ def build_schedule_reply(plan: SessionPlan, fortnightly: bool, today: date) -> R
         f"*Timetable for {len(plan.owners)}:*",
         *timetable_lines(len(plan.owners)),
     ]
-    return ephemeral(lines[0], [section_block("\n".join(lines))])
+    return ephemeral(lines[0], [paragraph("\n".join(lines))])
 
 
 def build_show_reply(
@@ -131,7 +135,7 @@ def build_show_reply(
         lines.append(f"*Chair:* {mention(plan.chair) if plan.chair else 'to be appointed'}")
         owners = plan.owners
     lines.append("*Order of problem owners:* " + ", ".join(mention(u) for u in owners))
-    return ephemeral(lines[0], [section_block("\n".join(lines))])
+    return ephemeral(lines[0], [paragraph("\n".join(lines))])
 
 
 def build_order_reply(owners: Sequence[str]) -> Reply:
@@ -158,36 +162,36 @@ def _minutes_heading(stage: Stage) -> str:
 
 
 def build_stage_message(plan: SessionPlan, stage: Stage) -> OutgoingMessage:
-    heading = _minutes_heading(stage)
+    title_line = _minutes_heading(stage)
     if stage.kind == "reconnect":
-        return _reconnect(plan, stage, heading)
+        return _reconnect(plan, stage, title_line)
     if stage.kind == "close":
-        return _close(plan, heading)
-    return _turn_stage(plan, stage, heading)
+        return _close(plan, title_line)
+    return _turn_stage(plan, stage, title_line)
 
 
-def _reconnect(plan: SessionPlan, stage: Stage, heading: str) -> OutgoingMessage:
+def _reconnect(plan: SessionPlan, stage: Stage, title_line: str) -> OutgoingMessage:
     lines = [f"*{line}*" if n == 0 else line for n, line in enumerate(RECONNECT_LINES)]
     if plan.chair:
         lines.append(f"Chair: {mention(plan.chair)}")
-    blocks = [header_block(heading), section_block("\n".join(lines))]
+    blocks = [heading(title_line), paragraph("\n".join(lines))]
     if plan.first:
-        blocks.append(context_block(f":bulb: {CHAIR_NOTE}"))
-    blocks.append(context_block(f"Problem owners today, in order: {mentions(plan.owners)}"))
-    return OutgoingMessage(f"{heading}: {RECONNECT_LINES[0]}", blocks)
+        blocks.append(note(f":bulb: {CHAIR_NOTE}"))
+    blocks.append(note(f"Problem owners today, in order: {mentions(plan.owners)}"))
+    return OutgoingMessage(f"{title_line}: {RECONNECT_LINES[0]}", blocks)
 
 
-def _turn_stage(plan: SessionPlan, stage: Stage, heading: str) -> OutgoingMessage:
+def _turn_stage(plan: SessionPlan, stage: Stage, title_line: str) -> OutgoingMessage:
     assert stage.text is not None and stage.turn is not None
     owner = plan.owner_of(stage)
     assert owner is not None
     text = stage.text
     card = plan.cards.get(owner)
-    blocks: list[dict[str, Any]] = [header_block(heading)]
+    blocks: list[Part] = [heading(title_line)]
     if stage.first_of_turn:
         link = card_link(card, "their problem card")
         blocks.append(
-            section_block(
+            paragraph(
                 f"*{TURN_HEADING} {stage.turn}: {mention(owner)}* ({TURN_PURPOSE})\n"
                 + (f":page_facing_up: {link}" if link else "No problem card posted yet.")
             )
@@ -198,34 +202,32 @@ def _turn_stage(plan: SessionPlan, stage: Stage, heading: str) -> OutgoingMessag
     lines = [f"*Who speaks:* {text.who}", f"*What for:* {what}"]
     if text.examples:
         lines.append(f"_e.g. {text.examples}_")
-    blocks.append(section_block("\n".join(lines)))
+    blocks.append(paragraph("\n".join(lines)))
     if stage.shortened:
         blocks.append(
-            context_block(
+            note(
                 f"This turn is 12 minutes, so {LOOK_DEEPER.name} takes 3 rather than the seed's 4 "
                 "(Buddy's reading of the seed)."
             )
         )
     if text is RESPONSE:
         blocks.append(
-            actions_block(
-                [button("Save my next action", RESPONSE_ACTION, f"{plan.session_id}:{owner}")]
-            )
+            buttons([button("Save my next action", RESPONSE_ACTION, f"{plan.session_id}:{owner}")])
         )
         blocks.append(
-            context_block(
+            note(
                 f'{mention(owner)}: save "{NEXT_ACTION_PROMPT}..." as an action, and Buddy '
                 "will follow it up."
             )
         )
-    return OutgoingMessage(f"{heading}: {text.who}", blocks)
+    return OutgoingMessage(f"{title_line}: {text.who}", blocks)
 
 
-def _close(plan: SessionPlan, heading: str) -> OutgoingMessage:
+def _close(plan: SessionPlan, title_line: str) -> OutgoingMessage:
     lines = [f"• {line}" for line in CLOSE_LINES]
     blocks = [
-        header_block(heading),
-        section_block("\n".join(lines) + f"\n*Purpose:* {CLOSE_PURPOSE}"),
+        heading(title_line),
+        paragraph("\n".join(lines) + f"\n*Purpose:* {CLOSE_PURPOSE}"),
     ]
     proposal = (
         f"Buddy proposes {mention(plan.next_chair)} to chair the next meeting (everyone chairs "
@@ -234,9 +236,9 @@ def _close(plan: SessionPlan, heading: str) -> OutgoingMessage:
         else "Who chairs the next meeting? It's the group's call:"
     )
     blocks.append(
-        section_block(proposal, button("Appoint a chair", CHAIR_ACTION, str(plan.session_id)))
+        paragraph(proposal, button("Appoint a chair", CHAIR_ACTION, str(plan.session_id)))
     )
-    return OutgoingMessage(f"{heading}: {CLOSE_LINES[0]}", blocks)
+    return OutgoingMessage(f"{title_line}: {CLOSE_LINES[0]}", blocks)
 
 
 def build_record_message(
@@ -260,9 +262,7 @@ def build_record_message(
             f"*Next chair:* {chair}",
         ]
     )
-    return OutgoingMessage(
-        f"Session record, {when(plan)}", [section_block(text)], thread_ts=thread_ts
-    )
+    return OutgoingMessage(f"Session record, {when(plan)}", [paragraph(text)], thread_ts=thread_ts)
 
 
 def build_prep_message(plan: SessionPlan, user_id: str) -> OutgoingMessage:
@@ -272,16 +272,16 @@ def build_prep_message(plan: SessionPlan, user_id: str) -> OutgoingMessage:
         f"Chair: {mention(plan.chair) if plan.chair else 'to be appointed'}.",
     ]
     card = plan.cards.get(user_id)
-    blocks: list[dict[str, Any]] = [section_block("\n".join(lines))]
+    blocks: list[Part] = [paragraph("\n".join(lines))]
     if card is not None:
         blocks.append(
-            section_block(
+            paragraph(
                 f":page_facing_up: You'll present your {card_link(card, 'posted problem card')}."
             )
         )
     else:
         blocks.append(
-            section_block(
+            paragraph(
                 "Bring a tricky professional problem to discuss.",
                 button("Draft your problem", DRAFT_ACTION, str(plan.session_id), "primary"),
             )
@@ -292,46 +292,31 @@ def build_prep_message(plan: SessionPlan, user_id: str) -> OutgoingMessage:
 # -- the modals ------------------------------------------------------------------------------
 
 
-def build_response_modal(metadata: str) -> dict[str, Any]:
-    return modal(
+def build_response_modal(metadata: str) -> Form:
+    return form(
         RESPONSE_CALLBACK,
         "Your next action",
-        [
-            {
-                "type": "input",
-                "block_id": RESPONSE_BLOCK,
-                "label": plain(f"{NEXT_ACTION_PROMPT}...", 2000),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": RESPONSE_BLOCK,
-                    "max_length": 500,
-                },
-            }
-        ],
+        [field_of(RESPONSE_BLOCK, f"{NEXT_ACTION_PROMPT}...", text_input(max_length=500))],
         submit="Save action",
         close="Cancel",
-        metadata=metadata,
+        payload=metadata,
     )
 
 
-def build_chair_modal(metadata: str, proposed: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "users_select", "action_id": CHAIR_BLOCK}
-    if proposed:
-        element["initial_user"] = proposed
-    return modal(
+def build_chair_modal(metadata: str, proposed: str | None) -> Form:
+    return form(
         CHAIR_CALLBACK,
         "Next chair",
         [
-            {
-                "type": "input",
-                "block_id": CHAIR_BLOCK,
-                "label": plain("Appoint a chair for the next meeting", 2000),
-                "element": element,
-            }
+            field_of(
+                CHAIR_BLOCK,
+                "Appoint a chair for the next meeting",
+                PersonPicker(proposed or None),
+            )
         ],
         submit="Appoint",
         close="Cancel",
-        metadata=metadata,
+        payload=metadata,
     )
 
 

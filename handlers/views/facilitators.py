@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    Part,
     button,
-    context_block,
-    header_block,
-    section_block,
+    buttons,
+    heading,
+    note,
+    paragraph,
     truncate,
 )
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
@@ -76,11 +76,11 @@ def named(groups: Sequence[str], most: int = MOST_NAMED) -> str:
     return text + (f"; and {more} more (all in the CSV)" if more > 0 else "")
 
 
-def slipping_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[str, Any]]:
+def slipping_blocks(report: CohortReport, *, with_buttons: bool) -> list[Part]:
     slipping = report.slipping
     if not slipping:
-        return [section_block(":white_check_mark: No pair is slipping.")]
-    blocks: list[dict[str, Any]] = [section_block(f"*{counted(len(slipping), 'pair')} slipping*")]
+        return [paragraph(":white_check_mark: No pair is slipping.")]
+    blocks: list[Part] = [paragraph(f"*{counted(len(slipping), 'pair')} slipping*")]
     for pair in slipping[:MOST_LISTED]:
         text = f"{pair_label(pair)}: {', '.join(pair.reasons())}"
         accessory = (
@@ -88,11 +88,9 @@ def slipping_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[st
             if with_buttons and pair.members and pair.nudgeable
             else None
         )
-        blocks.append(section_block(text, accessory))
+        blocks.append(paragraph(text, accessory))
     if len(slipping) > MOST_LISTED:
-        blocks.append(
-            context_block(f"…and {len(slipping) - MOST_LISTED} more: every pair is in the CSV.")
-        )
+        blocks.append(note(f"…and {len(slipping) - MOST_LISTED} more: every pair is in the CSV."))
     return blocks
 
 
@@ -126,12 +124,12 @@ def _without_slot(pair: PairRow) -> str:
     return f"{pair_label(pair)} ({why})"
 
 
-def cohort_blocks(report: CohortReport, *, with_buttons: bool) -> list[dict[str, Any]]:
+def cohort_blocks(report: CohortReport, *, with_buttons: bool) -> list[Part]:
     """The slipping pairs (with Nudge buttons), then the people named: the same in the Home tab,
     the report and the digest."""
     return [
         *slipping_blocks(report, with_buttons=with_buttons),
-        *(section_block(line) for line in named_lines(report)),
+        *(paragraph(line) for line in named_lines(report)),
     ]
 
 
@@ -139,10 +137,10 @@ def build_report_reply(report: CohortReport) -> Reply:
     name = escape(report.cohort.name)
     lines = figures_lines(report)
     blocks = [
-        section_block(f":bar_chart: *{name}*\n" + "\n".join(lines)),
+        paragraph(f":bar_chart: *{name}*\n" + "\n".join(lines)),
         *cohort_blocks(report, with_buttons=True),
         *review_blocks(report),
-        context_block(
+        note(
             "The CSV (a row per pair, and per person not in a pair) and a chart are on their "
             "way by DM."
         ),
@@ -154,7 +152,7 @@ REVIEWS_SHOWN = 5
 REVIEW_GLIMPSE = 200
 
 
-def review_blocks(report: CohortReport) -> list[dict[str, Any]]:
+def review_blocks(report: CohortReport) -> list[Part]:
     """The latest answered 90-day reviews (what changed, how they know), cut short; every one,
     whole, is in the CSV's review_answers column."""
     reviews = report.reviews
@@ -170,7 +168,7 @@ def review_blocks(report: CohortReport) -> list[dict[str, Any]]:
     if more > 0:
         lines.append(f"…and {more} more in the CSV.")
     heading = f"*90-day reviews answered ({len(reviews)})*"
-    return [section_block(chunk) for chunk in line_chunks([heading, *lines])]
+    return [paragraph(chunk) for chunk in line_chunks([heading, *lines])]
 
 
 def _glimpse(typed: str | None, limit: int = REVIEW_GLIMPSE) -> str:
@@ -188,11 +186,11 @@ def build_digest(report: CohortReport, week_start: date) -> OutgoingMessage:
     done = report.actions_done_last_week
     changes = f"*Last week:* {counted(held, 'meeting')} held, {counted(done, 'action')} done."
     blocks = [
-        header_block(f"Weekly digest: {report.cohort.name}"),
-        section_block(changes + "\n" + "\n".join(figures_lines(report))),
+        heading(f"Weekly digest: {report.cohort.name}"),
+        paragraph(changes + "\n" + "\n".join(figures_lines(report))),
         *cohort_blocks(report, with_buttons=True),
-        actions_block([button("CSV export", EXPORT, str(report.cohort.id))]),
-        context_block("`/buddy digest off` stops this weekly message."),
+        buttons([button("CSV export", EXPORT, str(report.cohort.id))]),
+        note("`/buddy digest off` stops this weekly message."),
     ]
     slipping = counted(len(report.slipping), "pair")
     return OutgoingMessage(f"Weekly digest for {name}: {slipping} slipping", blocks)
@@ -204,7 +202,7 @@ def build_nudge_message(facilitator: str, user_ids: Sequence[str]) -> OutgoingMe
         "next buddy meeting in the diary? `/buddy next` shows it, `/buddy slot thu 16:00` sets a "
         "slot, and `/buddy move` finds a new time. Even twenty minutes keeps the habit going."
     )
-    return OutgoingMessage(text, [section_block(text)])
+    return OutgoingMessage(text, [paragraph(text)])
 
 
 def build_nudge_sent(user_ids: Sequence[str]) -> str:

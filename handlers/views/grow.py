@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from handlers.slack.blocks import context_block, divider_block, header_block, section_block
+from conversation.blocks import (
+    Part,
+    divider,
+    heading,
+    note,
+    paragraph,
+)
 from models.grow import GROW_STEPS, GROW_TITLE, REFLECTION_LINES, REFLECTION_TITLE, GrowStep
 
 
@@ -13,21 +17,21 @@ def slack_bold(text: str) -> str:
     return text.replace("**", "*")
 
 
-def build_grow_step(step: GrowStep) -> dict[str, Any]:
+def build_grow_step(step: GrowStep) -> Part:
     bullets = "\n".join(f"• {slack_bold(b)}" for b in step.bullets)
     questions = "\n".join(f"_{q}_" for q in step.questions)
-    return section_block(f"*{step.title}*\n{bullets}\n\n{questions}")
+    return paragraph(f"*{step.title}*\n{bullets}\n\n{questions}")
 
 
-def build_grow_blocks() -> list[dict[str, Any]]:
+def build_grow_blocks() -> list[Part]:
     """The four steps with their prompts, then the Goal / Reality / Options / Will reflection."""
     return [
-        header_block(GROW_TITLE),
-        context_block("Peer coaching for this meeting: one of you coaches, the other is coached."),
+        heading(GROW_TITLE),
+        note("Peer coaching for this meeting: one of you coaches, the other is coached."),
         *(build_grow_step(step) for step in GROW_STEPS),
-        divider_block(),
-        section_block(f"*{REFLECTION_TITLE}*\n" + "\n".join(REFLECTION_LINES)),
-        context_block(
+        divider(),
+        paragraph(f"*{REFLECTION_TITLE}*\n" + "\n".join(REFLECTION_LINES)),
+        note(
             "Agreed your Will? Record each step with "
             "`/buddy action Try retrieval starters with 9X by 3/12`."
         ),

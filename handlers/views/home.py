@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    HomeView,
+    Part,
     button,
-    context_block,
-    divider_block,
-    header_block,
-    section_block,
+    buttons,
+    divider,
+    heading,
+    note,
+    paragraph,
 )
 from handlers.slack.text import escape, mentions
 from handlers.views.actions import reviews_blocks
@@ -55,59 +56,54 @@ def participant_blocks(
     zone: str,
     today: date,
     reviews: Sequence[ReviewAnswer] = (),
-) -> list[dict[str, Any]]:
+) -> list[Part]:
     group = pair_or_trio(len(members)) if pair is not None else "pair"
-    blocks: list[dict[str, Any]] = [header_block(f"Your buddy {group}")]
+    blocks: list[Part] = [heading(f"Your buddy {group}")]
     if pair is None:
         blocks.append(
-            section_block(
-                "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
-            )
+            paragraph("You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`.")
         )
     else:
-        buddies = [m.slack_user_id for m in members if m.id != caller.id]
+        buddies = [m.user_id for m in members if m.id != caller.id]
         lines = [your_buddies_line(buddies), f"*Slot:* {slot_description(pair, zone)}"]
         if next_meeting is not None:
             module = f" · module {escape(module_code)}" if module_code else ""
             lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}{module}")
             prep = [
-                mentions([m.slack_user_id])
-                + (" ✅ prepared" if m.slack_user_id in prepared else " ⏳ not yet")
+                mentions([m.user_id]) + (" ✅ prepared" if m.user_id in prepared else " ⏳ not yet")
                 for m in members
             ]
             lines.append("*Prep:* " + " · ".join(prep))
-        blocks.append(section_block("\n".join(lines)))
-    blocks.append(header_block("Your open actions"))
+        blocks.append(paragraph("\n".join(lines)))
+    blocks.append(heading("Your open actions"))
     if not actions:
-        blocks.append(section_block("No open actions. `/buddy action <text> by <date>` adds one."))
+        blocks.append(paragraph("No open actions. `/buddy action <text> by <date>` adds one."))
     for action in actions[:MOST_ACTIONS]:
         blocks.append(
-            section_block(
+            paragraph(
                 f"*{action.number}.* {escape(action.text)} · due {action.due_date:%a %-d %b}",
                 button("Done", HOME_DONE, str(action.id)),
             )
         )
     if len(actions) > MOST_ACTIONS:
-        blocks.append(context_block(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
+        blocks.append(note(f"…and {len(actions) - MOST_ACTIONS} more: `/buddy actions`."))
     blocks.extend(reviews_blocks("Your", reviews, today))
     blocks.append(
-        actions_block(
-            [button(label, home_command_id(name), name) for label, name in COMMON_COMMANDS]
-        )
+        buttons([button(label, home_command_id(name), name) for label, name in COMMON_COMMANDS])
     )
     return blocks
 
 
-def facilitator_blocks(report: CohortReport) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        divider_block(),
-        header_block(f"Cohort: {report.cohort.name}"),
-        section_block("\n".join(figures_lines(report))),
+def facilitator_blocks(report: CohortReport) -> list[Part]:
+    blocks: list[Part] = [
+        divider(),
+        heading(f"Cohort: {report.cohort.name}"),
+        paragraph("\n".join(figures_lines(report))),
         *cohort_blocks(report, with_buttons=True),
     ]
     if report.refused:
-        blocks.append(section_block(refused_text(report)))
-    blocks.append(actions_block([button("CSV export", EXPORT, str(report.cohort.id))]))
+        blocks.append(paragraph(refused_text(report)))
+    blocks.append(buttons([button("CSV export", EXPORT, str(report.cohort.id))]))
     return blocks
 
 
@@ -127,16 +123,16 @@ def refused_text(report: CohortReport) -> str:
     return "*Messages Slack refused (last fortnight):*\n" + "\n".join(lines)
 
 
-def build_home(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+def build_home(blocks: list[Part]) -> HomeView:
     assert len(blocks) <= VIEW_BLOCK_LIMIT
-    return {"type": "home", "blocks": blocks}
+    return HomeView(blocks)
 
 
 # The scopes manifest.yml asks for so the clock can read a conversation's history.
 HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
 
 
-def missing_scope_blocks(missing: Sequence[MissingScope]) -> list[dict[str, Any]]:
+def missing_scope_blocks(missing: Sequence[MissingScope]) -> list[Part]:
     """A warning for facilitators: without these scopes the clock cannot check whether a nudge
     whose answer was lost went out, so it holds it (never resends it blind) until it gives up."""
     if not missing:
@@ -144,7 +140,7 @@ def missing_scope_blocks(missing: Sequence[MissingScope]) -> list[dict[str, Any]
     found = ", ".join(f"`{escape(m.scope)}` since {format_day(m.since.date())}" for m in missing)
     *most, last = [f"`{scope}`" for scope in HISTORY_SCOPES]
     return [
-        section_block(
+        paragraph(
             ":warning: *Buddy cannot read the history of some conversations*, so it cannot "
             "check whether a nudge went out when Slack's answer was lost; those nudges are held, "
             f"not sent again. Missing: {found}.\nAdd the {', '.join(most)} and {last} scopes to "

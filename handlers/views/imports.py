@@ -5,15 +5,17 @@ bad rows by line. Pure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from handlers.slack.blocks import (
-    context_block,
-    datepicker,
-    input_block,
-    modal,
-    plain,
-    section_block,
+from conversation.blocks import (
+    FileInput,
+    Form,
+    Part,
+    date_input,
+    field_of,
+    form,
+    note,
+    paragraph,
+    radio,
 )
 from handlers.slack.text import escape, line_chunks
 from models.calendar import csv_import as modules_csv
@@ -38,88 +40,75 @@ WELCOME_CHOICES = (
 )
 
 
-def build_import_modal(kind: str, cohort_name: str, metadata: str) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [
-        section_block(
+def build_import_modal(kind: str, cohort_name: str, metadata: str) -> Form:
+    blocks: list[Part] = [
+        paragraph(
             f"Upload a CSV file to import into the *{escape(cohort_name)}* cohort. Every row is "
             "checked first: nothing is written unless all of them are good."
         ),
-        {
-            "type": "input",
-            "block_id": FILE_BLOCK,
-            "label": {"type": "plain_text", "text": "CSV file"},
-            "element": {
-                "type": "file_input",
-                "action_id": FILE_BLOCK,
-                "filetypes": ["csv", "txt"],
-                "max_files": 1,
-            },
-        },
+        field_of(FILE_BLOCK, "CSV file", FileInput(("csv", "txt"), 1)),
         *build_columns(kind),
     ]
     if kind == "pairs":
         blocks.extend(_welcome_inputs())
-    return modal(IMPORT_CALLBACK, KIND_TITLES[kind], blocks, submit="Import", metadata=metadata)
+    return form(IMPORT_CALLBACK, KIND_TITLES[kind], blocks, submit="Import", payload=metadata)
 
 
-def build_columns(kind: str) -> list[dict[str, Any]]:
+def build_columns(kind: str) -> list[Part]:
     """The header row, an example file and what each column holds (UTF-8 CSV, as Excel's
     "CSV UTF-8" saves it)."""
     example = "\n".join((KIND_HEADERS[kind], *KIND_EXAMPLES[kind]))
     meanings = "\n".join(f"`{name}`: {what}" for name, what in KIND_MEANINGS[kind])
     return [
-        section_block(
+        paragraph(
             f"*The file:* UTF-8 CSV (in Excel, Save As → CSV UTF-8) with this header row and "
             f"{KIND_LINES[kind]}, for example:\n```{escape(example)}```"
         ),
-        context_block(escape(meanings)),
+        note(escape(meanings)),
     ]
 
 
-def _welcome_inputs() -> list[dict[str, Any]]:
-    options = [{"text": plain(label, 75), "value": value} for value, label in WELCOME_CHOICES]
+def _welcome_inputs() -> list[Part]:
+    choices = radio([(label, value) for value, label in WELCOME_CHOICES], WELCOME_CHOICES[0][0])
     return [
-        input_block(
+        field_of(
             WELCOME_BLOCK,
             "When should Buddy welcome them?",
-            {"type": "radio_buttons", "options": options, "initial_option": options[0]},
-        )
-        | {
-            "hint": plain(
+            choices,
+            hint=(
                 "Each person gets a DM naming their buddies, with the buddy's four roles. "
                 "Nothing else reaches a pair before its welcome; evenings and weekends wait "
-                "for the morning.",
-                2000,
-            )
-        },
-        input_block(
+                "for the morning."
+            ),
+        ),
+        field_of(
             WELCOME_DAY_BLOCK,
             "The day to welcome them",
-            datepicker(WELCOME_DAY_BLOCK, None),
+            date_input(None),
             optional=True,
         ),
     ]
 
 
-def build_checking(kind: str) -> dict[str, Any]:
-    return modal(
+def build_checking(kind: str) -> Form:
+    return form(
         IMPORT_CALLBACK + "_checking",
         KIND_TITLES[kind],
-        [section_block(":hourglass_flowing_sand: Checking every row of the file…")],
+        [paragraph(":hourglass_flowing_sand: Checking every row of the file…")],
     )
 
 
 def build_import_result(
     kind: str, summary: str, problems: Sequence[str], *, refused: bool = False
-) -> dict[str, Any]:
+) -> Form:
     """What was imported; or, refused, why, the bad rows by line, and the columns again."""
     if not refused and not problems:
-        blocks = [section_block(f":white_check_mark: {escape(summary)}")]
+        blocks = [paragraph(f":white_check_mark: {escape(summary)}")]
     else:
         blocks = [
-            section_block(f":x: {escape(summary)}"),
-            *(section_block(chunk) for chunk in line_chunks([escape(p) for p in problems])),
-            context_block("Fix the file and upload it again."),
+            paragraph(f":x: {escape(summary)}"),
+            *(paragraph(chunk) for chunk in line_chunks([escape(p) for p in problems])),
+            note("Fix the file and upload it again."),
             *build_columns(kind),
         ]
-    return modal(IMPORT_CALLBACK + "_done", KIND_TITLES[kind], blocks[:50])
+    return form(IMPORT_CALLBACK + "_done", KIND_TITLES[kind], blocks[:50])

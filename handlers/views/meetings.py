@@ -7,19 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    Form,
+    Menu,
+    Part,
     button,
-    context_block,
-    datepicker,
-    input_block,
-    modal,
-    section_block,
-    static_select,
-    timepicker,
+    buttons,
+    date_input,
+    field_of,
+    form,
+    menu,
+    note,
+    paragraph,
+    text_input,
+    time_input,
 )
 from handlers.slack.dates import clock_for_all, day_for_all, friendly_zone, moment_for_all
 from handlers.slack.replies import OutgoingMessage
@@ -99,15 +102,15 @@ def _actions_lines(context: PairContext) -> list[str]:
         shown = [f"  {a.number}. {escape(a.text)} (due {format_day(a.due_date)})" for a in actions]
         if len(shown) > MAX_ACTIONS_SHOWN:
             shown = [*shown[:MAX_ACTIONS_SHOWN], f"  …and {len(shown) - MAX_ACTIONS_SHOWN} more"]
-        lines.append(f"{mention(member.slack_user_id)}'s open actions:\n" + "\n".join(shown))
+        lines.append(f"{mention(member.user_id)}'s open actions:\n" + "\n".join(shown))
     return lines
 
 
 def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessage:
     """Two days before: when and how, the module, its insight module, and who has prepared."""
     module = context.module_for(meeting)
-    blocks: list[dict[str, Any]] = [
-        section_block(
+    blocks: list[Part] = [
+        paragraph(
             f":spiral_calendar_pad: *Your buddy meeting: {when_line(context, meeting.start)}*\n"
             + format_line(context)
         )
@@ -115,7 +118,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
     text = f"Your buddy meeting is on {when_line(context, meeting.start)}."
     if module is not None:
         blocks.append(
-            section_block(
+            paragraph(
                 f"*Application module {escape(module.code)}: {escape(module.title)}*\n"
                 f"Complete {insight_name(module.insight_module)} first, so "
                 f"{you_all(len(context.members))} come with a shared understanding of the content."
@@ -123,7 +126,7 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
         )
         blocks.extend(_prep_status(context, meeting, escape(module.insight_module)))
         blocks.append(
-            actions_block(
+            buttons(
                 [
                     button(
                         f"I've completed {module.insight_module}",
@@ -132,34 +135,32 @@ def build_prep_message(context: PairContext, meeting: Meeting) -> OutgoingMessag
                         style="primary",
                     )
                 ],
-                block_id="prep",
+                row_id="prep",
             )
         )
         text += f" Complete {insight_name(module.insight_module)} first."
     actions = _actions_lines(context)
     if actions:
-        blocks.append(section_block("\n".join(actions)))
+        blocks.append(paragraph("\n".join(actions)))
     return OutgoingMessage(text=text, blocks=blocks)
 
 
-def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> list[dict[str, Any]]:
+def _prep_status(context: PairContext, meeting: Meeting, insight: str) -> list[Part]:
     """A line with an Undo button for each member who has completed it (the button names them,
     so only their own press undoes it), then who has not yet."""
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Part] = []
     waiting = []
     for member in context.members:
-        user_id = member.slack_user_id
+        user_id = member.user_id
         if context.is_prepared(meeting, member):
             undo = button("Undo", PREP_UNDO_ACTION, f"{meeting_value(meeting)}:{user_id}")
             blocks.append(
-                section_block(
-                    f":white_check_mark: {mention(user_id)} has completed {insight}", undo
-                )
+                paragraph(f":white_check_mark: {mention(user_id)} has completed {insight}", undo)
             )
         else:
             waiting.append(f":hourglass_flowing_sand: {mention(user_id)} not yet")
     if waiting:
-        blocks.append(context_block("   ".join(waiting)))
+        blocks.append(note("   ".join(waiting)))
     return blocks
 
 
@@ -172,14 +173,14 @@ def build_reminder_message(
     text = f":alarm_clock: Your buddy meeting starts in 15 minutes ({starts}). " + format_line(
         context
     )
-    blocks = [section_block(text)]
+    blocks = [paragraph(text)]
     module = context.module_for(meeting) if with_prep else None
     if module is not None:
         prep = (
             f"Application module {escape(module.code)}: {escape(module.title)}. If you haven't "
             f"yet, look over {insight_name(module.insight_module)} before you start."
         )
-        blocks.append(section_block(f":books: {prep}"))
+        blocks.append(paragraph(f":books: {prep}"))
         text += f" {prep}"
     return OutgoingMessage(text=text, blocks=blocks)
 
@@ -199,38 +200,38 @@ def build_checkin_message(
 
 def checkin_blocks(
     question: str, meeting: Meeting | None, answered: tuple[str, str] | None, value: str = ""
-) -> list[dict[str, Any]]:
+) -> list[Part]:
     """The check-in, before an answer (three buttons) or after it (who said what, with Undo for
     them)."""
     value = meeting_value(meeting) if meeting is not None else value
-    blocks: list[dict[str, Any]] = [section_block(question)]
+    blocks: list[Part] = [paragraph(question)]
     if answered is None:
         blocks.append(
-            actions_block(
+            buttons(
                 [
                     button(OUTCOME_WORDS[outcome], action_id, value)
                     for action_id, outcome in CHECKIN_OUTCOME_ACTIONS.items()
                 ],
-                block_id="checkin",
+                row_id="checkin",
             )
         )
     else:
         user_id, outcome = answered
         blocks.append(
-            section_block(
+            paragraph(
                 f":white_check_mark: {mention(user_id)}: {OUTCOME_WORDS[outcome]}",
                 accessory=button("Undo", CHECKIN_UNDO_ACTION, value),
             )
         )
         if outcome == "moved":
             blocks.append(
-                section_block(
+                paragraph(
                     "When is it now? Set the new date so the reminders follow it.",
                     accessory=button("Set the new date", MOVE_OPEN),
                 )
             )
     blocks.append(
-        section_block(
+        paragraph(
             f"*{GROW_WILL}*\nRecord the actions you agreed, so you can hold each other to them.",
             accessory=button("Add actions", CHECKIN_ADD_ACTIONS, value),
         )
@@ -239,7 +240,7 @@ def checkin_blocks(
 
 
 def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
-    names = " and ".join(f"<@{m.slack_user_id}>" for m in members)
+    names = " and ".join(f"<@{m.user_id}>" for m in members)
     text = (
         f":wave: {names}: you haven't agreed your fortnightly slot yet. {HABIT_NOTE} "
         "When you have a day and time, one of you can set it here, or run "
@@ -248,10 +249,8 @@ def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
     return OutgoingMessage(
         text=text,
         blocks=[
-            section_block(text),
-            actions_block(
-                [button("Set our slot", SLOT_OPEN, style="primary")], block_id="slot_nudge"
-            ),
+            paragraph(text),
+            buttons([button("Set our slot", SLOT_OPEN, style="primary")], row_id="slot_nudge"),
         ],
     )
 
@@ -275,7 +274,7 @@ def build_moved_note(
 
     text = f"Moved to {clock_for_all(meeting.start, meeting.timezone, today)}"
     text += ". Prep as before."
-    return OutgoingMessage(text=text, blocks=[section_block(f":arrow_right: {text}")])
+    return OutgoingMessage(text=text, blocks=[paragraph(f":arrow_right: {text}")])
 
 
 def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
@@ -294,12 +293,12 @@ def meeting_heading(meeting: Meeting, zone: str, today: date) -> str:
 
 def build_next_blocks(
     context: PairContext, meetings: Sequence[Meeting], zone: str, today: date
-) -> list[dict[str, Any]]:
+) -> list[Part]:
     """`/buddy next`: each meeting with how the pair meets, its module and both buddies' prep;
     everyone's open actions under the first; one dropped by a break says so."""
     if not meetings:
-        return [section_block("No meetings coming up.")]
-    blocks = [section_block("*Your next meetings*")]
+        return [paragraph("No meetings coming up.")]
+    blocks = [paragraph("*Your next meetings*")]
     first_ahead = next((m for m in meetings if not m.skipped and not m.dropped), None)
     for meeting in meetings:
         lines = [meeting_heading(meeting, zone, today)]
@@ -309,11 +308,9 @@ def build_next_blocks(
             lines.extend(_module_lines(context, meeting))
         if meeting is first_ahead:
             lines.extend(_open_action_lines(context, today))
-        blocks.append(section_block("\n".join(lines)))
+        blocks.append(paragraph("\n".join(lines)))
     blocks.append(
-        context_block(
-            f"Times shown in {friendly_zone(zone)}. Change one: `/buddy move to 5/12 17:00`"
-        )
+        note(f"Times shown in {friendly_zone(zone)}. Change one: `/buddy move to 5/12 17:00`")
     )
     return blocks
 
@@ -326,23 +323,23 @@ def build_skip_offer(
     backup_start: datetime | None,
     reason: str | None,
     today: date,
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Part]]:
     """Told to the pair after a skip: meet at the backup slot instead, or practise solo."""
     day = day_for_all(meeting.start, meeting.timezone, today)
-    text = f"{mention(skipped_by.slack_user_id)} can't make the meeting on {day}"
+    text = f"{mention(skipped_by.user_id)} can't make the meeting on {day}"
     text += f" ({escape(reason)})." if reason else "."
     value = f"{pair.id}:{meeting.original_date.isoformat()}"
-    buttons = []
+    offered = []
     if backup_start is not None:
         text += f"\nYour backup slot is {when_for_all(backup_start, meeting.timezone, today)}."
-        buttons.append(button("Meet at the backup slot", SKIP_BACKUP, value, style="primary"))
+        offered.append(button("Meet at the backup slot", SKIP_BACKUP, value, style="primary"))
     else:
         text += "\nYou have no backup slot free before the next meeting (`/buddy backup fri 8am`)."
-    buttons.append(button("Solo practice this time", SKIP_SOLO, value))
+    offered.append(button("Solo practice this time", SKIP_SOLO, value))
     blocks = [
-        section_block(text),
-        context_block(SOLO_PRACTICE_NOTE),
-        actions_block(buttons, block_id="skip_offer"),
+        paragraph(text),
+        note(SOLO_PRACTICE_NOTE),
+        buttons(offered, row_id="skip_offer"),
     ]
     return text, blocks
 
@@ -353,23 +350,23 @@ def _skip_choice_words(choice: Choice, zone: str, today: date) -> str:
     return f"to meet on {when(choice.moved_to, zone, today)}"
 
 
-def _change_anyway(label: str, action_id: str, value: str) -> list[dict[str, Any]]:
+def _change_anyway(label: str, action_id: str, value: str) -> list[Part]:
     return [
-        context_block("Change it anyway? I'll say so in your pair's conversation."),
-        actions_block([button(label, action_id, value)], block_id="change_anyway"),
+        note("Change it anyway? I'll say so in your pair's conversation."),
+        buttons([button(label, action_id, value)], row_id="change_anyway"),
     ]
 
 
 def build_skip_choice_taken(
     choice: Choice, day: str, zone: str, today: date, change: tuple[str, str, str] | None
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Part]]:
     """To a buddy pressing an older skip offer: what the other buddy chose, and (`change`: label,
     action id, value) a button to change it anyway."""
     words = _skip_choice_words(choice, zone, today)
     text = f"{mention(choice.by)} already chose {words}" + (
         f" for {day}." if choice.kind == SOLO_CHOICE else "."
     )
-    blocks = [section_block(text)]
+    blocks = [paragraph(text)]
     if change is not None:
         blocks.extend(_change_anyway(*change))
     return text, blocks
@@ -388,18 +385,18 @@ def build_skip_choice_changed(
             ": solo practice, so you won't meet this time. Each of you works through the "
             "application module on your own."
         )
-    return OutgoingMessage(text=text, blocks=[section_block(f":repeat: {text}")])
+    return OutgoingMessage(text=text, blocks=[paragraph(f":repeat: {text}")])
 
 
 def build_answer_taken(
     answer: Choice, day: str, change: tuple[str, str, str] | None
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Part]]:
     """To a buddy pressing an older check-in: the buddy's answer, and a button to change it."""
     text = (
         f"{mention(answer.by)} already answered the check-in for {day}: "
         f"{OUTCOME_WORDS[answer.kind]}."
     )
-    blocks = [section_block(text)]
+    blocks = [paragraph(text)]
     if change is not None:
         blocks.extend(_change_anyway(*change))
     return text, blocks
@@ -411,7 +408,7 @@ def build_answer_changed(by: str, replaced: Choice, outcome: str, day: str) -> O
         f"{mention(by)} changed the check-in answer for {day} from "
         f"{OUTCOME_WORDS[replaced.kind]} ({mention(replaced.by)}) to {OUTCOME_WORDS[outcome]}."
     )
-    return OutgoingMessage(text=text, blocks=[section_block(f":repeat: {text}")])
+    return OutgoingMessage(text=text, blocks=[paragraph(f":repeat: {text}")])
 
 
 def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
@@ -419,7 +416,7 @@ def _module_lines(context: PairContext, meeting: Meeting) -> list[str]:
     if module is None:
         return []
     prep = ", ".join(
-        mention(m.slack_user_id)
+        mention(m.user_id)
         + (" has completed it" if context.is_prepared(meeting, m) else " not yet")
         for m in context.members
     )
@@ -434,7 +431,7 @@ def _open_action_lines(context: PairContext, today: date) -> list[str]:
     for member in context.members:
         for action in context.open_actions.get(member.id, []):
             lines.append(
-                f"Action {action.number} ({mention(member.slack_user_id)}): {escape(action.text)}, "
+                f"Action {action.number} ({mention(member.user_id)}): {escape(action.text)}, "
                 f"due {format_day(action.due_date, today)}"
             )
     return lines
@@ -450,29 +447,29 @@ MOVE_TO_TIME = "move_to_time"
 SKIP_REASON = "skip_reason"
 
 
-def _meeting_options(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+def _meeting_options(meetings: Sequence[Meeting], zone: str, today: date) -> Menu:
     """The next meetings, in the reader's own zone (a menu's plain text cannot hold a token)."""
     options = [
         (f"{when(m.start, zone, today)} {friendly_zone(zone)}", m.original_date.isoformat())
         for m in meetings
     ]
     first = options[0][1] if options else None
-    return static_select(WHICH_MEETING, options, first)
+    return menu(WHICH_MEETING, options, first)
 
 
-def build_move_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+def build_move_modal(meetings: Sequence[Meeting], zone: str, today: date) -> Form:
     """Which meeting, the new date (a date picker), and a new time if it changes."""
     suggested = meetings[0].local_start(zone).date() if meetings else None
-    return modal(
+    return form(
         MOVE_MODAL,
         "Move a meeting",
         [
-            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
-            input_block(MOVE_TO_DATE, "New date", datepicker(MOVE_TO_DATE, suggested)),
-            input_block(
+            field_of(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            field_of(MOVE_TO_DATE, "New date", date_input(suggested)),
+            field_of(
                 MOVE_TO_TIME,
                 f"New time ({friendly_zone(zone)}); leave empty to keep the usual time",
-                timepicker(MOVE_TO_TIME, None),
+                time_input(None),
                 optional=True,
             ),
         ],
@@ -481,20 +478,20 @@ def build_move_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dic
     )
 
 
-def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> dict[str, Any]:
+def build_skip_modal(meetings: Sequence[Meeting], zone: str, today: date) -> Form:
     """Which meeting, and why (optional): your pair is then offered the backup or solo practice."""
-    return modal(
+    return form(
         SKIP_MODAL,
         "Skip a meeting",
         [
-            input_block(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
-            input_block(
+            field_of(WHICH_MEETING, "Which meeting", _meeting_options(meetings, zone, today)),
+            field_of(
                 SKIP_REASON,
                 "Why (shared with your pair)",
-                {"type": "plain_text_input", "max_length": 200},
+                text_input(max_length=200),
                 optional=True,
             ),
-            context_block("Your pair is offered the backup slot or solo practice instead."),
+            note("Your pair is offered the backup slot or solo practice instead."),
         ],
         submit="Skip it",
         close="Cancel",
@@ -507,4 +504,4 @@ def build_solo_note(user_id: str, day: str) -> OutgoingMessage:
         f":memo: {mention(user_id)} chose solo practice for {day}: each of you works "
         "through the application module on your own this time."
     )
-    return OutgoingMessage(text, [section_block(text)])
+    return OutgoingMessage(text, [paragraph(text)])

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    Form,
+    Part,
     button,
-    context_block,
-    datepicker,
-    grouped_select,
-    input_block,
-    modal,
-    section_block,
-    static_select,
-    timepicker,
+    buttons,
+    date_input,
+    field_of,
+    form,
+    grouped_menu,
+    menu,
+    note,
+    paragraph,
+    time_input,
 )
 from handlers.slack.dates import friendly_zone
 from handlers.slack.text import escape, mention, mentions
@@ -76,19 +77,19 @@ def backup_description(pair: Pair) -> str:
 
 def build_paired_message(
     members: Sequence[Participant], formed_by: str, by_facilitator: bool
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Part]]:
     """The first message to a new pair: who, why, and the buddy's four roles from seed 000."""
     kind = "trio" if len(members) == 3 else "buddy pair"
     # Read by every member alike, so it never says "you" to mean one of them.
-    names = mentions([m.slack_user_id for m in members])
+    names = mentions([m.user_id for m in members])
     if by_facilitator:
         intro = f":wave: {names}: <@{formed_by}> has made you a {kind}. Welcome!"
     else:
         intro = f":wave: {names}: you're now a {kind}. Welcome!"
     blocks = [
-        section_block(intro),
-        section_block("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
-        section_block(
+        paragraph(intro),
+        paragraph("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
+        paragraph(
             "*Next:* agree a fortnightly slot. " + HABIT_NOTE + "\nFor example: "
             "`/buddy slot thu 16:00`, then `/buddy backup fri 8am` and "
             "`/buddy format video <link>`."
@@ -97,9 +98,9 @@ def build_paired_message(
     return intro, blocks
 
 
-def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[dict[str, Any]]:
+def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[Part]:
     """Asked first; a trio's member is told the other two carry on as a pair."""
-    names = mentions([b.slack_user_id for b in buddies])
+    names = mentions([b.user_id for b in buddies])
     group = pair_or_trio(len(buddies) + 1)
     if group == "trio":
         question = (
@@ -112,13 +113,13 @@ def build_unpair_confirm(pair: Pair, buddies: Sequence[Participant]) -> list[dic
             "meetings stop."
         )
     return [
-        section_block(question),
-        actions_block(
+        paragraph(question),
+        buttons(
             [
                 button(f"Yes, leave the {group}", UNPAIR_CONFIRM, str(pair.id), style="danger"),
                 button("No, stay", UNPAIR_CANCEL, str(pair.id)),
             ],
-            block_id="unpair_confirm",
+            row_id="unpair_confirm",
         ),
     ]
 
@@ -161,25 +162,23 @@ def build_status_blocks(
     cohort_name: str,
     next_meeting: Meeting | None,
     today: date,
-) -> list[dict[str, Any]]:
+) -> list[Part]:
     zone = zone_of(caller)
     if pair is None:
         return [
-            section_block(
-                "You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."
-            ),
-            context_block(f"{cohort_words(cohort_name)} · Your time zone: {friendly_zone(zone)}"),
+            paragraph("You're not in a buddy pair yet. Pair with a colleague: `/buddy pair @Sam`."),
+            note(f"{cohort_words(cohort_name)} · Your time zone: {friendly_zone(zone)}"),
         ]
     buddies = [m for m in members if m.id != caller.id]
     lines = [
-        your_buddies_line([b.slack_user_id for b in buddies]),
+        your_buddies_line([b.user_id for b in buddies]),
         f"*Slot:* {slot_description(pair, zone)}",
         f"*Backup:* {backup_description(pair)}",
         f"*Format:* {format_description(pair)}",
     ]
     if next_meeting is not None:
         lines.append(f"*Next meeting:* {when(next_meeting.start, zone, today)}")
-    blocks = [section_block("\n".join(lines))]
+    blocks = [paragraph("\n".join(lines))]
     missing = []
     if pair.slot_weekday is None:
         missing.append("`/buddy slot thu 16:00`")
@@ -188,10 +187,8 @@ def build_status_blocks(
     if pair.format_kind is None:
         missing.append("`/buddy format in-person the library`")
     if missing:
-        blocks.append(section_block("Still to agree: " + ", ".join(missing)))
-    blocks.append(
-        context_block(f"{cohort_words(cohort_name)} · Times shown in {friendly_zone(zone)}")
-    )
+        blocks.append(paragraph("Still to agree: " + ", ".join(missing)))
+    blocks.append(note(f"{cohort_words(cohort_name)} · Times shown in {friendly_zone(zone)}"))
     return blocks
 
 
@@ -217,7 +214,7 @@ def zone_groups(*yours: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
     return ([("Your zone", own)] if own else []) + list(COMMON_ZONES)
 
 
-def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
+def build_slot_modal(zone: str, pair: Pair | None) -> Form:
     """The slot without its syntax: a weekday, Block Kit's time picker, and the zone picked from
     the common ones (the person's own chosen); the pair's current slot as the starting point."""
     weekday = pair.slot_weekday if pair is not None else None
@@ -226,45 +223,41 @@ def build_slot_modal(zone: str, pair: Pair | None) -> dict[str, Any]:
     chosen = pair.slot_timezone if pair is not None and pair.slot_time else None
     chosen = chosen or zone
     weekdays = [(format_weekday(day), str(day)) for day in range(7)]
-    return modal(
+    return form(
         SLOT_MODAL,
         "Your fortnightly slot",
         [
-            section_block(f"When will you meet, every other week? {HABIT_NOTE}"),
-            input_block(
+            paragraph(f"When will you meet, every other week? {HABIT_NOTE}"),
+            field_of(
                 SLOT_WEEKDAY,
                 "Day",
-                static_select(SLOT_WEEKDAY, weekdays, None if weekday is None else str(weekday)),
+                menu(SLOT_WEEKDAY, weekdays, None if weekday is None else str(weekday)),
             ),
-            input_block(SLOT_TIME, "Time", timepicker(SLOT_TIME, at)),
-            input_block(
+            field_of(SLOT_TIME, "Time", time_input(at)),
+            field_of(
                 SLOT_ZONE,
                 "Time zone",
-                grouped_select(SLOT_ZONE, zone_groups(zone, chosen), chosen),
+                grouped_menu(SLOT_ZONE, zone_groups(zone, chosen), chosen),
             ),
-            input_block(
-                SLOT_FROM, "First meeting on or after", datepicker(SLOT_FROM, None), optional=True
-            ),
-            context_block(
-                "Zone not listed? Name your city in the command: `/buddy slot thu 16:00 tz Lima`"
-            ),
+            field_of(SLOT_FROM, "First meeting on or after", date_input(None), optional=True),
+            note("Zone not listed? Name your city in the command: `/buddy slot thu 16:00 tz Lima`"),
         ],
         submit="Save",
         close="Cancel",
     )
 
 
-def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[dict[str, Any]]]:
+def build_am_or_pm(hour: str, readings: tuple[str, str]) -> tuple[str, list[Part]]:
     """`/buddy slot thursday at 4`: morning or afternoon? Two buttons, each the full command."""
     text = f"{hour}am or {hour}pm?"
     morning, afternoon = readings
     return text, [
-        section_block(text),
-        actions_block(
+        paragraph(text),
+        buttons(
             [
                 button(f"{hour}am", SLOT_CHOOSE_AM, morning),
                 button(f"{hour}pm", SLOT_CHOOSE_PM, afternoon, style="primary"),
             ],
-            block_id="am_or_pm",
+            row_id="am_or_pm",
         ),
     ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from handlers.slack.blocks import context_block, section_block
+from conversation.blocks import (
+    Part,
+    note,
+    paragraph,
+)
 from handlers.slack.dates import moment_for_all
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import escape, mention
@@ -57,7 +60,7 @@ def build_pause_notice(
         lines.append(
             f"{meet}work through the application module on your own.\n_{SOLO_PRACTICE_NOTE}_"
         )
-    return OutgoingMessage(text=text, blocks=[section_block("\n".join(lines))])
+    return OutgoingMessage(text=text, blocks=[paragraph("\n".join(lines))])
 
 
 def build_resumed_answer(buddies: int) -> str:
@@ -77,9 +80,9 @@ def build_resume_notice(who: str) -> str:
     return f":arrow_forward: {mention(who)} is back: your buddy meetings and nudges are on again."
 
 
-def build_pause_status(pause: Pause, today: date) -> list[dict[str, Any]]:
+def build_pause_status(pause: Pause, today: date) -> list[Part]:
     if pause.start_date <= today:
         line = f":palm_tree: *Paused* until {format_day(pause.end_date, today)}"
     else:
         line = f":palm_tree: *Pause planned* from {span_words(pause, today)}"
-    return [context_block(f"{line} · `/buddy resume` to end it")]
+    return [note(f"{line} · `/buddy resume` to end it")]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from handlers.slack.blocks import actions_block, button, context_block, section_block
+from conversation.blocks import (
+    Part,
+    button,
+    buttons,
+    note,
+    paragraph,
+)
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import mention, mentions
 from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio
@@ -27,9 +32,7 @@ ERASED_LIST = (
 REMOVED = "This message was removed at the request of the person it named."
 
 
-def build_forget_confirm(
-    target: str, own: bool, buddies: Sequence[str], value: str
-) -> list[dict[str, Any]]:
+def build_forget_confirm(target: str, own: bool, buddies: Sequence[str], value: str) -> list[Part]:
     whose = "your" if own else f"{mention(target)}'s"
     lines = [f":wastebasket: Erase {whose} data from Buddy? This can't be undone.", ERASED_LIST]
     if own:
@@ -53,13 +56,13 @@ def build_forget_confirm(
             "pair again; the facilitators will be told too."
         )
     return [
-        section_block("\n".join(lines)),
-        actions_block(
+        paragraph("\n".join(lines)),
+        buttons(
             [
                 button("Yes, erase it", FORGET_CONFIRM, value, style="danger"),
                 button("No, keep it", FORGET_CANCEL, value),
             ],
-            block_id="forget_confirm",
+            row_id="forget_confirm",
         ),
     ]
 
@@ -67,7 +70,7 @@ def build_forget_confirm(
 def build_removed_message() -> OutgoingMessage:
     """Drawn over each of Buddy's messages that named an erased person: no name, no words, no
     buttons left to press."""
-    return OutgoingMessage(text=REMOVED, blocks=[context_block(f":wastebasket: _{REMOVED}_")])
+    return OutgoingMessage(text=REMOVED, blocks=[note(f":wastebasket: _{REMOVED}_")])
 
 
 def build_forgotten_answer(

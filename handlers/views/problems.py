@@ -10,15 +10,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers.slack.blocks import (
-    actions_block,
+from conversation.blocks import (
+    OPTIONS_LIMIT,
+    Confirm,
+    Form,
+    Menu,
+    Part,
     button,
-    context_block,
-    divider_block,
-    modal,
-    mrkdwn,
-    plain,
-    section_block,
+    buttons,
+    checkboxes,
+    divider,
+    field_of,
+    form,
+    note,
+    options_of,
+    paragraph,
+    text_input,
     truncate,
 )
 from handlers.slack.text import escape, escaped_chunks
@@ -53,7 +60,7 @@ OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
 TOTAL_STEPS = len(STEPS) + 1  # the four questions and the review
 
-ViewDict = dict[str, Any]
+ViewDict = Form
 MessageDict = dict[str, Any]
 
 
@@ -75,20 +82,20 @@ def parse_wizard_metadata(text: str | None) -> tuple[int, int] | None:
 
 def _modal(
     title: str,
-    blocks: list[dict[str, Any]],
+    blocks: list[Part],
     *,
-    metadata: str = "",
+    payload: str = "",
     submit: str | None = None,
     close: str = "Close",
     notify_on_close: bool = False,
 ) -> ViewDict:
-    return modal(
+    return form(
         CALLBACK_ID,
         title,
         blocks,
         submit=submit,
         close=close,
-        metadata=metadata,
+        payload=payload,
         notify_on_close=notify_on_close,
     )
 
@@ -97,41 +104,34 @@ def _wizard_title(draft: DraftSnapshot, number: int) -> str:
     return f"{'Edit' if draft.editing else 'Your'} problem: {number} of {TOTAL_STEPS}"
 
 
-def _back_button() -> dict[str, Any]:
-    return actions_block([button("Back", BACK_ACTION)], block_id="wizard_back")
+def _back_button() -> Part:
+    return buttons([button("Back", BACK_ACTION)], row_id="wizard_back")
 
 
 def build_step_view(draft: DraftSnapshot, step: int, notice: str | None = None) -> ViewDict:
     """One question, the seed's worked example, and the owner's answer so far."""
     template = STEPS[step]
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ANSWER_BLOCK,
-        "multiline": True,
-        "max_length": ANSWER_MAX_CHARS,
-        "placeholder": plain("A sentence or two is plenty.", 150),
-    }
     answer = draft.answers.get(template.key)
-    if answer:
-        element["initial_value"] = answer[:ANSWER_MAX_CHARS]
-    blocks: list[dict[str, Any]] = []
+    element = text_input(
+        multiline=True,
+        max_length=ANSWER_MAX_CHARS,
+        placeholder="A sentence or two is plenty.",
+        initial=answer[:ANSWER_MAX_CHARS] if answer else None,
+    )
+    blocks: list[Part] = []
     if notice:
-        blocks.append(section_block(notice))
+        blocks.append(paragraph(notice))
     blocks += [
-        section_block(f"*{step + 1}. {template.title}:* {template.question}"),
-        context_block(f"*Example:* {template.example}"),
-        {
-            "type": "input",
-            "block_id": ANSWER_BLOCK,
-            "label": plain(template.title, 2000),
-            "element": element,
-            "hint": plain(f"Up to {ANSWER_MAX_CHARS:,} characters.", 2000),
-        },
+        paragraph(f"*{step + 1}. {template.title}:* {template.question}"),
+        note(f"*Example:* {template.example}"),
+        field_of(
+            ANSWER_BLOCK, template.title, element, hint=f"Up to {ANSWER_MAX_CHARS:,} characters."
+        ),
     ]
     if step > 0:
         blocks.append(_back_button())
     blocks.append(
-        context_block(
+        note(
             f"Step {step + 1} of {TOTAL_STEPS}. Your draft is saved as you go, and only you can "
             "see it until you post it."
         )
@@ -139,7 +139,7 @@ def build_step_view(draft: DraftSnapshot, step: int, notice: str | None = None) 
     return _modal(
         _wizard_title(draft, step + 1),
         blocks,
-        metadata=wizard_metadata(draft.id, step),
+        payload=wizard_metadata(draft.id, step),
         submit="Next",
         close="Save and close",
         notify_on_close=True,
@@ -164,22 +164,18 @@ def example_problems_text() -> str:
     return "\n".join(lines)
 
 
-def _answer_sections(draft: DraftSnapshot) -> list[dict[str, Any]]:
+def _answer_sections(draft: DraftSnapshot) -> list[Part]:
     """Each answer under its title; a very long one runs on into a second section."""
     sections = []
     for step in STEPS:
         answer = draft.answers.get(step.key) or ""
         if not answer:
-            sections.append(section_block(f"*{step.title}*\n_Not written yet._"))
+            sections.append(paragraph(f"*{step.title}*\n_Not written yet._"))
             continue
         first, *rest = escaped_chunks(answer)
-        sections.append(section_block(f"*{step.title}*\n{first}"))
-        sections += [section_block(chunk) for chunk in rest]
+        sections.append(paragraph(f"*{step.title}*\n{first}"))
+        sections += [paragraph(chunk) for chunk in rest]
     return sections
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value[:OPTION_VALUE_LIMIT]}
 
 
 def build_review_view(
@@ -187,82 +183,54 @@ def build_review_view(
 ) -> ViewDict:
     """The whole draft, the three criteria with the seed's examples, the area and the artefact."""
     where = "update your card" if draft.editing else f"post it in <#{draft.channel_id}>"
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Part] = []
     if notice:
-        blocks.append(section_block(notice))
+        blocks.append(paragraph(notice))
     blocks.append(
-        section_block(
+        paragraph(
             "*Here is your problem.* Check it against the three criteria below, then "
             f"{where}. Use *Back* to change an answer."
         )
     )
     blocks += _answer_sections(draft)
-    blocks += [divider_block(), section_block(criteria_text())]
-    blocks.append(section_block(example_problems_text()))
-    blocks.append(divider_block())
+    blocks += [divider(), paragraph(criteria_text())]
+    blocks.append(paragraph(example_problems_text()))
+    blocks.append(divider())
 
-    criteria_options = [{"text": mrkdwn(f"*{c.name}*"), "value": c.key} for c in CRITERIA]
-    criteria_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": CRITERIA_BLOCK,
-        "options": criteria_options,
-    }
-    ticked = [o for o in criteria_options if o["value"] in draft.criteria]
-    if ticked:
-        criteria_element["initial_options"] = ticked
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": CRITERIA_BLOCK,
-            "optional": True,
-            "label": plain("Which criteria do you believe your problem meets?", 2000),
-            "element": criteria_element,
-        }
+    criteria = checkboxes(
+        [(f"*{c.name}*", c.key) for c in CRITERIA],
+        [c.key for c in CRITERIA if c.key in draft.criteria],
+        markup=True,
     )
-
-    area_options = [_option(area, area) for area in areas]
-    area_element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": AREA_BLOCK,
-        "placeholder": plain("Choose an area", 150),
-        "options": area_options,
-    }
-    chosen = [o for o in area_options if o["value"] == draft.framework_area]
-    if chosen:
-        area_element["initial_option"] = chosen[0]
     blocks.append(
-        {
-            "type": "input",
-            "block_id": AREA_BLOCK,
-            "label": plain("The NPQ framework area it links to", 2000),
-            "element": area_element,
-        }
+        field_of(
+            CRITERIA_BLOCK,
+            "Which criteria do you believe your problem meets?",
+            criteria,
+            optional=True,
+        )
     )
-
-    link_element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": LINK_BLOCK,
-        "max_length": LINK_MAX_CHARS,
-        "placeholder": plain("https://…", 150),
-    }
-    if draft.artefact_link:
-        link_element["initial_value"] = draft.artefact_link[:LINK_MAX_CHARS]
+    area_menu = Menu(
+        AREA_BLOCK,
+        options_of([(area, area[:OPTION_VALUE_LIMIT]) for area in areas][:OPTIONS_LIMIT]),
+        initial=draft.framework_area,
+        placeholder="Choose an area",
+    )
+    blocks.append(field_of(AREA_BLOCK, "The NPQ framework area it links to", area_menu))
+    link = text_input(
+        max_length=LINK_MAX_CHARS,
+        placeholder="https://…",
+        initial=draft.artefact_link[:LINK_MAX_CHARS] if draft.artefact_link else None,
+    )
+    # The front end marks an optional field "(optional)" itself.
     blocks.append(
-        {
-            "type": "input",
-            "block_id": LINK_BLOCK,
-            "optional": True,
-            # Slack adds "(optional)" to an optional input's label itself.
-            "label": plain("A link to an artefact", 2000),
-            "element": link_element,
-            "hint": plain(ARTEFACT_ADVICE, 2000),
-        }
+        field_of(LINK_BLOCK, "A link to an artefact", link, optional=True, hint=ARTEFACT_ADVICE)
     )
     blocks.append(_back_button())
     return _modal(
         _wizard_title(draft, TOTAL_STEPS),
         blocks,
-        metadata=wizard_metadata(draft.id, REVIEW),
+        payload=wizard_metadata(draft.id, REVIEW),
         submit="Update the card" if draft.editing else "Post to channel",
         close="Save and close",
         notify_on_close=True,
@@ -272,12 +240,12 @@ def build_review_view(
 def build_confirm_view(draft: DraftSnapshot, unmet: list[Criterion]) -> ViewDict:
     """Say which criteria are unticked and why they matter; the owner may still post."""
     names = " and ".join(f"*{c.name}*" for c in unmet)
-    blocks: list[dict[str, Any]] = [
-        section_block(f"You haven't ticked {names}. Here is what the guidance means, and why:")
+    blocks: list[Part] = [
+        paragraph(f"You haven't ticked {names}. Here is what the guidance means, and why:")
     ]
-    blocks += [section_block(f"*{c.name}* – {c.definition}\n{c.why_it_matters}") for c in unmet]
+    blocks += [paragraph(f"*{c.name}* – {c.definition}\n{c.why_it_matters}") for c in unmet]
     blocks.append(
-        section_block(
+        paragraph(
             "You can go *Back* and sharpen it, or post it as it is: your group can help you "
             "shape it too."
         )
@@ -286,7 +254,7 @@ def build_confirm_view(draft: DraftSnapshot, unmet: list[Criterion]) -> ViewDict
     return _modal(
         "Post anyway?",
         blocks,
-        metadata=wizard_metadata(draft.id, CONFIRM),
+        payload=wizard_metadata(draft.id, CONFIRM),
         submit="Update anyway" if draft.editing else "Post anyway",
         close="Save and close",
     )
@@ -294,7 +262,7 @@ def build_confirm_view(draft: DraftSnapshot, unmet: list[Criterion]) -> ViewDict
 
 def build_notice_view(title: str, text: str) -> ViewDict:
     """A modal with a message and nothing to submit (a refusal, or a draft that has gone)."""
-    return _modal(title, [section_block(text)])
+    return _modal(title, [paragraph(text)])
 
 
 def _criteria_summary(ticked: tuple[str, ...]) -> str:
@@ -305,8 +273,8 @@ def _criteria_summary(ticked: tuple[str, ...]) -> str:
 def build_problem_card(draft: DraftSnapshot) -> MessageDict:
     """The posted problem: the four answers, the owner's own check, the area, and the buttons."""
     owner = f"<@{draft.owner_user_id}>"
-    blocks: list[dict[str, Any]] = [
-        section_block(f":jigsaw: *A problem for our community session*, from {owner}")
+    blocks: list[Part] = [
+        paragraph(f":jigsaw: *A problem for our community session*, from {owner}")
     ]
     blocks += _answer_sections(draft)
     details = [f"*NPQ framework area:* {escape(draft.framework_area or 'Not chosen')}"]
@@ -314,22 +282,23 @@ def build_problem_card(draft: DraftSnapshot) -> MessageDict:
         details.append(f"*The owner's check:* {_criteria_summary(draft.criteria)}")
     if draft.artefact_link:
         details.append(f"*Artefact:* <{draft.artefact_link}>")
-    blocks.append(context_block("\n".join(details)))
-    withdraw = button("Withdraw", WITHDRAW_ACTION, str(draft.card_id), style="danger")
-    withdraw["confirm"] = {
-        "title": plain("Withdraw this problem?", 100),
-        "text": plain(
+    blocks.append(note("\n".join(details)))
+    withdraw = button(
+        "Withdraw",
+        WITHDRAW_ACTION,
+        str(draft.card_id),
+        style="danger",
+        confirm=Confirm(
+            "Withdraw this problem?",
             "It will be taken down from the channel for everyone. Only its owner can do this.",
-            300,
+            "Withdraw",
+            "Keep it",
         ),
-        "confirm": plain("Withdraw", 30),
-        "deny": plain("Keep it", 30),
-        "style": "danger",
-    }
+    )
     blocks.append(
-        actions_block(
+        buttons(
             [button("Edit", EDIT_ACTION, str(draft.card_id)), withdraw],
-            block_id="problem_card",
+            row_id="problem_card",
         )
     )
     summary = escape(truncate(draft.answers.get("problem") or "", 150))
@@ -338,7 +307,7 @@ def build_problem_card(draft: DraftSnapshot) -> MessageDict:
 
 def build_withdrawn_card(owner_user_id: str) -> MessageDict:
     text = f":wastebasket: <@{owner_user_id}> withdrew this problem."
-    return {"text": text, "blocks": [context_block(text)]}
+    return {"text": text, "blocks": [note(text)]}
 
 
 def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> MessageDict:
@@ -363,13 +332,13 @@ def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> Mes
         why = f"Slack said `{escape(error)}`. Please press *Try again* in a minute."
     text = f":warning: I couldn't post your problem in {channel}."
     blocks = [
-        section_block(f"{text} {why}\nYour draft is saved, so nothing is lost."),
-        actions_block(
+        paragraph(f"{text} {why}\nYour draft is saved, so nothing is lost."),
+        buttons(
             [
                 button("Try again", RETRY_ACTION, str(draft_id), style="primary"),
                 button("Open my draft", OPEN_DRAFT_ACTION, str(draft_id)),
             ],
-            block_id="problem_post_failed",
+            row_id="problem_post_failed",
         ),
     ]
     return {"text": text, "blocks": blocks}
@@ -377,7 +346,7 @@ def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> Mes
 
 def build_posted_message(channel_id: str) -> MessageDict:
     text = f":white_check_mark: Your problem is now in <#{channel_id}>."
-    return {"text": text, "blocks": [section_block(text)]}
+    return {"text": text, "blocks": [paragraph(text)]}
 
 
 def view_for_step(

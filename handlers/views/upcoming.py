@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.slack.blocks import context_block, header_block, section_block
+from conversation.blocks import (
+    Part,
+    heading,
+    note,
+    paragraph,
+)
 from models.upcoming import HORIZON, Upcoming
 
 NOTHING = "Nothing from Buddy in the next two weeks."
@@ -25,14 +29,14 @@ def upcoming_line(item: Upcoming, zone: str) -> str:
     return line
 
 
-def build_upcoming_blocks(items: Sequence[Upcoming], zone: str) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [header_block("What Buddy will send you")]
+def build_upcoming_blocks(items: Sequence[Upcoming], zone: str) -> list[Part]:
+    blocks: list[Part] = [heading("What Buddy will send you")]
     if not items:
-        blocks.append(section_block(NOTHING))
+        blocks.append(paragraph(NOTHING))
     else:
-        blocks.append(section_block("\n".join(f"• {upcoming_line(i, zone)}" for i in items)))
+        blocks.append(paragraph("\n".join(f"• {upcoming_line(i, zone)}" for i in items)))
     blocks.append(
-        context_block(
+        note(
             f"The next {HORIZON.days} days, in your time ({zone}). Nudges wait out quiet hours "
             "(20:00 to 07:30), weekends and breaks; meeting reminders do not."
         )

@@ -4,9 +4,11 @@ roles (no pair message told them); a facilitator not in a pair reads what they c
 
 from __future__ import annotations
 
-from typing import Any
-
-from handlers.slack.blocks import context_block, section_block
+from conversation.blocks import (
+    Part,
+    note,
+    paragraph,
+)
 from handlers.slack.replies import OutgoingMessage
 from handlers.slack.text import command, escape, mentions
 from handlers.views.pairs import slot_description
@@ -50,13 +52,13 @@ def build_welcome_message(greeting: Greeting | None = None) -> OutgoingMessage:
         return _imported_welcome(greeting)
     return OutgoingMessage(
         text=WHAT_BUDDY_DOES,
-        blocks=[section_block(WHAT_BUDDY_DOES), _most_used(), context_block(WHERE_HELP_IS)],
+        blocks=[paragraph(WHAT_BUDDY_DOES), _most_used(), note(WHERE_HELP_IS)],
     )
 
 
-def _most_used() -> dict[str, Any]:
+def _most_used() -> Part:
     lines = "\n".join(f"`{escape(command(words))}`  {what}" for words, what in MOST_USED)
-    return section_block("*The three commands you'll use most*\n" + lines)
+    return paragraph("*The three commands you'll use most*\n" + lines)
 
 
 def _imported_welcome(greeting: Greeting) -> OutgoingMessage:
@@ -79,15 +81,15 @@ def _imported_welcome(greeting: Greeting) -> OutgoingMessage:
     return OutgoingMessage(
         text=intro,
         blocks=[
-            section_block(
+            paragraph(
                 f"{intro} I keep your {kind} meeting every fortnight: I remind you before each "
                 "meeting, ask afterwards how it went, and follow up the actions you set "
                 "yourself. I only nudge in working hours, in your own time."
             ),
-            section_block("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
-            section_block(slot),
+            paragraph("*The role of the buddy pair is to:*\n" + BUDDY_ROLES),
+            paragraph(slot),
             _most_used(),
-            context_block(WHERE_HELP_IS),
+            note(WHERE_HELP_IS),
         ],
     )
 
@@ -97,9 +99,9 @@ def _facilitator_welcome() -> OutgoingMessage:
     return OutgoingMessage(
         text=FACILITATOR_WELCOME,
         blocks=[
-            section_block(FACILITATOR_WELCOME),
-            section_block("*What you can do*\n" + lines),
-            section_block(FACILITATOR_HOME),
-            context_block(FACILITATOR_HELP),
+            paragraph(FACILITATOR_WELCOME),
+            paragraph("*What you can do*\n" + lines),
+            paragraph(FACILITATOR_HOME),
+            note(FACILITATOR_HELP),
         ],
     )

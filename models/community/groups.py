@@ -106,7 +106,7 @@ class GroupMember:
 
     @property
     def user_id(self) -> str:
-        return self.participant.slack_user_id
+        return self.participant.user_id
 
 
 def members_of(session: Session, group: CommunityGroup) -> list[GroupMember]:
@@ -149,9 +149,7 @@ def set_group(
     check_channel(channel_id)
     group = group_in(session, team_id, channel_id)
     if group is not None:
-        if not caller_is_facilitator and not is_member(
-            members_of(session, group), caller.slack_user_id
-        ):
+        if not caller_is_facilitator and not is_member(members_of(session, group), caller.user_id):
             raise Refusal(
                 "This channel already has a community group: only one of its members or a "
                 "facilitator can replace it.",
@@ -164,7 +162,7 @@ def set_group(
             channel_id=channel_id,
             timezone=cohort_of(session, caller, now).timezone,
             fortnightly=False,
-            created_by=caller.slack_user_id,
+            created_by=caller.user_id,
             created_at=now,
         )
         session.add(group)

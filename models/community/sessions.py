@@ -118,7 +118,7 @@ def _user(session: Session, participant_id: int | None) -> str | None:
     if participant_id is None:
         return None
     person = session.get(Participant, participant_id)
-    return person.slack_user_id if person is not None else None
+    return person.user_id if person is not None else None
 
 
 def schedule(
@@ -131,9 +131,7 @@ def schedule(
     now: datetime,
 ) -> list[CommunitySession]:
     """Replace the sessions still to come with this one (and, fortnightly, those after it)."""
-    if not caller_is_facilitator and not is_member(
-        members_of(session, group), caller.slack_user_id
-    ):
+    if not caller_is_facilitator and not is_member(members_of(session, group), caller.user_id):
         raise Refusal(
             "Only the group's members or a facilitator can schedule its sessions.", SCHEDULE_EXAMPLE
         )
@@ -186,7 +184,7 @@ def order_owners(
         raise Refusal("Please mention the owners in the order they will present.", ORDER_EXAMPLE)
     upcoming = next_session(session, group, now)
     chair = _user(session, chair_ids(session, group).get(upcoming.id)) if upcoming else None
-    if chair != caller.slack_user_id:
+    if chair != caller.user_id:
         if chair is None:
             raise Refusal(
                 "The order is the chair's to set, once a session is scheduled.", SCHEDULE_EXAMPLE
@@ -205,7 +203,7 @@ def start(
     """Run the protocol from now with those present (a scheduled session within the hour is the
     one that starts)."""
     members = members_of(session, group)
-    if not is_member(members, caller.slack_user_id):
+    if not is_member(members, caller.user_id):
         raise Refusal("Only members of this channel's community group can start its session.")
     strangers = [u for u in absent if not is_member(members, u)]
     if strangers:
@@ -234,7 +232,7 @@ def start(
         None,
     )
     row = taken or CommunitySession(group_id=group.id, created_at=now)
-    row.starts_at, row.present, row.started_by = at, ",".join(present), caller.slack_user_id
+    row.starts_at, row.present, row.started_by = at, ",".join(present), caller.user_id
     session.add(row)
     session.flush()
     return row
@@ -243,7 +241,7 @@ def start(
 def stop(
     session: Session, group: CommunityGroup, caller: Participant, now: datetime
 ) -> CommunitySession:
-    if not is_member(members_of(session, group), caller.slack_user_id):
+    if not is_member(members_of(session, group), caller.user_id):
         raise Refusal("Only members of this channel's community group can stop its session.")
     for row in sessions_of(session, group):
         if running(row, now):
@@ -466,7 +464,7 @@ def appoint_chair(
     """The group's call: who chairs the session after this one."""
     group, row = group_of_session(session, session_id)
     members = members_of(session, group)
-    if not is_member(members, caller.slack_user_id):
+    if not is_member(members, caller.user_id):
         raise Refusal("Only the group's members can appoint its next chair.")
     picked = next((m for m in members if m.user_id == chosen), None)
     if picked is None:
@@ -489,7 +487,7 @@ def save_response(
 ) -> Action:
     """The owner's "I think my next action will be..." as an action Buddy chases."""
     group, row = group_of_session(session, session_id)
-    if caller.slack_user_id != owner:
+    if caller.user_id != owner:
         raise Refusal("Only {0} can save their own response as an action.", people=[owner])
     if not is_member(members_of(session, group), owner):
         raise Refusal("Only the group's members can save a response here.")
@@ -515,7 +513,7 @@ class SavedAction:
 
 def saved_actions(session: Session, session_id: int) -> list[SavedAction]:
     rows = session.execute(
-        select(Participant.slack_user_id, Action.text)
+        select(Participant.user_id, Action.text)
         .join(CommunityAction, CommunityAction.action_id == Action.id)
         .join(Participant, Participant.id == CommunityAction.participant_id)
         .where(CommunityAction.session_id == session_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 
 
 class CommunityGroup(Base):
@@ -17,13 +17,13 @@ class CommunityGroup(Base):
     __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     timezone: Mapped[str] = mapped_column(String(64))
     fortnightly: Mapped[bool] = mapped_column(Boolean, default=False)
     # A chair appointed at a close before the next session was scheduled: given to that session.
     next_chair_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -54,7 +54,7 @@ class CommunitySession(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # Slack ids of the owners present, in turn order; None for a scheduled session (everyone).
     present: Mapped[str | None] = mapped_column(Text)
-    started_by: Mapped[str | None] = mapped_column(String(32))
+    started_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The chair the group appointed at the previous close (None: the rotation's proposal).
     appointed_chair_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))

@@ -199,7 +199,7 @@ def import_pairs(
         else:
             resolved.append((draft, tuple(ids)))
     known = {
-        p.slack_user_id: p
+        p.user_id: p
         for p in session.scalars(select(Participant).where(Participant.team_id == cohort.team_id))
     }
     paired = set(
@@ -221,7 +221,7 @@ def import_pairs(
     new_people = [
         {
             "team_id": cohort.team_id,
-            "slack_user_id": u,
+            "user_id": u,
             "cohort_id": cohort.id,
             "is_bot": False,
             "created_at": now,
@@ -233,14 +233,14 @@ def import_pairs(
     if new_people:
         session.execute(insert(Participant), new_people)
     for participant in known.values():
-        if participant.slack_user_id in seen:
+        if participant.user_id in seen:
             participant.cohort_id = cohort.id
     session.flush()
     ids_of = dict(
         session.execute(
-            select(Participant.slack_user_id, Participant.id).where(
+            select(Participant.user_id, Participant.id).where(
                 Participant.team_id == cohort.team_id,
-                Participant.slack_user_id.in_(list(seen)),
+                Participant.user_id.in_(list(seen)),
             )
         )
         .tuples()

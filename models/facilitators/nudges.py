@@ -42,19 +42,19 @@ def pair_to_nudge(session: Session, team_id: str, user_id: str, now: datetime) -
         )
     members = members_of(session, pair)
     since = now.date() - timedelta(days=1)  # today somewhere west of UTC
-    pauses = pauses_by_user(session, [m.slack_user_id for m in members], since)
+    pauses = pauses_by_user(session, [m.user_id for m in members], since)
     # The person named first, then their buddies.
-    for member in sorted(members, key=lambda m: m.slack_user_id != user_id):
-        until = paused_until(pauses.get(member.slack_user_id, []), now)
+    for member in sorted(members, key=lambda m: m.user_id != user_id):
+        until = paused_until(pauses.get(member.user_id, []), now)
         if until is None:
             continue
         day = format_day(until, now.astimezone(ZoneInfo(zone_of(member))).date())
         held = f"is paused until {day}; Buddy holds their nudges until then"
-        if member.slack_user_id == user_id:
+        if member.user_id == user_id:
             raise Refusal("{0} " + held + ".", people=[user_id])
         raise Refusal(
             "{0}'s buddy {1} " + held + ", so I haven't nudged their pair.",
-            people=[user_id, member.slack_user_id],
+            people=[user_id, member.user_id],
         )
     return pair
 

@@ -264,7 +264,7 @@ def cohort_report(
     unpaired = _unpaired(session, cohort, known_facilitators(session, bootstrapped, cohort.team_id))
     everyone = [m for ms in members.values() for m in ms] + unpaired
     first_day = min([p.created_at for p in pairs], default=now) - timedelta(days=1)
-    pauses = pauses_by_user(session, [p.slack_user_id for p in everyone], first_day.date())
+    pauses = pauses_by_user(session, [p.user_id for p in everyone], first_day.date())
     owner_ids = [m.id for ms in members.values() for m in ms]
     open_by_owner: dict[int, list[Action]] = defaultdict(list)
     reviewed_by_owner: dict[int, list[Action]] = defaultdict(list)
@@ -287,7 +287,7 @@ def cohort_report(
         context = contexts[pair.id]
         pair_members = members.get(pair.id, [])
         told_at = _told_at(pair, pair_members)
-        spans = [s for m in pair_members for s in pauses.get(m.slack_user_id, ())]
+        spans = [s for m in pair_members for s in pauses.get(m.user_id, ())]
         # Up to a month ahead too: a nudged meeting may have been moved later since.
         meetings = meetings_between(
             pair,
@@ -376,7 +376,7 @@ def cohort_report(
 
 
 def _member(participant: Participant) -> Member:
-    return Member(participant.slack_user_id, participant.display_name)
+    return Member(participant.user_id, participant.display_name)
 
 
 def _told_at(pair: Pair, members: Sequence[Participant]) -> datetime | None:
@@ -393,7 +393,7 @@ def _paused(
 ) -> Paused | None:
     """The person's pause covering today, in their own zone, with its last day (pauses that
     follow on without a gap read as one)."""
-    until = paused_until(pauses.get(participant.slack_user_id, []), now)
+    until = paused_until(pauses.get(participant.user_id, []), now)
     return Paused(_member(participant), until) if until is not None else None
 
 
@@ -464,7 +464,7 @@ def _unpaired(session: Session, cohort: Cohort, facilitators: set[str]) -> list[
         .order_by(Participant.id)
     )
     # A facilitator outside every pair runs the cohort; they are not waiting for a buddy.
-    return [p for p in people if p.slack_user_id not in facilitators]
+    return [p for p in people if p.user_id not in facilitators]
 
 
 REFUSED_LOOKBACK = timedelta(days=14)
@@ -489,7 +489,7 @@ def _refused(session: Session, cohort: Cohort, now: datetime, zone: ZoneInfo) ->
     )
     pair_members = members_by_pair(session, sorted({r.pair_id for r in rows if r.pair_id}))
     people = {
-        p.id: p.slack_user_id
+        p.id: p.user_id
         for p in session.scalars(
             select(Participant).where(
                 Participant.id.in_({r.participant_id for r in rows if r.participant_id})
@@ -501,7 +501,7 @@ def _refused(session: Session, cohort: Cohort, now: datetime, zone: ZoneInfo) ->
         if row.participant_id is not None and row.participant_id in people:
             who: tuple[str, ...] = (people[row.participant_id],)
         else:
-            who = tuple(m.slack_user_id for m in pair_members.get(row.pair_id or 0, []))
+            who = tuple(m.user_id for m in pair_members.get(row.pair_id or 0, []))
         reason = (row.last_error or "refused").split(":")[0]
         found.append(Refused(row.kind, who, reason, row.created_at.astimezone(zone).date()))
     return found

@@ -23,7 +23,7 @@ REMOVE_EXAMPLE = "facilitator remove @Sam"
 def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str) -> list[str]:
     """Every facilitator's Slack id: the bootstrapped ones, then those granted, in order."""
     granted = session.scalars(
-        select(Facilitator.slack_user_id)
+        select(Facilitator.user_id)
         .where(Facilitator.team_id == team_id)
         .order_by(Facilitator.created_at, Facilitator.id)
     ).all()
@@ -35,7 +35,7 @@ def known_facilitators(session: Session, bootstrapped: frozenset[str], team_id: 
     Slack, and those it has seen acting as one (the clock is not given BUDDY_FACILITATORS, but a
     bootstrapped facilitator who has used Buddy is noted in facilitator_settings)."""
     noted = session.scalars(
-        select(FacilitatorSetting.slack_user_id).where(
+        select(FacilitatorSetting.user_id).where(
             FacilitatorSetting.team_id == team_id, FacilitatorSetting.active.is_(True)
         )
     )
@@ -67,7 +67,7 @@ def note_facilitator(session: Session, team_id: str, user_id: str, now: datetime
     """Remember that this person is a facilitator, so the clock can send them the digest."""
     found = session.scalar(
         select(FacilitatorSetting).where(
-            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.user_id == user_id
         )
     )
     if found is not None:
@@ -80,7 +80,7 @@ def note_facilitator(session: Session, team_id: str, user_id: str, now: datetime
             session.add(
                 FacilitatorSetting(
                     team_id=team_id,
-                    slack_user_id=user_id,
+                    user_id=user_id,
                     digest_enabled=True,
                     active=True,
                     updated_at=now,
@@ -102,9 +102,7 @@ def grant(
     require_facilitator(session, bootstrapped, team_id, actor, "add facilitators")
     if is_facilitator(session, bootstrapped, team_id, user_id):
         return False
-    session.add(
-        Facilitator(team_id=team_id, slack_user_id=user_id, granted_by=actor, created_at=now)
-    )
+    session.add(Facilitator(team_id=team_id, user_id=user_id, granted_by=actor, created_at=now))
     ensure_participant(session, team_id, user_id, now)
     note_facilitator(session, team_id, user_id, now)
     session.flush()
@@ -124,13 +122,11 @@ def revoke(
             people=[user_id],
         )
     removed = session.execute(
-        delete(Facilitator).where(
-            Facilitator.team_id == team_id, Facilitator.slack_user_id == user_id
-        )
+        delete(Facilitator).where(Facilitator.team_id == team_id, Facilitator.user_id == user_id)
     )
     for setting in session.scalars(
         select(FacilitatorSetting).where(
-            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.user_id == user_id
         )
     ):
         setting.active = False
@@ -151,7 +147,7 @@ def set_digest(
     note_facilitator(session, team_id, user_id, now)
     setting = session.scalar(
         select(FacilitatorSetting).where(
-            FacilitatorSetting.team_id == team_id, FacilitatorSetting.slack_user_id == user_id
+            FacilitatorSetting.team_id == team_id, FacilitatorSetting.user_id == user_id
         )
     )
     assert setting is not None
@@ -172,24 +168,22 @@ def digest_recipients(
     settings = select(
         literal(SETTING).label("source"),
         FacilitatorSetting.team_id,
-        FacilitatorSetting.slack_user_id,
+        FacilitatorSetting.user_id,
         FacilitatorSetting.active,
         FacilitatorSetting.digest_enabled,
     )
     granted = select(
         literal(GRANTED),
         Facilitator.team_id,
-        Facilitator.slack_user_id,
+        Facilitator.user_id,
         cast(null(), Boolean),
         cast(null(), Boolean),
     )
     if only is not None:
         settings = settings.where(
-            FacilitatorSetting.team_id == only[0], FacilitatorSetting.slack_user_id == only[1]
+            FacilitatorSetting.team_id == only[0], FacilitatorSetting.user_id == only[1]
         )
-        granted = granted.where(
-            Facilitator.team_id == only[0], Facilitator.slack_user_id == only[1]
-        )
+        granted = granted.where(Facilitator.team_id == only[0], Facilitator.user_id == only[1])
     found: dict[tuple[str, str], tuple[bool, bool]] = {}
     wanted: set[tuple[str, str]] = set()
     for source, team_id, user_id, active, enabled in session.execute(union_all(settings, granted)):

@@ -218,7 +218,7 @@ def move_meeting(
     else:
         new_start = local_instant(to_date, at, viewer_zone)
     return _move_to(
-        session, pair, meeting, new_start, viewer_zone, caller.slack_user_id, now, MOVE_EXAMPLE
+        session, pair, meeting, new_start, viewer_zone, caller.user_id, now, MOVE_EXAMPLE
     )
 
 
@@ -248,7 +248,7 @@ def skip_meeting(
         None,
         False,
         (reason or "")[:500] or None,
-        caller.slack_user_id,
+        caller.user_id,
         now,
     )
     return _reloaded(session, pair, meeting.original_date)
@@ -298,7 +298,7 @@ def _unless_buddys(
 ) -> Choice | None:
     """A choice the buddy made stands unless the caller asked to change it; returns the
     buddy's choice that the caller's replaces."""
-    if choice is None or choice.by == caller.slack_user_id:
+    if choice is None or choice.by == caller.user_id:
         return None
     if not change_buddys_choice:
         raise ChosenByBuddy(choice, same=False)
@@ -334,7 +334,7 @@ def meet_at_backup(
     pair, meeting = _member_pair_meeting(session, caller, pair_id, original_date)
     choice = meeting_choice(session, pair.id, original_date)
     if choice is not None and choice.kind == MOVED_CHOICE and _at_backup(pair, meeting):
-        if choice.by == caller.slack_user_id or change_buddys_choice:
+        if choice.by == caller.user_id or change_buddys_choice:
             return MeetingMove(before=meeting, after=meeting)  # already there: a double click
         raise ChosenByBuddy(choice, same=True)
     replaced = _unless_buddys(choice, caller, change_buddys_choice)
@@ -345,9 +345,7 @@ def meet_at_backup(
             "meeting to a day that suits you all.",
             BACKUP_EXAMPLE,
         )
-    moved = _move_to(
-        session, pair, meeting, start, viewer_zone, caller.slack_user_id, now, MOVE_EXAMPLE
-    )
+    moved = _move_to(session, pair, meeting, start, viewer_zone, caller.user_id, now, MOVE_EXAMPLE)
     return MeetingMove(moved.before, moved.after, replaced)
 
 
@@ -366,11 +364,9 @@ def practise_solo(
         raise Refusal("That meeting has already happened.")
     choice = meeting_choice(session, pair.id, original_date)
     if choice is not None and choice.kind == SOLO_CHOICE:
-        if choice.by == caller.slack_user_id or change_buddys_choice:
+        if choice.by == caller.user_id or change_buddys_choice:
             return SoloPractice(meeting)  # already solo: a double click
         raise ChosenByBuddy(choice, same=True)
     replaced = _unless_buddys(choice, caller, change_buddys_choice)
-    _upsert_change(
-        session, pair, original_date, SKIPPED, None, True, None, caller.slack_user_id, now
-    )
+    _upsert_change(session, pair, original_date, SKIPPED, None, True, None, caller.user_id, now)
     return SoloPractice(_reloaded(session, pair, original_date), replaced)

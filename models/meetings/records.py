@@ -64,7 +64,7 @@ class NotYours(Refusal):
 
 def member_of(session: Session, pair_id: int, user_id: str) -> Participant:
     for member in members_by_pair(session, [pair_id]).get(pair_id, []):
-        if member.slack_user_id == user_id:
+        if member.user_id == user_id:
             return member
     raise NotInThisPair
 

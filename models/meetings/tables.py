@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 
 
 class MeetingOutcome(Base):
@@ -24,7 +24,7 @@ class MeetingOutcome(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
     original_date: Mapped[date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(16))
-    answered_by: Mapped[str] = mapped_column(String(32))
+    answered_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -54,5 +54,5 @@ class MeetingChange(Base):
     new_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     solo: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
-    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

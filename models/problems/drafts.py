@@ -109,7 +109,7 @@ def snapshot(session: Session, problem: Problem) -> DraftSnapshot:
     return DraftSnapshot(
         id=problem.id,
         card_id=problem.edits_id or problem.id,
-        owner_user_id=owner.slack_user_id if owner is not None else "",
+        owner_user_id=owner.user_id if owner is not None else "",
         step=problem.step,
         answers={s.key: getattr(problem, s.key) or "" for s in STEPS},
         criteria=ticked_criteria(problem),
@@ -167,7 +167,7 @@ def owned_problem(session: Session, problem_id: int, team_id: str, user_id: str)
     caller = find_participant(session, team_id, user_id)
     if caller is None or caller.id != problem.owner_id:
         owner = session.get(Participant, problem.owner_id)
-        raise NotYourProblem(owner.slack_user_id if owner is not None else None)
+        raise NotYourProblem(owner.user_id if owner is not None else None)
     return problem
 
 

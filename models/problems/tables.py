@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime
 
 DRAFT = "draft"
 POSTED = "posted"
@@ -30,10 +30,10 @@ class Problem(Base):
     framework_area: Mapped[str | None] = mapped_column(String(200))
     artefact_link: Mapped[str | None] = mapped_column(Text)
     # Where the command was run, and so where the card goes.
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    message_ts: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # The wizard's modal Buddy opened for the owner: only that view is ever updated.
-    view_id: Mapped[str | None] = mapped_column(String(32))
+    view_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # An edit of a posted problem is a draft of its own, so the card stays as it was until the
     # owner posts the edit; this points at the problem it will replace.
     edits_id: Mapped[int | None] = mapped_column(

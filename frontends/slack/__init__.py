@@ -1,0 +1,1 @@
+"""Slack's front end: drawing Buddy's documents as Block Kit, and Bolt's listeners."""
