@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
+from conversation.markup import command
 from handlers.slack.answers import Command, accepted
 from handlers.slack.commands import Subcommand
 from handlers.slack.replies import Reply
-from handlers.slack.text import command, typed
+from handlers.slack.text import typed
 from handlers.views.calendar import (
     build_break_added,
     build_break_list,

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from conversation.markup import mention
 from frontends.slack.blockkit import draw_blocks
 from handlers.slack.answers import (
     Answer,
@@ -29,7 +30,6 @@ from handlers.slack.channels import fetch_profiles, pair_channel, user_dm_channe
 from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.replies import Reply, ephemeral, problem_text
-from handlers.slack.text import mention
 from handlers.views.facilitators import (
     EXPORT,
     NUDGE,

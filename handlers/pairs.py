@@ -14,6 +14,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from conversation.blocks import note, paragraph
+from conversation.markup import mention, mentions
+from conversation.moments import local_moment
 from handlers.slack.answers import (
     Answer,
     Command,
@@ -35,11 +37,9 @@ from handlers.slack.channels import (
     told_or_not,
 )
 from handlers.slack.commands import Subcommand
-from handlers.slack.dates import local_moment
 from handlers.slack.modals import open_modal
 from handlers.slack.payloads import int_value
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
-from handlers.slack.text import mention, mentions
 from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
     SLOT_CHOOSE_AM,

@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from conversation.blocks import Form
+from conversation.markup import mention
 from frontends.slack.blockkit import draw_blocks, draw_view
 from handlers.slack.answers import (
     Answer,
@@ -44,7 +45,6 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
 from handlers.slack.payloads import ViewState, Who, int_value
 from handlers.slack.replies import Reply, ephemeral
-from handlers.slack.text import mention
 from handlers.views.problems import (
     ANSWER_BLOCK,
     AREA_BLOCK,

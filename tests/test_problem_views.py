@@ -14,8 +14,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from conversation.blocks import Form
+from conversation.markup import escape
 from frontends.slack.blockkit import draw_blocks, draw_form
-from handlers.slack.text import escape
 from handlers.views.problems import (
     UNREACHABLE,
     build_confirm_view,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.slack.dates import day_for_all, friendly_zone, moment_for_all, slack_date
+from conversation.moments import day_for_all, friendly_zone, moment_for_all, slack_date
 from tests.slack_dates import DAY_ONLY, token
 
 

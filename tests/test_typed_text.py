@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers.slack.text import escape
+from conversation.markup import escape
 from handlers.views.actions import due_block_id, text_block_id
 from handlers.views.meetings import CHECKIN_ADD_ACTIONS
 from models.actions import Action

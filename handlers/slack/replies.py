@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversation.blocks import Part
-from handlers.slack.text import command, mention
+from conversation.markup import command, mention
 from models.refusals import Refusal
 
 # Buddy's answer, in words both front ends read: `text` (also the notification fallback),

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from conversation.blocks import button, buttons, note, paragraph
+from conversation.markup import command, escape
 from frontends.slack.blockkit import draw_reply
 from handlers.slack.answers import (
     Answer,
@@ -26,7 +27,7 @@ from handlers.slack.deps import deps_from
 from handlers.slack.help import all_help_reply, command_help_reply, help_reply
 from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
-from handlers.slack.text import command, escape, typed
+from handlers.slack.text import typed
 from models.cohorts import join_channel_cohort
 from models.people import is_facilitator
 

@@ -23,8 +23,8 @@ from conversation.blocks import (
     text_input,
     truncate,
 )
+from conversation.markup import SECTION_CHUNK, escape, escaped_chunks, line_chunks
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import SECTION_CHUNK, escape, escaped_chunks, line_chunks
 from models.actions import (
     DONE,
     DROPPED,

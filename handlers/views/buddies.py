@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.slack.text import mentions
+from conversation.markup import mentions
 
 TRIO = 3
 

@@ -17,8 +17,8 @@ from conversation.blocks import (
     note,
     paragraph,
 )
+from conversation.markup import command, escape, line_chunks
 from handlers.slack.replies import Reply, ephemeral
-from handlers.slack.text import command, escape, line_chunks
 from models.calendar.breaks import BREAK_ADD_EXAMPLE, BREAK_LIST_EXAMPLE, BREAK_REMOVE_EXAMPLE
 from models.calendar.modules import (
     MODULE_ADD_EXAMPLE,

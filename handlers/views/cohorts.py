@@ -8,8 +8,8 @@ from conversation.blocks import (
     note,
     paragraph,
 )
+from conversation.markup import escape
 from handlers.slack.replies import Reply, ephemeral
-from handlers.slack.text import escape
 from models.cohorts import CohortSummary
 from models.grammar import format_day
 from models.people import Cohort

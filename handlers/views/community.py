@@ -20,9 +20,9 @@ from conversation.blocks import (
     paragraph,
     text_input,
 )
-from handlers.slack.dates import moment_for_all
+from conversation.markup import escape, mention, mentions
+from conversation.moments import moment_for_all
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
-from handlers.slack.text import escape, mention, mentions
 from models.community.chairs import Birthday
 from models.community.protocol import (
     APPENDIX_A,

@@ -14,8 +14,8 @@ from conversation.blocks import (
     paragraph,
     truncate,
 )
+from conversation.markup import escape, line_chunks, mention, mentions
 from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
-from handlers.slack.text import escape, line_chunks, mention, mentions
 from models.facilitators.report import ON_TRACK, SLIPPING, CohortReport, PairRow
 from models.grammar import counted, format_day
 

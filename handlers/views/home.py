@@ -19,7 +19,7 @@ from conversation.blocks import (
     note,
     paragraph,
 )
-from handlers.slack.text import escape, mentions
+from conversation.markup import escape, mentions
 from handlers.views.actions import reviews_blocks
 from handlers.views.buddies import pair_or_trio, your_buddies_line
 from handlers.views.facilitators import EXPORT, cohort_blocks, figures_lines

@@ -17,7 +17,7 @@ from conversation.blocks import (
     paragraph,
     radio,
 )
-from handlers.slack.text import escape, line_chunks
+from conversation.markup import escape, line_chunks
 from models.calendar import csv_import as modules_csv
 from models.facilitators import imports as pairs_csv
 

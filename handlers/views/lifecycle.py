@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.slack.text import mention, mentions
+from conversation.markup import mention, mentions
 from handlers.views.buddies import CARRY_ON_AS_PAIR
 
 

@@ -23,8 +23,8 @@ from conversation.blocks import (
     paragraph,
     time_input,
 )
-from handlers.slack.dates import friendly_zone
-from handlers.slack.text import escape, mention, mentions
+from conversation.markup import escape, mention, mentions
+from conversation.moments import friendly_zone
 from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio, your_buddies_line
 from handlers.views.meetings import format_description, when
 from models.grammar import format_time, format_weekday

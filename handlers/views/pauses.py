@@ -10,9 +10,9 @@ from conversation.blocks import (
     note,
     paragraph,
 )
-from handlers.slack.dates import moment_for_all
+from conversation.markup import escape, mention
+from conversation.moments import moment_for_all
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import escape, mention
 from handlers.views.buddies import buddy_or_buddies, pair_or_trio
 from models.grammar import format_day
 from models.guidance import SOLO_PRACTICE_NOTE

@@ -11,8 +11,8 @@ from conversation.blocks import (
     note,
     paragraph,
 )
+from conversation.markup import mention, mentions
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import mention, mentions
 from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio
 
 FORGET_CONFIRM = "buddy_forget_confirm"

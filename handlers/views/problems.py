@@ -28,7 +28,7 @@ from conversation.blocks import (
     text_input,
     truncate,
 )
-from handlers.slack.text import escape, escaped_chunks
+from conversation.markup import escape, escaped_chunks
 from models.problems.drafts import CONFIRM, REVIEW, DraftSnapshot
 from models.problems.template import (
     ANSWER_MAX_CHARS,

@@ -9,8 +9,8 @@ from conversation.blocks import (
     note,
     paragraph,
 )
+from conversation.markup import command, escape, mentions
 from handlers.slack.replies import OutgoingMessage
-from handlers.slack.text import command, escape, mentions
 from handlers.views.pairs import slot_description
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.welcome import Greeting

@@ -1,4 +1,5 @@
-"""Moments as Slack shows them: each reader in their own local time.
+"""Moments as each reader sees them, in their own local time (Slack draws the token itself,
+Teams with its card date functions: `frontends/teams/markup.py`).
 
 Slack formats `<!date^<unix seconds>^<tokens>|<fallback>>` in the reader's own zone: the tokens
 (`{date_long_pretty}`, `{date_short_pretty}`, `{time}`, ...) are replaced by the reader's client;
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.slack.text import escape
+from conversation.markup import escape
 from models.grammar import format_clock, format_day, format_time
 
 # `Thursday, November 26th` (or today, tomorrow) `at 4:00 PM` / `16:00` as the reader prefers.
