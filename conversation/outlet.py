@@ -1,0 +1,96 @@
+"""What a handler's work after the answer may ask of the platform, in neutral terms.
+
+A handler returns an `Answer` whose `then` takes an `Outlet`: Slack's (`frontends/slack/outlet.py`)
+or Teams' (`frontends/teams/outlet.py`). Telling a pair, a person or a channel, redrawing a
+message Buddy sent, sending a file, showing a form or Home, and looking people up are all here,
+so no handler names a platform. Telling people is best effort (False when it failed, logged);
+posting and redrawing raise `OutletError` with the platform's reason, for the handler to word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from conversation.blocks import Form, HomeView
+    from handlers.slack.deps import Deps
+    from handlers.slack.replies import OutgoingMessage, Reply
+    from models.pairs import Pair, Profile
+    from models.people import Participant
+
+# The reason an `OutletError` gives when the platform could not be reached at all.
+UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class OutletError(Exception):
+    """The platform refused (`reason`: its own word, e.g. `not_in_channel`) or was unreachable."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a message went: its conversation and its id there (Slack's ts, a Teams activity id)."""
+
+    conversation: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class SentFile:
+    filename: str
+    content: bytes | str
+    title: str
+
+
+class Outlet(Protocol):
+    """One platform's way of doing what handlers need after their answer."""
+
+    platform: str
+
+    # -- telling people (best effort) --
+    def tell_pair(self, deps: Deps, pair_id: int, message: OutgoingMessage) -> bool: ...
+
+    def tell_people(self, user_ids: Sequence[str], text: str) -> bool: ...
+
+    def tell_person(
+        self, user_id: str, message: OutgoingMessage, deps: Deps | None = None
+    ) -> bool: ...
+
+    # -- posting and redrawing (raise OutletError) --
+    def pair_conversation(self, session: Session, pair: Pair) -> str: ...
+
+    def person_conversation(self, session: Session, participant: Participant) -> str: ...
+
+    def post(self, conversation: str, message: OutgoingMessage) -> Posted: ...
+
+    def update(self, conversation: str, message_id: str, message: OutgoingMessage) -> None: ...
+
+    def delete(self, conversation: str, message_id: str) -> None: ...
+
+    def send_files(
+        self, conversation: str, files: Sequence[SentFile], comment: str
+    ) -> list[str]: ...
+
+    def delete_file(self, file_id: str) -> None: ...
+
+    def download(self, file_id: str, most_bytes: int) -> bytes: ...
+
+    # -- forms and Home --
+    def open_form(self, trigger_id: str | None, form: Form) -> Reply | None: ...
+
+    def update_form(self, view_id: str, form: Form, view_hash: str | None = None) -> None: ...
+
+    def publish_home(self, user_id: str, view: HomeView) -> None: ...
+
+    # -- people --
+    def profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
+
+    def quick_profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
+
+    def user_ids_by_email(self, emails: Sequence[str]) -> dict[str, str]: ...
