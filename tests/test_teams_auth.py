@@ -64,9 +64,7 @@ def _bad_requests(fake: FakeTeams) -> dict[str, Callable[[TeamsClientForTests], 
     return {
         "no token": lambda teams: teams.post(teams.message("hi"), unsigned=True),
         "not bearer": lambda teams: teams.post(teams.message("hi"), authorization="Basic abc"),
-        "garbage": lambda teams: teams.post(
-            teams.message("hi"), authorization="Bearer not.a.jwt"
-        ),
+        "garbage": lambda teams: teams.post(teams.message("hi"), authorization="Bearer not.a.jwt"),
         "another signer": with_token(fake.token(key=fake.other_key)),
         "unknown kid": with_token(fake.token(kid="someone-elses-key")),
         "expired beyond leeway": with_token(fake.token(expires_in=-301 - 60)),
