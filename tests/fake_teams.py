@@ -147,6 +147,15 @@ class Fault:
     slow: bool = False  # accept the call, then answer only once released
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A connection the client dropped (a timeout test, a dropped-answer fault) is not news."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None
+
+
 class FakeTeams:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(tempfile.mkdtemp(prefix="fake-teams-"))
@@ -167,13 +176,11 @@ class FakeTeams:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._proxy = ThreadingHTTPServer(("127.0.0.1", 0), self._proxy_class())
-        self._proxy.daemon_threads = True
+        self._proxy = _QuietServer(("127.0.0.1", 0), self._proxy_class())
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeTeams:
