@@ -202,27 +202,46 @@ def _together(env: Mapping[str, str]) -> int:
     from bot.together import run_together
 
     mode = "socket" if env.get("SLACK_APP_TOKEN") else "http"
-    check_bot_token(load_settings(env, mode=mode))
+    settings = load_settings(env, mode=mode)
+    if settings.slack:
+        check_bot_token(settings)
     return run_together(env)
 
 
 def checked(settings: Settings, env: Mapping[str, str]) -> Settings:
-    """The settings, once Slack has accepted the token (skipped when a parent process checked)."""
-    if not env.get(TOKEN_CHECKED):
+    """The settings, once Slack has accepted the token (skipped when a parent process checked,
+    and when Slack is not set up)."""
+    if settings.slack and not env.get(TOKEN_CHECKED):
         check_bot_token(settings)
     return settings
 
 
 def _serve(env: Mapping[str, str], port: int) -> int:
-    from bot.app import create_app
-    from bot.web import create_wsgi_app, serve
+    from bot.web import serve
     from models.db import make_engine, make_session_factory
 
-    settings = checked(load_settings(env, mode="http"), env)
+    settings = load_settings(env, mode="http")
+    checked(settings, env)
     sessions = make_session_factory(make_engine(settings.database_url))
-    app = create_app(settings, sessions=sessions)
-    serve(create_wsgi_app(app, sessions, signing_secret=settings.signing_secret), port)
+    serve(build_wsgi_app(settings, sessions), port)
     return 0
+
+
+def build_wsgi_app(settings: Settings, sessions: Any, clock: Clock | None = None) -> Any:
+    """The web process's app: Slack's listener when Slack is set up, Teams' endpoint when Teams
+    is (the Teams SDK is imported only then: it takes seconds)."""
+    from bot.app import create_app
+    from bot.web import create_wsgi_app
+
+    slack_app = create_app(settings, sessions=sessions, clock=clock) if settings.slack else None
+    teams = None
+    if settings.teams is not None:
+        from frontends.teams.inbound import create_inbound
+
+        teams = create_inbound(
+            settings.teams, sessions, clock or SystemClock(), settings.facilitators
+        )
+    return create_wsgi_app(slack_app, sessions, signing_secret=settings.signing_secret, teams=teams)
 
 
 def _socket(env: Mapping[str, str]) -> int:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
+DEFAULT_TEAMS_OPENID_METADATA_URL = (
+    "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+DEFAULT_TEAMS_TOKEN_ISSUER = "https://api.botframework.com"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
 DEFAULT_TICK_SECONDS = 10
 README_HINT = (
@@ -34,8 +39,37 @@ _ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+# Neither front end set up: said as one sentence before the Slack details.
+NEITHER_FRONT_END = (
+    "Neither Slack nor Microsoft Teams is set up: set the Slack settings below, or "
+    "TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET for Teams (or both)."
+)
+_TEAMS_NAMES = (
+    "TEAMS_CLIENT_ID",
+    "TEAMS_CLIENT_SECRET",
+    "TEAMS_TENANT_ID",
+    "TEAMS_LOGIN_URL",
+    "TEAMS_OPENID_METADATA_URL",
+    "TEAMS_TOKEN_ISSUER",
+)
+_SLACK_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+
+
 class SettingsError(Exception):
     """One message naming every missing or malformed setting."""
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The Teams front end's settings (docs TEAMS.md): the bot's Microsoft app id and secret, and
+    where tokens come from and are checked against (changed only by tests and sovereign clouds)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    tenant_id: str | None = None
+    login_url: str = DEFAULT_TEAMS_LOGIN_URL
+    openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
+    token_issuer: str = DEFAULT_TEAMS_TOKEN_ISSUER
 
 
 @dataclass(frozen=True)
@@ -47,16 +81,25 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     facilitators: frozenset[str] = field(default_factory=frozenset)
     tick_seconds: float = DEFAULT_TICK_SECONDS
+    # The Teams front end, when TEAMS_CLIENT_ID is set (None: Slack only).
+    teams: TeamsSettings | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def slack(self) -> bool:
+        """Whether the Slack front end is set up (Teams-only settings have no bot token)."""
+        return self.bot_token is not None
 
 
 def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
     """Read and check settings for `mode`: "http", "socket", "clock" or "database".
 
     Each mode asks only for what it needs: "database" (migrations, imports) needs no Slack token.
+    "http" and "clock" need Slack, Teams or both: with Teams set up and no Slack setting at all,
+    Slack is not asked for (Socket Mode is Slack's alone).
 
     Returns settings, or raises SettingsError listing every problem at once.
     """
@@ -68,14 +111,22 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
     bot_token = get("SLACK_BOT_TOKEN")
     signing_secret = get("SLACK_SIGNING_SECRET")
     app_token = get("SLACK_APP_TOKEN")
+    teams = _teams_settings(get, problems) if mode != "database" else None
+    any_teams = mode != "database" and any(get(name) for name in _TEAMS_NAMES)
+    any_slack = any(get(name) for name in _SLACK_NAMES)
+    teams_only = any_teams and mode in ("http", "clock") and not any_slack
 
-    if mode != "database" and bot_token is None:
+    if mode in ("http", "clock") and not any_teams and not any_slack:
+        problems.append(NEITHER_FRONT_END)
+    if teams_only:
+        pass  # Slack is not set up, and need not be: Teams serves alone
+    elif mode != "database" and bot_token is None:
         problems.append("SLACK_BOT_TOKEN is missing (the bot token, starting xoxb-)")
     elif bot_token is not None and not bot_token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN should start with xoxb-")
-    if mode == "http" and signing_secret is None and app_token is None:
+    if mode == "http" and not teams_only and signing_secret is None and app_token is None:
         problems.append(BOTH_WAYS_IN)
-    elif mode == "http" and signing_secret is None:
+    elif mode == "http" and not teams_only and signing_secret is None:
         problems.append(
             "SLACK_SIGNING_SECRET is missing (needed to verify Slack's requests over HTTP; with "
             "SLACK_APP_TOKEN set, `python -m bot socket` connects over Socket Mode instead)"
@@ -127,6 +178,55 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         database_url=database_url,
         facilitators=frozenset(facilitators),
         tick_seconds=tick_seconds,
+        teams=teams,
+    )
+
+
+def _teams_settings(get: Callable[[str], str | None], problems: list[str]) -> TeamsSettings | None:
+    """The Teams settings when TEAMS_CLIENT_ID is set; each half-done one named in `problems`."""
+    client_id, secret = get("TEAMS_CLIENT_ID"), get("TEAMS_CLIENT_SECRET")
+    login_url = (get("TEAMS_LOGIN_URL") or DEFAULT_TEAMS_LOGIN_URL).rstrip("/")
+    metadata_url = get("TEAMS_OPENID_METADATA_URL") or DEFAULT_TEAMS_OPENID_METADATA_URL
+    issuer = get("TEAMS_TOKEN_ISSUER") or DEFAULT_TEAMS_TOKEN_ISSUER
+    before = len(problems)
+    if client_id is None:
+        others = [name for name in _TEAMS_NAMES[1:] if get(name)]
+        if others:
+            problems.append(
+                f"TEAMS_CLIENT_ID is missing, though {', '.join(others)} is set: the Teams front "
+                "end needs the bot's Microsoft app id (Azure bot registration → Configuration)"
+            )
+        return None
+    if secret is None:
+        problems.append(
+            "TEAMS_CLIENT_SECRET is missing (the client secret of the bot's Microsoft app id, "
+            "from its Azure app registration → Certificates & secrets)"
+        )
+    if not login_url.startswith("https://"):
+        problems.append(
+            "TEAMS_LOGIN_URL must be an https URL, like https://login.microsoftonline.com "
+            "(the token library accepts no other)"
+        )
+    if not metadata_url.startswith("https://"):
+        problems.append(
+            "TEAMS_OPENID_METADATA_URL must be an https URL, like "
+            f"{DEFAULT_TEAMS_OPENID_METADATA_URL}"
+        )
+    if issuer.startswith(login_url):
+        problems.append(
+            "TEAMS_TOKEN_ISSUER must not start with TEAMS_LOGIN_URL (the SDK would check such "
+            f"tokens as Entra tokens and refuse every one); Bot Framework's is "
+            f"{DEFAULT_TEAMS_TOKEN_ISSUER}"
+        )
+    if len(problems) > before or secret is None:
+        return None
+    return TeamsSettings(
+        client_id=client_id,
+        client_secret=secret,
+        tenant_id=get("TEAMS_TENANT_ID"),
+        login_url=login_url,
+        openid_metadata_url=metadata_url,
+        token_issuer=issuer,
     )
 
 

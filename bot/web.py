@@ -1,4 +1,5 @@
-"""The HTTP face of the app: Slack's requests at POST /slack/events, and GET /healthz.
+"""The HTTP face of the app: Slack's requests at POST /slack/events, Teams' at POST /api/messages
+(`frontends/teams/inbound.py`; each only when that front end is set up), and GET /healthz.
 
 Every request to /slack/events has its signature checked here, on the raw bytes and before Bolt
 parses anything: a request nobody signed gets 401 whatever its headers or body hold, and reaches
@@ -28,9 +29,12 @@ from handlers.slack.errors import SIGNATURE_VERIFIED
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from frontends.teams.inbound import TeamsInbound
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 # Waitress threads: each Slack request holds one while its listener runs.
 SERVER_THREADS = 16
@@ -41,16 +45,28 @@ _BOLT_INTERNAL_PREFIX = "x-slack-bolt-"
 
 
 def create_wsgi_app(
-    app: App, sessions: sessionmaker[Session], *, signing_secret: str | None
+    app: App | None,
+    sessions: sessionmaker[Session],
+    *,
+    signing_secret: str | None,
+    teams: TeamsInbound | None = None,
 ) -> WSGIApplication:
+    """`app` is Slack's and `teams` the Teams endpoint; None for a front end not set up."""
     signatures = RequestSignatures(signing_secret)
 
     def buddy_wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
             return _health(sessions, start_response)
-        if path == EVENTS_PATH and method == "POST":
+        if path == EVENTS_PATH and method == "POST" and app is not None:
             response = handle_slack_request(app, signatures, environ)
+        elif path == TEAMS_PATH and method == "POST" and teams is not None:
+            answer = teams(_read_body(environ), _headers(environ))
+            response = BoltResponse(
+                status=answer.status,
+                body="" if answer.body is None else json.dumps(answer.body),
+                headers={} if answer.body is None else {"content-type": "application/json"},
+            )
         else:
             response = BoltResponse(status=404, body="Not Found")
         wsgi = WsgiHttpResponse(
@@ -123,7 +139,7 @@ def read_fields(raw: str, content_type: str | None) -> dict[str, Any]:
 
 
 def _read_body(environ: WSGIEnvironment) -> bytes | None:
-    """The raw body, or None when it is larger than any request Slack sends."""
+    """The raw body, or None when it is larger than any request Slack or Teams sends."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -168,5 +184,5 @@ def _health(
 
 def serve(wsgi_app: WSGIApplication, port: int, host: str = "0.0.0.0") -> None:
     """A production WSGI server (not Bolt's single-threaded development one)."""
-    logger.info("Buddy listening on http://%s:%d%s", host, port, EVENTS_PATH)
+    logger.info("Buddy listening on http://%s:%d", host, port)
     waitress.serve(wsgi_app, host=host, port=port, threads=SERVER_THREADS, ident="buddy")

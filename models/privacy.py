@@ -405,7 +405,7 @@ def _scrub(
     for row in session.execute(select(table).where(names)).all():
         values = row._mapping
         where = [c == values[c.name] for c in pk]
-        if any(values[c.name] == user_id and c.name == "user_id" for c in texts):
+        if any(values[c.name] == user_id and _is_person_key(c) for c in texts):
             _delete_rows(session, tables, table, _all(where))
             continue
         changes: dict[str, Any] = {}
@@ -422,6 +422,12 @@ def _scrub(
                 # A free-text field of a record they made (a skip's reason): their words.
                 changes[column.name] = None
         session.execute(update(table).where(_all(where)).values(changes))
+
+
+def _is_person_key(column: Column[Any]) -> bool:
+    """A column naming whose row it is: the row goes with them (a front end's own tables mark
+    theirs with `info={"person_key": True}`)."""
+    return column.name == "user_id" or bool(column.info.get("person_key"))
 
 
 def _all(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:

@@ -1,5 +1,7 @@
-"""Imports every table module so `Base.metadata` is complete (Alembic, tests)."""
+"""Imports every table module so `Base.metadata` is complete (Alembic, tests, erasure)."""
 
+# A front end's own tables (plain SQLAlchemy; no chat SDK is imported with them).
+from frontends.teams import addresses as teams_addresses
 from models import actions, deliveries, handled_requests, lifecycle, pairs, pauses, people, privacy
 from models.base import Base
 from models.calendar import tables as calendar_tables
@@ -21,4 +23,5 @@ __all__ = [
     "people",
     "privacy",
     "problem_tables",
+    "teams_addresses",
 ]

@@ -30,6 +30,9 @@ from tests.slack_http import SIGNING_SECRET, SlackClientForTests
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+# The Teams front end's fixtures live in their own module.
+pytest_plugins = ["tests.teams_fixtures"]
+
 FACILITATOR = "UFACIL"
 # Tue 24 Nov 2026, 10:00 in London: the tests' "now" unless a test moves the clock.
 DEFAULT_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
