@@ -18,6 +18,7 @@ from bot.teams_package import PLACEHOLDER_BOT_ID, TEAMS_DIR, committed_manifest
 from tests.test_teams_manifest import CLIENT_ID, errors
 
 ENV = {"TEAMS_CLIENT_ID": CLIENT_ID}
+REPO = TEAMS_DIR.parent
 
 
 def _contents(path: Path) -> dict[str, bytes]:
@@ -117,3 +118,26 @@ def test_a_missing_folder_is_refused_plainly(
     assert main(["teams-package", "--out", str(out)], env=ENV) == 2
     assert f"There is no folder {out.parent} to write buddy.zip in" in capsys.readouterr().err
     assert not out.parent.exists()
+
+
+def _teams_rows(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("| `TEAMS_")]
+
+
+def test_the_readme_gives_the_teams_settings_of_the_contract() -> None:
+    """The README's Teams table is the one in the Teams contract (the product docs beside the
+    repository, where they are checked out), and names the command that makes the package."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    rows = _teams_rows(readme)
+    assert [row.split("`")[1] for row in rows] == [
+        "TEAMS_CLIENT_ID",
+        "TEAMS_CLIENT_SECRET",
+        "TEAMS_TENANT_ID",
+        "TEAMS_LOGIN_URL",
+        "TEAMS_OPENID_METADATA_URL",
+        "TEAMS_TOKEN_ISSUER",
+    ]
+    assert "`python -m bot teams-package`" in readme and "/api/messages" in readme
+    contract = REPO.parent / "shared" / "docs" / "TEAMS.md"
+    if contract.exists():
+        assert rows == _teams_rows(contract.read_text("utf-8"))
