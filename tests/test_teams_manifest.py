@@ -91,6 +91,7 @@ def tab(manifest: dict[str, Any], entity_id: str) -> dict[str, Any]:
 
 
 def test_the_committed_manifest_is_valid() -> None:
+    Draft7Validator.check_schema(SCHEMA)  # Buddy's subset is itself a well-formed schema
     assert errors(committed_manifest()) == []
 
 
