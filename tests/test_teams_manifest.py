@@ -69,9 +69,12 @@ def microsoft_schema() -> dict[str, Any] | None:
 
 
 def short_help_commands() -> list[str]:
-    """The command words a participant's `/buddy help` screen shows, in its order."""
+    """The command words a participant's `/buddy help` screen shows, in its order.
+
+    Read from the screen's parts as Python shows them (`str`), so it reads Block Kit dicts and
+    the platform-neutral parts alike."""
     router = build_router()
-    text = json.dumps(build_short_help(router.subcommands, facilitator=False))
+    text = str(build_short_help(router.subcommands, facilitator=False))
     names = re.findall(r"`/buddy ([a-z]+)", text)
     return [name for index, name in enumerate(names) if name not in names[:index]]
 
