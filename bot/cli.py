@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, command_environment, load_settings
+from bot.teams_package import DEFAULT_ZIP_NAME
 from bot.together import TOKEN_CHECKED
 from bot.token_check import check_bot_token
 from models.clock import Clock, SystemClock
@@ -73,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 if either file differs from what would be written",
     )
+    teams = sub.add_parser(
+        "teams-package",
+        help="write the zip a Teams admin uploads (teams/manifest.json, its icons, your bot id)",
+        description="Write the Teams app package: teams/manifest.json with TEAMS_CLIENT_ID as the "
+        "bot id, and its two icons, in one zip to upload in the Teams admin center or as a "
+        "custom app.",
+    )
+    teams.add_argument(
+        "--out",
+        type=Path,
+        help=f"the zip to write, or a folder to write {DEFAULT_ZIP_NAME} in (default: here)",
+    )
+    teams.add_argument(
+        "--version",
+        dest="app_version",
+        metavar="X.Y.Z",
+        help="the app's version in the package, higher than the last one uploaded "
+        "(default: the manifest's)",
+    )
     return parser
 
 
@@ -89,6 +109,8 @@ def main(
     if env is None:
         return 2
     configure_logging(env)
+    if args.command == "teams-package":
+        return _teams_package(args, env)
     command = args.command or ("socket" if env.get("SLACK_APP_TOKEN") else "serve")
     try:
         if command == "migrate":
@@ -116,6 +138,18 @@ def _manifests(*, check: bool) -> int:
         return 1 if stale else 0
     for path in write_manifests():
         print(f"Wrote {path.name}")
+    return 0
+
+
+def _teams_package(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from bot.teams_package import PackageRefused, next_steps, teams_client_id, write_package
+
+    try:
+        path, manifest = write_package(args.out, teams_client_id(env), args.app_version)
+    except (PackageRefused, OSError) as refused:
+        print(f"No Teams package was written. {refused}", file=sys.stderr)
+        return 2
+    print(next_steps(path, manifest))
     return 0
 
 
