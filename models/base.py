@@ -23,7 +23,7 @@ NAMING_CONVENTION = {
 
 # Room for any platform's ids: Slack's are short (`U0123ABCD`), but a Teams tenant or Entra
 # object id is a 36-character GUID and a Teams conversation id runs past a hundred characters.
-ID_LENGTH = 255
+ID_LENGTH = 400
 SLACK = "slack"
 TEAMS = "teams"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -2,6 +2,8 @@
 
 # A front end's own tables (plain SQLAlchemy; no chat SDK is imported with them).
 from frontends.teams import addresses as teams_addresses
+from frontends.teams import copies as teams_copies
+from frontends.teams import files as teams_files
 from models import actions, deliveries, handled_requests, lifecycle, pairs, pauses, people, privacy
 from models.base import Base
 from models.calendar import tables as calendar_tables
@@ -24,4 +26,6 @@ __all__ = [
     "privacy",
     "problem_tables",
     "teams_addresses",
+    "teams_copies",
+    "teams_files",
 ]

@@ -1,6 +1,6 @@
 """People, pairs and cohorts of either platform: `slack_user_id` becomes `user_id`, each row keyed
 by workspace says its platform (`slack` for every existing row), and id columns widen from 32 to
-255 characters (a Teams tenant or Entra object id is a 36-character GUID, a Teams conversation id
+400 characters (a Teams tenant or Entra object id is a 36-character GUID, a Teams conversation id
 runs past a hundred). Every existing row is kept as it is.
 
 Revision ID: 0016
@@ -51,7 +51,7 @@ def _widen(length: int, before: int) -> None:
 
 
 def upgrade() -> None:
-    _widen(255, 32)
+    _widen(400, 32)
     for table in RENAMED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"uq_{table}_team_id_slack_user_id", type_="unique")
@@ -60,7 +60,7 @@ def upgrade() -> None:
             batch_op.alter_column(
                 "slack_user_id",
                 new_column_name="user_id",
-                existing_type=sa.String(length=255),
+                existing_type=sa.String(length=400),
                 existing_nullable=False,
             )
         # A second pass: SQLite's batch mode cannot index a column renamed in the same pass.
@@ -87,7 +87,7 @@ def downgrade() -> None:
             batch_op.alter_column(
                 "user_id",
                 new_column_name="slack_user_id",
-                existing_type=sa.String(length=255),
+                existing_type=sa.String(length=400),
                 existing_nullable=False,
             )
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -96,4 +96,4 @@ def downgrade() -> None:
             )
             if table == "participants":
                 batch_op.create_index("ix_participants_slack_user_id", ["slack_user_id"])
-    _widen(32, 255)
+    _widen(32, 400)
