@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from conversation.blocks import Form, HomeView
+    from conversation.replies import OutgoingMessage
     from handlers.slack.deps import Deps
-    from handlers.slack.replies import OutgoingMessage, Reply
     from models.pairs import Pair, Profile
     from models.people import Participant
 
@@ -46,6 +46,8 @@ class SentFile:
     filename: str
     content: bytes | str
     title: str
+    # What an image shows, for people who cannot see it (the report's chart).
+    alt_text: str | None = None
 
 
 class Outlet(Protocol):
@@ -79,10 +81,16 @@ class Outlet(Protocol):
 
     def delete_file(self, file_id: str) -> None: ...
 
-    def download(self, file_id: str, most_bytes: int) -> bytes: ...
+    def download(self, file_id: str, most_bytes: int) -> bytes:
+        """A file someone gave in a form: at most `most_bytes + 1` bytes, so a caller can tell a
+        file over its limit."""
+        ...
 
     # -- forms and Home --
-    def open_form(self, trigger_id: str | None, form: Form) -> Reply | None: ...
+    def open_form(self, trigger_id: str | None, form: Form) -> str:
+        """Show the form as the answer to a press or command (its trigger, on Slack); the id the
+        platform gave it. Called by the front end's wiring for `Answer.form`, never by handlers."""
+        ...
 
     def update_form(self, view_id: str, form: Form, view_hash: str | None = None) -> None: ...
 

@@ -24,7 +24,7 @@ from conversation.blocks import (
     truncate,
 )
 from conversation.markup import SECTION_CHUNK, escape, escaped_chunks, line_chunks
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from models.actions import (
     DONE,
     DROPPED,

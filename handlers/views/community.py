@@ -22,7 +22,7 @@ from conversation.blocks import (
 )
 from conversation.markup import escape, mention, mentions
 from conversation.moments import moment_for_all
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from conversation.replies import OutgoingMessage, Reply, ephemeral
 from models.community.chairs import Birthday
 from models.community.protocol import (
     APPENDIX_A,

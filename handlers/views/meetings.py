@@ -26,7 +26,7 @@ from conversation.blocks import (
 )
 from conversation.markup import escape, mention
 from conversation.moments import clock_for_all, day_for_all, friendly_zone, moment_for_all
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.buddies import you_all
 from models.actions import Action
 from models.grammar import VIDEO, format_day, format_time
