@@ -1,10 +1,13 @@
 """What a handler's work after the answer may ask of the platform, in neutral terms.
 
 A handler returns an `Answer` whose `then` takes an `Outlet`: Slack's (`frontends/slack/outlet.py`)
-or Teams' (`frontends/teams/outlet.py`). Telling a pair, a person or a channel, redrawing a
-message Buddy sent, sending a file, showing a form or Home, and looking people up are all here,
-so no handler names a platform. Telling people is best effort (False when it failed, logged);
-posting and redrawing raise `OutletError` with the platform's reason, for the handler to word.
+or Teams' (`frontends/teams/outlet.py`); a request also carries it (`Request.outlet`) for the one
+lookup made before the answer. A form is never opened by a handler: it answers with it
+(`Answer.form`), and the front end's wiring opens it with `open_form`. Telling a pair, a person
+or a channel, redrawing a message Buddy sent, sending a file, updating a form, publishing Home,
+and looking people up are all here, so no handler names a platform. Telling people is best
+effort (False when it failed, logged); posting, redrawing, files and forms raise `OutletError`
+with the platform's reason (or `UNREACHABLE`), for the handler to word.
 """
 
 from __future__ import annotations
@@ -96,9 +99,12 @@ class Outlet(Protocol):
 
     def publish_home(self, user_id: str, view: HomeView) -> None: ...
 
-    # -- people --
+    # -- people (someone the platform doesn't know is a `Refusal`) --
     def profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
 
-    def quick_profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
+    def quick_profiles(self, user_ids: Sequence[str]) -> list[Profile]:
+        """`profiles` inside the ack's time (before the answer): a slow or busy platform is a
+        `Refusal` that changed nothing."""
+        ...
 
     def user_ids_by_email(self, emails: Sequence[str]) -> dict[str, str]: ...

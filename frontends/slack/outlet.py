@@ -48,6 +48,8 @@ SLACK_BUSY = (
     "Slack is slow to answer just now, so I haven't changed anything. Please try again in a moment."
 )
 DOWNLOAD_TIMEOUT_SECONDS = 30
+# `open_form` without a trigger: Slack opens a modal only with the trigger of a press or command.
+NO_TRIGGER = "no_trigger"
 
 
 def reason_of(error: SlackApiError) -> str:
@@ -195,7 +197,7 @@ class SlackOutlet:
     def open_form(self, trigger_id: str | None, form: Form) -> str:
         """`views.open` with the trigger of the press or command; the id of the opened view."""
         if not trigger_id:
-            raise OutletError("no_trigger")
+            raise OutletError(NO_TRIGGER)
         with _refusals():
             opened = self.client.views_open(trigger_id=trigger_id, view=draw_view(form))
         view = opened.get("view")

@@ -30,7 +30,7 @@ from conversation.requests import (
     decide,
 )
 from frontends.slack.blockkit import draw_reply, draw_view_response
-from frontends.slack.outlet import SlackOutlet, remember_post
+from frontends.slack.outlet import NO_TRIGGER, SlackOutlet, remember_post
 from handlers.slack.deps import Deps, deps_from
 from handlers.slack.payloads import (
     ViewState,
@@ -139,7 +139,7 @@ def _open_form(outlet: Outlet, answer: Answer, trigger_id: str | None) -> Reply 
     try:
         opened = outlet.open_form(trigger_id, answer.form)
     except OutletError as error:
-        if error.reason != "no_trigger":
+        if error.reason != NO_TRIGGER:
             logger.exception("Could not open the %s modal", answer.form.intent)
         return answer.form_unopened
     if opened and answer.form_opened is not None:
