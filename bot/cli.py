@@ -207,7 +207,7 @@ def _import_pairs(args: argparse.Namespace, settings: Settings, sessions: Any, c
     def lookup(emails: Sequence[str]) -> dict[str, str]:
         from slack_sdk import WebClient
 
-        from handlers.slack.channels import user_ids_by_email
+        from frontends.slack.outlet import user_ids_by_email
 
         client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
         return user_ids_by_email(client, emails)

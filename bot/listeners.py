@@ -6,6 +6,7 @@ from types import ModuleType
 
 from slack_bolt import App
 
+from conversation.requests import Handlers
 from handlers import (
     actions,
     calendar,
@@ -24,10 +25,13 @@ from handlers import (
     upcoming,
     welcome,
 )
-from handlers.slack import errors, router
+from handlers.slack import errors, events, router
+from handlers.slack.answers import wire
 from handlers.slack.router import Router
 
-# Each feature has `SUBCOMMANDS` (its `/buddy` words) and `register(app)` (its buttons and modals).
+# Each feature has `SUBCOMMANDS` (its `/buddy` words) and, when it has buttons or forms,
+# `HANDLERS` (each by its intent): the same for every front end. Slack's events are in
+# `handlers/slack/events.py`.
 FEATURES: tuple[ModuleType, ...] = (
     calendar,
     problems,
@@ -54,5 +58,9 @@ def build_router() -> Router:
 def register_listeners(app: App) -> None:
     errors.register(app)
     router.register(app, build_router(), first_contact=welcome.greet)
+    events.register(app)
     for feature in FEATURES:
-        feature.register(app)
+        handlers = getattr(feature, "HANDLERS", None)
+        if handlers is not None:
+            assert isinstance(handlers, Handlers)
+            wire(app, handlers)

@@ -25,7 +25,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.shapes import TRIGGERED_INTERACTIONS
-from handlers.slack.replies import ephemeral
+from conversation.replies import ephemeral
 from models.clock import Clock, SystemClock
 from models.handled_requests import KEY_LENGTH, claim, prune
 

@@ -67,6 +67,9 @@ class Button:
     style: Style | None = None
     url: str | None = None
     confirm: Confirm | None = None
+    # Its handler answers with a form (`Answer.form`). Slack opens any form after the ack with
+    # the press's trigger, so it ignores this; Teams opens a dialog only from a button drawn to.
+    opens_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,11 +246,13 @@ def button(
     style: str | None = None,
     url: str | None = None,
     confirm: Confirm | None = None,
+    *,
+    opens_form: bool = False,
 ) -> Button:
     kept: Style | None = (
         "primary" if style == "primary" else "danger" if style == "danger" else None
     )
-    return Button(truncate(text, BUTTON_TEXT_LIMIT), intent, value, kept, url, confirm)
+    return Button(truncate(text, BUTTON_TEXT_LIMIT), intent, value, kept, url, confirm, opens_form)
 
 
 def buttons(items: Sequence[Button | Menu], row_id: str | None = None) -> Part:

@@ -1,10 +1,13 @@
 """What a handler's work after the answer may ask of the platform, in neutral terms.
 
 A handler returns an `Answer` whose `then` takes an `Outlet`: Slack's (`frontends/slack/outlet.py`)
-or Teams' (`frontends/teams/outlet.py`). Telling a pair, a person or a channel, redrawing a
-message Buddy sent, sending a file, showing a form or Home, and looking people up are all here,
-so no handler names a platform. Telling people is best effort (False when it failed, logged);
-posting and redrawing raise `OutletError` with the platform's reason, for the handler to word.
+or Teams' (`frontends/teams/outlet.py`); a request also carries it (`Request.outlet`) for the one
+lookup made before the answer. A form is never opened by a handler: it answers with it
+(`Answer.form`), and the front end's wiring opens it with `open_form`. Telling a pair, a person
+or a channel, redrawing a message Buddy sent, sending a file, updating a form, publishing Home,
+and looking people up are all here, so no handler names a platform. Telling people is best
+effort (False when it failed, logged); posting, redrawing, files and forms raise `OutletError`
+with the platform's reason (or `UNREACHABLE`), for the handler to word.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from conversation.blocks import Form, HomeView
+    from conversation.replies import OutgoingMessage
     from handlers.slack.deps import Deps
-    from handlers.slack.replies import OutgoingMessage, Reply
     from models.pairs import Pair, Profile
     from models.people import Participant
 
@@ -46,6 +49,8 @@ class SentFile:
     filename: str
     content: bytes | str
     title: str
+    # What an image shows, for people who cannot see it (the report's chart).
+    alt_text: str | None = None
 
 
 class Outlet(Protocol):
@@ -79,18 +84,27 @@ class Outlet(Protocol):
 
     def delete_file(self, file_id: str) -> None: ...
 
-    def download(self, file_id: str, most_bytes: int) -> bytes: ...
+    def download(self, file_id: str, most_bytes: int) -> bytes:
+        """A file someone gave in a form: at most `most_bytes + 1` bytes, so a caller can tell a
+        file over its limit."""
+        ...
 
     # -- forms and Home --
-    def open_form(self, trigger_id: str | None, form: Form) -> Reply | None: ...
+    def open_form(self, trigger_id: str | None, form: Form) -> str:
+        """Show the form as the answer to a press or command (its trigger, on Slack); the id the
+        platform gave it. Called by the front end's wiring for `Answer.form`, never by handlers."""
+        ...
 
     def update_form(self, view_id: str, form: Form, view_hash: str | None = None) -> None: ...
 
     def publish_home(self, user_id: str, view: HomeView) -> None: ...
 
-    # -- people --
+    # -- people (someone the platform doesn't know is a `Refusal`) --
     def profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
 
-    def quick_profiles(self, user_ids: Sequence[str]) -> list[Profile]: ...
+    def quick_profiles(self, user_ids: Sequence[str]) -> list[Profile]:
+        """`profiles` inside the ack's time (before the answer): a slow or busy platform is a
+        `Refusal` that changed nothing."""
+        ...
 
     def user_ids_by_email(self, emails: Sequence[str]) -> dict[str, str]: ...

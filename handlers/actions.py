@@ -12,30 +12,25 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from conversation.blocks import paragraph
-from frontends.slack.blockkit import draw_blocks, draw_view
-from handlers.slack.answers import (
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet, OutletError
+from conversation.replies import OutgoingMessage, Reply, ephemeral
+from conversation.requests import (
     Answer,
     Command,
+    Handlers,
     Press,
     Submission,
     accepted,
     local_today,
-    on_button,
-    on_submission,
     out_of_date,
     pressed_meeting,
 )
-from handlers.slack.channels import tell_pair
-from handlers.slack.commands import Subcommand
+from conversation.values import int_value, meeting_value
 from handlers.slack.deps import Deps
-from handlers.slack.payloads import int_value, meeting_value
-from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import typed
 from handlers.views.actions import (
     CHASE_DONE,
@@ -204,11 +199,11 @@ def done(command: Command) -> Answer:
 
 def _settled(
     deps: Deps, snapshot: ActionSnapshot, today: date, changed: bool = True
-) -> Callable[[WebClient], None]:
-    def settle(client: WebClient) -> None:
-        told = settle_chases(client, deps, snapshot, today)
+) -> Callable[[Outlet], None]:
+    def settle(outlet: Outlet) -> None:
+        told = settle_chases(outlet, deps, snapshot, today)
         if changed and not told:
-            tell_buddies(client, deps, snapshot, today)
+            tell_buddies(outlet, deps, snapshot, today)
 
     return settle
 
@@ -217,7 +212,7 @@ def _settled(
 
 
 def settle_chases(
-    client: WebClient, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
+    outlet: Outlet, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
 ) -> bool:
     """Redraw every chase and overdue note Buddy sent for the action, without buttons that no
     longer apply (a day's chase keeps the buttons of the others it lists that still apply).
@@ -239,13 +234,8 @@ def settle_chases(
             shown = [listed[i] for i in sent.action_ids if i in listed] or [snapshot]
             message = build_chase_message(shown, sent.due, today)
         try:
-            client.chat_update(
-                channel=sent.channel,
-                ts=sent.ts,
-                text=message.text,
-                blocks=draw_blocks(message.blocks),
-            )
-        except SlackApiError:
+            outlet.update(sent.channel, sent.ts, message)
+        except OutletError:
             logger.exception("Could not update the chase %s in %s", sent.ts, sent.channel)
             continue
         told = told or (overdue and conversation is not None and sent.channel == conversation)
@@ -262,7 +252,7 @@ def _pair_conversation(session: Session, owner_id: int) -> str | None:
 
 
 def tell_buddies(
-    client: WebClient, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
+    outlet: Outlet, deps: Deps, snapshot: ActionSnapshot, today: date | None = None
 ) -> None:
     """The buddy sees what the owner did, in the pair's conversation (if they are paired)."""
     with deps.session() as session:
@@ -272,7 +262,7 @@ def tell_buddies(
             return
         pair_id = pair.id
     text = tell_buddy_text(snapshot, today)
-    tell_pair(client, deps, pair_id, text, [paragraph(text)])
+    outlet.tell_pair(deps, pair_id, OutgoingMessage(text, [paragraph(text)]))
 
 
 # -- the chase buttons --------------------------------------------------------------------------
@@ -294,7 +284,7 @@ def close_from_chase(press: Press) -> Answer:
 def open_more_time(press: Press) -> Answer:
     """Need more time: the owner picks a new date in a small modal."""
     action_id = int_value(press.value)
-    if action_id is None or press.trigger_id is None:
+    if action_id is None:
         raise out_of_date()
     with press.deps.session() as session:
         found, owner = owned_action(session, action_id, press.user_id)
@@ -307,12 +297,7 @@ def open_more_time(press: Press) -> Answer:
         )
     suggested = max(snapshot.due_date, today) + MORE_TIME_SUGGESTION
     view = build_more_time_modal(snapshot, suggested, str(action_id), today)
-    trigger_id = press.trigger_id
-
-    def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=draw_view(view))
-
-    return Answer(then=open_modal)
+    return Answer(form=view)
 
 
 def save_more_time(submission: Submission) -> Answer:
@@ -359,8 +344,6 @@ def _suggested_due(
 def open_checkin_actions(press: Press) -> Answer:
     """Open GROW's Will for a member of the pair the check-in was for."""
     target = pressed_meeting(press)
-    if press.trigger_id is None:
-        raise out_of_date()
     with press.deps.session() as session:
         member = is_member(session, target[0], press.user_id)
         if member is None:
@@ -368,12 +351,7 @@ def open_checkin_actions(press: Press) -> Answer:
         suggested = _suggested_due(session, target[0], member, press)
         today = local_today(member, press.now)
     view = build_checkin_actions_modal(press.value, suggested, today)
-    trigger_id = press.trigger_id
-
-    def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=draw_view(view))
-
-    return Answer(then=open_modal)
+    return Answer(form=view)
 
 
 def _row_problem(
@@ -450,22 +428,20 @@ def open_review(press: Press) -> Answer:
     review already answered (a second press, or an old message) opens it with the answer given,
     to read or change; its message is redrawn to show the answer."""
     action_id = int_value(press.value)
-    if action_id is None or press.trigger_id is None:
+    if action_id is None:
         raise out_of_date()
     with press.deps.session() as session:
         found, owner = reviewed_action(session, action_id, press.user_id)
         review = ReviewAnswer.of(found, owner)
         today = local_today(owner, press.now)
     view = build_review_modal(review, today)
-    trigger_id = press.trigger_id
     deps = press.deps
 
-    def open_modal(client: WebClient) -> None:
-        client.views_open(trigger_id=trigger_id, view=draw_view(view))
+    def settle(outlet: Outlet) -> None:
         if review.answered:
-            settle_reviews(client, deps, review, today)
+            settle_reviews(outlet, deps, review, today)
 
-    return Answer(then=open_modal)
+    return Answer(form=view, then=settle)
 
 
 def save_review(submission: Submission) -> Answer:
@@ -501,12 +477,12 @@ def save_review(submission: Submission) -> Answer:
         return _field_error(REVIEW_IMPACT_BLOCK, refusal.message)
     deps = submission.deps
 
-    def then(client: WebClient) -> Reply | None:
-        settle_reviews(client, deps, change.review, today)
+    def then(outlet: Outlet) -> Reply | None:
+        settle_reviews(outlet, deps, change.review, today)
         if not change.changed or pair_id is None:
             return None
         told = build_review_told(change.review, first=change.first)
-        if tell_pair(client, deps, pair_id, told.text, told.blocks):
+        if outlet.tell_pair(deps, pair_id, told):
             return None
         return ephemeral(
             "Your answer is saved, but I couldn't tell your buddy just now: it's in "
@@ -517,7 +493,7 @@ def save_review(submission: Submission) -> Answer:
 
 
 def settle_reviews(
-    client: WebClient, deps: Deps, review: ReviewAnswer, today: date | None = None
+    outlet: Outlet, deps: Deps, review: ReviewAnswer, today: date | None = None
 ) -> None:
     """Redraw each review prompt Buddy sent for the action (the ones the outbox recorded) to
     show the answer, with a button to change it."""
@@ -528,13 +504,8 @@ def settle_reviews(
     message = build_answered_review(review, today)
     for sent in messages:
         try:
-            client.chat_update(
-                channel=sent.channel,
-                ts=sent.ts,
-                text=message.text,
-                blocks=draw_blocks(message.blocks),
-            )
-        except SlackApiError:
+            outlet.update(sent.channel, sent.ts, message)
+        except OutletError:
             logger.exception("Could not update the review %s in %s", sent.ts, sent.channel)
 
 
@@ -574,14 +545,17 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    for action_id in CLOSING:
-        on_button(app, action_id, close_from_chase)
-    on_button(app, CHASE_MORE_TIME, open_more_time)
-    for action_id in DATE_CHOICES:
-        on_button(app, action_id, record_chosen_date)
-    on_submission(app, MORE_TIME_CALLBACK, save_more_time)
-    on_button(app, CHECKIN_ADD_ACTIONS, open_checkin_actions)
-    on_submission(app, CHECKIN_ACTIONS_CALLBACK, save_checkin_actions)
-    on_button(app, REVIEW_ANSWER, open_review)
-    on_submission(app, REVIEW_CALLBACK, save_review)
+HANDLERS = Handlers(
+    buttons={
+        **dict.fromkeys(CLOSING, close_from_chase),
+        CHASE_MORE_TIME: open_more_time,
+        **dict.fromkeys(DATE_CHOICES, record_chosen_date),
+        CHECKIN_ADD_ACTIONS: open_checkin_actions,
+        REVIEW_ANSWER: open_review,
+    },
+    submissions={
+        MORE_TIME_CALLBACK: save_more_time,
+        CHECKIN_ACTIONS_CALLBACK: save_checkin_actions,
+        REVIEW_CALLBACK: save_review,
+    },
+)

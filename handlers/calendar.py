@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
 from sqlalchemy.orm import Session
 
+from conversation.commands import Subcommand
 from conversation.markup import command
-from handlers.slack.answers import Command, accepted
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply
+from conversation.replies import Reply
+from conversation.requests import Command, accepted
 from handlers.slack.text import typed
 from handlers.views.calendar import (
     build_break_added,
@@ -346,7 +345,3 @@ SUBCOMMANDS: list[Subcommand] = [
         aliases=("breaks",),
     ),
 ]
-
-
-def register(app: App) -> None:
-    """Both subcommands answer in the ack; there are no buttons or modals to listen for."""

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
-
-from handlers.slack.answers import Command, accepted
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply
+from conversation.commands import Subcommand
+from conversation.replies import Reply
+from conversation.requests import Command, accepted
 from handlers.slack.text import typed
 from handlers.views.cohorts import build_cohort, build_cohort_changed, build_cohort_set_up
 from models.cohorts import (
@@ -106,7 +104,3 @@ SUBCOMMANDS: list[Subcommand] = [
         handle=cohort,
     )
 ]
-
-
-def register(app: App) -> None:
-    """Answered in the ack; nothing else to listen for."""

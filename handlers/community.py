@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from conversation.blocks import Form
-from frontends.slack.blockkit import draw_view
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet
+from conversation.replies import OutgoingMessage, Reply, ephemeral
+from conversation.requests import Answer, Command, Handlers, Press, Submission
 from handlers import problems
-from handlers.slack.answers import Answer, Command, Press, Submission, on_button, on_submission
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.text import typed
 from handlers.views.community import (
     CHAIR_ACTION,
@@ -206,19 +202,11 @@ def draft_problem(press: Press) -> Answer:
     with press.deps.session() as session:
         found, _row = group_of_session(session, _session_id(press.value))
         channel_id = found.channel_id
-    return problems.open_wizard(press, channel_id, press.trigger_id)
+    return problems.open_wizard(press, channel_id)
 
 
-def _open_modal(trigger_id: str | None, view: Form) -> Answer:
-    def show(client: WebClient) -> Reply | None:
-        try:
-            client.views_open(trigger_id=trigger_id, view=draw_view(view))
-        except SlackApiError:
-            logger.exception("Could not open a community modal")
-            return ephemeral(_TOO_SLOW)
-        return None
-
-    return Answer(then=show)
+def _open_modal(view: Form) -> Answer:
+    return Answer(form=view, form_unopened=ephemeral(_TOO_SLOW))
 
 
 def response_button(press: Press) -> Answer:
@@ -229,7 +217,7 @@ def response_button(press: Press) -> Answer:
         raise Refusal(
             "Only {0} can save their response as an action: it's their turn.", people=[owner]
         )
-    return _open_modal(press.trigger_id, build_response_modal(f"{session_id}:{owner}"))
+    return _open_modal(build_response_modal(f"{session_id}:{owner}"))
 
 
 def save_response_modal(submission: Submission) -> Reply:
@@ -249,7 +237,7 @@ def chair_button(press: Press) -> Answer:
         found, _row = group_of_session(session, session_id)
         plan = plan_of(session, found, session_id)
         proposed = plan.next_chair if plan else None
-    return _open_modal(press.trigger_id, build_chair_modal(str(session_id), proposed))
+    return _open_modal(build_chair_modal(str(session_id), proposed))
 
 
 def appoint_chair_modal(submission: Submission) -> Answer:
@@ -262,15 +250,17 @@ def appoint_chair_modal(submission: Submission) -> Answer:
         channel_id = group_of_session(session, session_id)[0].channel_id
     message = build_appointed_message(chair)
 
-    def tell(client: WebClient) -> None:
-        client.chat_postMessage(channel=channel_id, **message)
+    def tell(outlet: Outlet) -> None:
+        outlet.post(channel_id, OutgoingMessage(message["text"]))
 
     return Answer(then=tell)
 
 
-def register(app: App) -> None:
-    on_button(app, DRAFT_ACTION, draft_problem)
-    on_button(app, RESPONSE_ACTION, response_button)
-    on_button(app, CHAIR_ACTION, chair_button)
-    on_submission(app, RESPONSE_CALLBACK, save_response_modal)
-    on_submission(app, CHAIR_CALLBACK, appoint_chair_modal)
+HANDLERS = Handlers(
+    buttons={
+        DRAFT_ACTION: draft_problem,
+        RESPONSE_ACTION: response_button,
+        CHAIR_ACTION: chair_button,
+    },
+    submissions={RESPONSE_CALLBACK: save_response_modal, CHAIR_CALLBACK: appoint_chair_modal},
+)

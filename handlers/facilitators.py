@@ -8,28 +8,24 @@ anyone else, naming the facilitators, before anything is changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from conversation.commands import Subcommand
 from conversation.markup import mention
-from frontends.slack.blockkit import draw_blocks
-from handlers.slack.answers import (
+from conversation.outlet import Outlet, OutletError, SentFile
+from conversation.replies import Reply, ephemeral, problem_text
+from conversation.requests import (
     Answer,
     Command,
+    Handlers,
     Press,
     Request,
+    SlowWork,
     accepted,
     local_today,
-    on_button,
 )
-from handlers.slack.channels import fetch_profiles, pair_channel, user_dm_channel
-from handlers.slack.commands import Subcommand
 from handlers.slack.deps import Deps
-from handlers.slack.replies import Reply, ephemeral, problem_text
 from handlers.views.facilitators import (
     EXPORT,
     NUDGE,
@@ -120,9 +116,7 @@ def report(command: Command) -> Answer:
     return Answer(reply=build_report_reply(figures), then=send_files(command, cohort_id, caller_id))
 
 
-def send_files(
-    request: Request, cohort_id: int, caller_id: int
-) -> Callable[[WebClient], Reply | None]:
+def send_files(request: Request, cohort_id: int, caller_id: int) -> SlowWork:
     """Upload the cohort's CSV and chart to the facilitator's DM."""
 
     def read(session: Session) -> CohortReport:
@@ -130,44 +124,41 @@ def send_files(
         assert cohort is not None
         return cohort_report(session, cohort, request.now, bootstrapped=request.deps.facilitators)
 
-    def send(client: WebClient) -> Reply | None:
+    def send(outlet: Outlet) -> Reply | None:
         deps = request.deps
         with deps.session() as session:
             figures = read(session)
         # The cohort is read again only when names were missing and Slack gave some.
-        if _remember_names(client, deps, figures, request):
+        if _remember_names(outlet, deps, figures, request):
             with deps.session() as session:
                 figures = read(session)
         with deps.session() as session:
             participant = session.get(Participant, caller_id)
             assert participant is not None
-            channel = user_dm_channel(client, session, participant)
+            channel = outlet.person_conversation(session, participant)
         name = report_filename(figures.cohort.name, figures.today)
         chart = chart_data(figures)
         try:
-            client.files_upload_v2(
-                channel=channel,
-                file_uploads=[
-                    {
-                        "content": report_csv(figures),
-                        "filename": f"{name}.csv",
-                        "title": f"{figures.cohort.name}: a row per pair, and per person "
-                        "not in a pair",
-                    },
-                    {
-                        "content": chart_png(chart),
-                        "filename": f"{name}-meetings.png",
-                        "title": f"{chart.title}, {chart.period}",
-                        "alt_txt": chart.alt_text,
-                    },
+            outlet.send_files(
+                channel,
+                [
+                    SentFile(
+                        f"{name}.csv",
+                        report_csv(figures),
+                        f"{figures.cohort.name}: a row per pair, and per person not in a pair",
+                    ),
+                    SentFile(
+                        f"{name}-meetings.png",
+                        chart_png(chart),
+                        f"{chart.title}, {chart.period}",
+                        alt_text=chart.alt_text,
+                    ),
                 ],
-                initial_comment=(
-                    f":bar_chart: The {figures.cohort.name} cohort: a row per pair and per person "
-                    "not in a pair (opens in Excel), and meetings per fortnight, held, skipped "
-                    "and unconfirmed."
-                ),
+                f":bar_chart: The {figures.cohort.name} cohort: a row per pair and per person "
+                "not in a pair (opens in Excel), and meetings per fortnight, held, skipped "
+                "and unconfirmed.",
             )
-        except SlackApiError:
+        except OutletError:
             logger.exception("Could not upload the report for %s", request.user_id)
             return ephemeral(
                 problem_text(
@@ -179,15 +170,15 @@ def send_files(
     return send
 
 
-def _remember_names(client: WebClient, deps: Deps, figures: CohortReport, request: Request) -> bool:
+def _remember_names(outlet: Outlet, deps: Deps, figures: CohortReport, request: Request) -> bool:
     """Look up the names Buddy doesn't have yet (people paired before names were kept); True
     when some were found."""
     missing = [m.user_id for p in figures.pairs for m in p.members if not m.name][:100]
     if not missing:
         return False
     try:
-        profiles = fetch_profiles(client, missing)
-    except (SlackApiError, Refusal):
+        profiles = outlet.profiles(missing)
+    except (OutletError, Refusal):
         logger.warning("Could not look up names for the report", exc_info=True)
         return False
     with deps.session() as session:
@@ -208,8 +199,8 @@ def export(press: Press) -> Answer:
         cohort_id, caller_id = cohort.id, caller.id
     send = send_files(press, cohort_id, caller_id)
 
-    def then(client: WebClient) -> Reply | None:
-        failed = send(client)
+    def then(outlet: Outlet) -> Reply | None:
+        failed = send(outlet)
         return failed or ephemeral(":bar_chart: I've sent the CSV and the chart to our DMs.")
 
     return Answer(then=then)
@@ -252,20 +243,16 @@ def _nudge(request: Request, user_id: str) -> Answer:
         delivery_id, pair_id = delivery.id, pair.id
         user_ids = [m.user_id for m in members_of(session, pair)]
 
-    def send(client: WebClient) -> Reply:
+    def send(outlet: Outlet) -> Reply:
         message = build_nudge_message(request.user_id, user_ids)
         channel = ts = None
         try:
             with deps.session() as session:
                 found = session.get(Pair, pair_id)
                 assert found is not None
-                channel = pair_channel(client, session, found)
-            ts = str(
-                client.chat_postMessage(
-                    channel=channel, text=message.text, blocks=draw_blocks(message.blocks)
-                )["ts"]
-            )
-        except SlackApiError:
+                channel = outlet.pair_conversation(session, found)
+            ts = outlet.post(channel, message).message_id
+        except OutletError:
             logger.exception("Could not nudge pair %s", pair_id)
         with deps.session() as session:
             mark_nudge(session, delivery_id, channel, ts)
@@ -330,6 +317,4 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    on_button(app, NUDGE, nudge_button)
-    on_button(app, EXPORT, export)
+HANDLERS = Handlers(buttons={NUDGE: nudge_button, EXPORT: export})

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.slack.answers import Command
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral
+from conversation.commands import Subcommand
+from conversation.replies import Reply, ephemeral
+from conversation.requests import Command
 from handlers.views.grow import build_grow_blocks
 from models.grow import GROW_TITLE
 
@@ -25,7 +23,3 @@ SUBCOMMANDS: list[Subcommand] = [
         handle=grow,
     )
 ]
-
-
-def register(app: App) -> None:
-    """`/buddy grow` has no buttons of its own."""

@@ -1,4 +1,5 @@
-"""The App Home tab: `app_home_opened` → `views.publish`, and its command buttons.
+"""Home (Slack's App Home tab, the Teams personal app's tab): opened → published, and its
+command buttons.
 
 Publishing is idempotent: every opening (or a retried event that got past bot/once.py) reads the
 current state and publishes the whole view again; nothing else changes.
@@ -8,21 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from conversation.blocks import HomeView
-from frontends.slack.blockkit import draw_view
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet
+from conversation.requests import Answer, Command, Handlers, Press, local_today
 from handlers import actions as action_handlers
 from handlers import meetings as meeting_handlers
 from handlers import pairs as pair_handlers
-from handlers.slack.answers import Answer, Command, Press, local_today, on_button
-from handlers.slack.commands import Subcommand
-from handlers.slack.deps import Deps, deps_from
+from handlers.slack.deps import Deps
 from handlers.views.actions import CHASE_DONE
 from handlers.views.home import (
     HOME_DONE,
@@ -111,21 +109,13 @@ def home_view(deps: Deps, team_id: str, user_id: str) -> HomeView:
     return build_home(blocks)
 
 
-def home_opened(
-    event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient
-) -> None:
-    if event.get("tab") not in (None, "home"):
-        return
-    user_id = event.get("user")
-    team_id = body.get("team_id") or context.get("team_id")
-    if not isinstance(user_id, str) or not isinstance(team_id, str):
-        return
-    deps = deps_from(context)
+def show_home(deps: Deps, outlet: Outlet, team_id: str, user_id: str) -> None:
+    """Home opened: publish it after the ack, since a large cohort's report takes longer than the
+    platform waits for its event."""
 
     def publish() -> None:
-        """After the ack: a large cohort's report takes longer than Slack waits for an event."""
         try:
-            client.views_publish(user_id=user_id, view=draw_view(home_view(deps, team_id, user_id)))
+            outlet.publish_home(user_id, home_view(deps, team_id, user_id))
         except Exception:
             logger.exception("Could not publish the Home tab for %s", user_id)
 
@@ -147,17 +137,18 @@ def done_from_home(press: Press) -> Answer:
     Home tab drawn again without it."""
     closed = action_handlers.close_from_chase(replace(press, action_id=CHASE_DONE))
 
-    def then(client: WebClient) -> None:
+    def then(outlet: Outlet) -> None:
         if closed.then is not None:
-            closed.then(client)
+            closed.then(outlet)
         view = home_view(press.deps, press.team_id, press.user_id)
-        client.views_publish(user_id=press.user_id, view=draw_view(view))
+        outlet.publish_home(press.user_id, view)
 
     return Answer(reply=closed.reply, then=then)
 
 
-def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
-    for name in COMMANDS:
-        on_button(app, home_command_id(name), home_command)
-    on_button(app, HOME_DONE, done_from_home)
+HANDLERS = Handlers(
+    buttons={
+        **{home_command_id(name): home_command for name in COMMANDS},
+        HOME_DONE: done_from_home,
+    }
+)

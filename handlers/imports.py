@@ -1,27 +1,20 @@
 """`/buddy import pairs` and `/buddy import modules`: a facilitator's modal with a file input.
 
-The submission is acked at once with a "checking" view; the file is then read through the Web API
-with the bot token (files.info, then its private download URL), checked whole, and written only
-if every row is good. The modal then shows what was imported, or the bad rows by line.
+The submission is acked at once with a "checking" view; the file is then read through the platform
+(on Slack, files.info and its private download URL, with the bot token), checked whole, and written
+only if every row is good. The modal then shows what was imported, or the bad rows by line.
 """
 
 from __future__ import annotations
 
 import logging
-import urllib.request
-from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from frontends.slack.blockkit import draw_view
-from handlers.slack.answers import Answer, Command, Submission, on_submission
-from handlers.slack.channels import user_ids_by_email
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet, OutletError
+from conversation.replies import Reply
+from conversation.requests import Answer, Command, Handlers, SlowWork, Submission
 from handlers.views.imports import (
     CHOSE_DAY,
     CHOSE_NEVER,
@@ -67,13 +60,7 @@ def import_(command: Command) -> Answer:
         caller = command.caller(session)
         cohort = cohort_here(session, caller, command.channel_id, command.now)
         view = build_import_modal(kind, cohort.name, f"{kind}:{cohort.id}")
-    trigger = command.trigger_id
-
-    def open_modal(client: WebClient) -> Reply | None:
-        client.views_open(trigger_id=trigger, view=draw_view(view))
-        return None
-
-    return Answer(then=open_modal)
+    return Answer(form=view)
 
 
 def submitted(submission: Submission) -> Answer:
@@ -119,12 +106,8 @@ def _welcome_choice(submission: Submission, today: date) -> WelcomeChoice | dict
     return checked
 
 
-def _download(client: WebClient, file_id: str) -> bytes:
-    info = client.files_info(file=file_id)["file"]
-    url = str(info.get("url_private_download") or info.get("url_private"))
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        data: bytes = response.read(MOST_BYTES + 1)
+def _download(outlet: Outlet, file_id: str) -> bytes:
+    data = outlet.download(file_id, MOST_BYTES)
     if len(data) > MOST_BYTES:
         raise PairsRefused("The file is over 5 MB; please split it.")
     return data
@@ -132,12 +115,12 @@ def _download(client: WebClient, file_id: str) -> bytes:
 
 def _run(
     submission: Submission, kind: str, cohort_id: int, file_id: str, welcome: WelcomeChoice
-) -> Callable[[WebClient], Reply | None]:
-    def run(client: WebClient) -> Reply | None:
+) -> SlowWork:
+    def run(outlet: Outlet) -> Reply | None:
         try:
-            text = decode(_download(client, file_id))
+            text = decode(_download(outlet, file_id))
             summary = (
-                _import_pairs(submission, cohort_id, text, client, welcome)
+                _import_pairs(submission, cohort_id, text, outlet, welcome)
                 if kind == "pairs"
                 else _import_modules(submission, cohort_id, text)
             )
@@ -145,19 +128,19 @@ def _run(
         except PairsRefused as refused:
             problems = describe_problems(refused.problems)
             view = build_import_result(kind, str(refused), problems, refused=True)
-        except SlackApiError:
+        except OutletError:
             logger.exception("Could not read the uploaded file %s", file_id)
             view = build_import_result(
                 kind, "I couldn't read that file from Slack. Please try again.", [], refused=True
             )
-        client.views_update(view_id=submission.view_id, view=draw_view(view))
+        outlet.update_form(submission.view_id, view)
         return None
 
     return run
 
 
 def _import_pairs(
-    submission: Submission, cohort_id: int, text: str, client: WebClient, welcome: WelcomeChoice
+    submission: Submission, cohort_id: int, text: str, outlet: Outlet, welcome: WelcomeChoice
 ) -> str:
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
@@ -165,7 +148,7 @@ def _import_pairs(
             raise PairsRefused("That cohort no longer exists, so nothing was imported.")
         today = submission.now.astimezone(ZoneInfo(cohort.timezone)).date()
         drafts, problems = parse_pairs_csv(text, today)
-    emails = user_ids_by_email(client, emails_in(drafts)) if emails_in(drafts) else {}
+    emails = outlet.user_ids_by_email(emails_in(drafts)) if emails_in(drafts) else {}
     with submission.deps.session() as session:
         cohort = session.get(Cohort, cohort_id)
         assert cohort is not None
@@ -210,5 +193,4 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    on_submission(app, IMPORT_CALLBACK, submitted)
+HANDLERS = Handlers(submissions={IMPORT_CALLBACK: submitted})

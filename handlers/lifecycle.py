@@ -1,6 +1,7 @@
-"""Slack's news about people and the install: a user deactivated (`user_change` with
-`deleted: true`), the app uninstalled or its tokens revoked (`app_uninstalled`,
-`tokens_revoked`), and any later request from the workspace, which means it is back.
+"""The platform's news about people and the install: a person who left (Slack's `user_change`
+with `deleted: true`), the app uninstalled or its tokens revoked, and any later request from the
+workspace, which means it is back. Each front end reads its own events (Slack's in
+`handlers/slack/events.py`) and calls these.
 
 Slack retries events; bot/once.py applies each event_id once, and the rules are idempotent too.
 """
@@ -8,23 +9,16 @@ Slack retries events; bot/once.py applies each event_id once, and the rules are 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_sdk import WebClient
-
-from handlers.slack.channels import tell_people
-from handlers.slack.commands import Subcommand
-from handlers.slack.deps import CONTEXT_KEY, Deps, deps_from
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet
+from handlers.slack.deps import Deps
 from handlers.views.lifecycle import (
     build_leaver_buddy_notice,
     build_leaver_facilitator_notice,
     build_leaver_group_notice,
 )
 from models.lifecycle import (
-    TOKENS_REVOKED,
-    UNINSTALLED,
     facilitators_of,
     record_leaver,
     record_return,
@@ -37,25 +31,10 @@ logger = logging.getLogger(__name__)
 SUBCOMMANDS: list[Subcommand] = []
 
 
-def _team(body: dict[str, Any]) -> str:
-    team = body.get("team")
-    found = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
-    if not found and isinstance(body.get("user"), dict):
-        found = body["user"].get("team_id")
-    return str(found or "")
-
-
-def user_changed(
-    body: dict[str, Any], event: dict[str, Any], context: Any, client: WebClient
-) -> None:
-    deps = deps_from(context)
-    user = event.get("user")
-    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
-        return
-    team = str(user.get("team_id") or _team(body))
-    user_id = user["id"]
+def person_changed(deps: Deps, outlet: Outlet, team: str, user_id: str, *, left: bool) -> None:
+    """Someone left (their buddies, facilitators and groups are told, after the ack) or is back."""
     with deps.session() as session:
-        if not user.get("deleted"):
+        if not left:
             record_return(session, team, user_id)
             return
         departure = record_leaver(session, team, user_id, deps.clock.now())
@@ -67,48 +46,27 @@ def user_changed(
 
     def tell() -> None:
         if buddies:
-            tell_people(client, buddies, build_leaver_buddy_notice(user_id, goes_on))
-        tell_people(
-            client,
+            outlet.tell_people(buddies, build_leaver_buddy_notice(user_id, goes_on))
+        outlet.tell_people(
             facilitators,
             build_leaver_facilitator_notice(user_id, buddies, goes_on, small_groups),
         )
         for group in (g for g in groups if g.remaining):
             notice = build_leaver_group_notice(user_id, list(group.remaining), group.too_small)
-            tell_people(client, [group.channel_id], notice)
+            outlet.tell_people([group.channel_id], notice)
 
     deps.background.submit(tell)
 
 
-def _stopper(because: str) -> Callable[..., None]:
-    def stopped(body: dict[str, Any], context: Any) -> None:
-        deps = deps_from(context)
-        team = _team(body)
-        with deps.session() as session:
-            if stop_sending(session, team, because, deps.clock.now()):
-                logger.info("Sending stopped for workspace %s (%s)", team, because)
-
-    stopped.__name__ = f"on_{because}"
-    return stopped
+def installation_ended(deps: Deps, team: str, because: str) -> None:
+    """Uninstalled, or its tokens revoked: nothing more is sent to that workspace."""
+    with deps.session() as session:
+        if stop_sending(session, team, because, deps.clock.now()):
+            logger.info("Sending stopped for workspace %s (%s)", team, because)
 
 
-def _back_again(
-    body: dict[str, Any], context: Any, next: Callable[[], BoltResponse | None]
-) -> BoltResponse | None:
+def heard_from(deps: Deps, team: str) -> None:
     """Any request from a workspace other than its goodbye means Buddy is installed there."""
-    event = body.get("event")
-    kind = event.get("type") if isinstance(event, dict) else None
-    team = _team(body)
-    deps = context.get(CONTEXT_KEY)
-    if team and kind not in (UNINSTALLED, TOKENS_REVOKED) and isinstance(deps, Deps):
-        with deps.session() as session:
-            if resume_sending(session, team):
-                logger.info("Sending resumed for workspace %s: it is installed again", team)
-    return next()
-
-
-def register(app: App) -> None:
-    app.middleware(_back_again)
-    app.event("user_change")(user_changed)
-    app.event(UNINSTALLED)(_stopper(UNINSTALLED))
-    app.event(TOKENS_REVOKED)(_stopper(TOKENS_REVOKED))
+    with deps.session() as session:
+        if resume_sending(session, team):
+            logger.info("Sending resumed for workspace %s: it is installed again", team)

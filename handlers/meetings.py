@@ -7,32 +7,26 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from conversation.blocks import Form
-from frontends.slack.blockkit import draw_blocks
-from handlers.slack.answers import (
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet, OutletError, SentFile
+from conversation.replies import OutgoingMessage, Reply, ephemeral, field_error, problem_text
+from conversation.requests import (
     Answer,
     Command,
+    Handlers,
     Press,
     Request,
     SlowWork,
     Submission,
     accepted,
     local_today,
-    on_button,
-    on_submission,
     out_of_date,
     pressed_meeting,
 )
-from handlers.slack.channels import NOT_TOLD, tell_pair_later, user_dm_channel
-from handlers.slack.commands import Subcommand
+from conversation.telling import NOT_TOLD, tell_pair_later
+from conversation.values import meeting_choice_value
 from handlers.slack.deps import Deps
-from handlers.slack.modals import open_modal
-from handlers.slack.payloads import meeting_choice_value
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral, field_error, problem_text
 from handlers.views.meetings import (
     CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,
@@ -144,14 +138,13 @@ def next_meetings(command: Command) -> Reply:
 def move(command: Command) -> Answer:
     """With no arguments, the move form; else as typed."""
     if not command.args:
-        return _open_meetings_form(command, command.trigger_id, build_move_modal)
+        return _open_meetings_form(command, build_move_modal)
     parsed = accepted(parse_move_args(command.args, command.today()))
     return _move(command, parsed.which, parsed.to_date, parsed.at)
 
 
 def _open_meetings_form(
     request: Request,
-    trigger_id: str | None,
     build: Callable[[Sequence[Meeting], str, date], Form],
 ) -> Answer:
     """The move or skip form, listing the pair's next meetings in the caller's own time."""
@@ -164,12 +157,12 @@ def _open_meetings_form(
         if not meetings:
             raise Refusal("You have no meetings coming up to change.")
         view = build(meetings[:FORM_MEETINGS], zone_of(caller), local_today(caller, request.now))
-    return Answer(then=open_modal(trigger_id, view))
+    return Answer(form=view)
 
 
 def open_move_form(press: Press) -> Answer:
     """ "We moved it" on the check-in: the move form, to say when."""
-    return _open_meetings_form(press, press.trigger_id, build_move_modal)
+    return _open_meetings_form(press, build_move_modal)
 
 
 def save_move_form(submission: Submission) -> Answer:
@@ -217,9 +210,9 @@ def _move(request: Request, which: date | None, to_date: date, at: time | None) 
     tell = tell_pair_later(request.deps, pair_id, note)
     redraw_prep = _prep_redrawer(request.deps, pair_id, moved.after.original_date)
 
-    def then(client: WebClient) -> Reply | None:
-        told = tell(client)
-        redraw_prep(client)
+    def then(outlet: Outlet) -> Reply | None:
+        told = tell(outlet)
+        redraw_prep(outlet)
         return told
 
     return _answer_once(request, answer, then)
@@ -233,8 +226,8 @@ def _answer_once(request: Request, answer: str, tell: SlowWork) -> Answer:
     if not isinstance(request, Submission):
         return Answer(reply=ephemeral(answer), then=tell)
 
-    def then(client: WebClient) -> Reply | None:
-        if tell(client) is None:
+    def then(outlet: Outlet) -> Reply | None:
+        if tell(outlet) is None:
             return None
         return ephemeral(answer + NOT_TOLD)
 
@@ -244,7 +237,7 @@ def _answer_once(request: Request, answer: str, tell: SlowWork) -> Answer:
 def skip(command: Command) -> Answer:
     """With no arguments, the skip form; else as typed."""
     if not command.args:
-        return _open_meetings_form(command, command.trigger_id, build_skip_modal)
+        return _open_meetings_form(command, build_skip_modal)
     parsed = accepted(parse_skip_args(command.args, command.today()))
     return _skip(command, parsed.which, parsed.reason)
 
@@ -386,15 +379,15 @@ def _changed(
     press: Press,
     pair_id: int,
     told: OutgoingMessage,
-    also: Callable[[WebClient], None] | None,
+    also: Callable[[Outlet], None] | None,
 ) -> Answer:
     """A buddy's choice changed: the presser's offer is replaced, and the pair is told."""
     tell = tell_pair_later(press.deps, pair_id, told)
 
-    def then(client: WebClient) -> Reply | None:
-        result = tell(client)
+    def then(outlet: Outlet) -> Reply | None:
+        result = tell(outlet)
         if also is not None:
-            also(client)
+            also(outlet)
         return result
 
     reply: Reply = {
@@ -421,24 +414,19 @@ def calendar(command: Command) -> Answer:
         )
         caller_id = caller.id
 
-    def send(client: WebClient) -> Reply:
+    def send(outlet: Outlet) -> Reply:
         with command.deps.session() as session:
             participant = session.get(Participant, caller_id)
             assert participant is not None
-            channel = user_dm_channel(client, session, participant)
+            channel = outlet.person_conversation(session, participant)
         try:
-            client.files_upload_v2(
-                channel=channel,
-                content=ics,
-                filename=CALENDAR_FILENAME,
-                title="Buddy meetings",
-                initial_comment=(
-                    ":calendar: Your buddy meetings, with every move and skip so far. Open the "
-                    "file to add them to your calendar; send `/buddy calendar` again after changes."
-                ),
-                request_file_info=False,
+            outlet.send_files(
+                channel,
+                [SentFile(CALENDAR_FILENAME, ics, "Buddy meetings")],
+                ":calendar: Your buddy meetings, with every move and skip so far. Open the "
+                "file to add them to your calendar; send `/buddy calendar` again after changes.",
             )
-        except SlackApiError:
+        except OutletError:
             logger.exception("Could not upload the calendar for %s", command.user_id)
             return ephemeral(
                 problem_text(
@@ -470,19 +458,17 @@ def _meeting_context(deps: Deps, pair_id: int, original_date: date) -> tuple[Pai
 
 def _redrawer(
     deps: Deps, subject: str, kinds: tuple[str, ...], message: OutgoingMessage
-) -> Callable[[WebClient], None]:
+) -> Callable[[Outlet], None]:
     """Slow work that updates in place the nudges Buddy sent about this meeting: the ones its
     own records name, never a message the payload points at."""
     with deps.session() as session:
         sent = sent_messages(session, subject, kinds)
 
-    def update(client: WebClient) -> None:
+    def update(outlet: Outlet) -> None:
         for channel, ts in sent:
             try:
-                client.chat_update(
-                    channel=channel, ts=ts, text=message.text, blocks=draw_blocks(message.blocks)
-                )
-            except SlackApiError:
+                outlet.update(channel, ts, message)
+            except OutletError:
                 logger.exception("Could not update the nudge %s in %s", ts, channel)
 
     return update
@@ -492,12 +478,12 @@ def _redraw(press: Press, subject: str, kinds: tuple[str, ...], message: Outgoin
     return Answer(then=_redrawer(press.deps, subject, kinds, message))
 
 
-def _prep_redrawer(deps: Deps, pair_id: int, original_date: date) -> Callable[[WebClient], None]:
+def _prep_redrawer(deps: Deps, pair_id: int, original_date: date) -> Callable[[Outlet], None]:
     """After a move, the prep nudge the pair already has shows the meeting's new time."""
     try:
         context, meeting = _meeting_context(deps, pair_id, original_date)
     except Refusal:
-        return lambda client: None
+        return lambda outlet: None
     subject = meeting_subject(pair_id, original_date)
     return _redrawer(deps, subject, PREP_KINDS, build_prep_message(context, meeting))
 
@@ -605,9 +591,9 @@ def checkin_undo(press: Press) -> Answer:
     subject = meeting_subject(pair_id, original_date)
     redraws = [_redrawer(press.deps, subject, (kind,), shown) for kind, shown in asked.items()]
 
-    def redraw(client: WebClient) -> None:
+    def redraw(outlet: Outlet) -> None:
         for each in redraws:
-            each(client)
+            each(outlet)
 
     return Answer(then=redraw)
 
@@ -650,17 +636,18 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    on_button(app, MOVE_OPEN, open_move_form)
-    on_submission(app, MOVE_MODAL, save_move_form)
-    on_submission(app, SKIP_MODAL, save_skip_form)
-    on_button(app, SKIP_BACKUP, choose_backup)
-    on_button(app, SKIP_SOLO, choose_solo)
-    on_button(app, SKIP_BACKUP_ANYWAY, choose_backup_anyway)
-    on_button(app, SKIP_SOLO_ANYWAY, choose_solo_anyway)
-    on_button(app, CHECKIN_CHANGE, checkin_change)
-    on_button(app, PREP_DONE_ACTION, prep_done)
-    on_button(app, PREP_UNDO_ACTION, prep_undo)
-    on_button(app, CHECKIN_UNDO_ACTION, checkin_undo)
-    for action_id in CHECKIN_OUTCOME_ACTIONS:
-        on_button(app, action_id, checkin_answer)
+HANDLERS = Handlers(
+    buttons={
+        MOVE_OPEN: open_move_form,
+        SKIP_BACKUP: choose_backup,
+        SKIP_SOLO: choose_solo,
+        SKIP_BACKUP_ANYWAY: choose_backup_anyway,
+        SKIP_SOLO_ANYWAY: choose_solo_anyway,
+        CHECKIN_CHANGE: checkin_change,
+        PREP_DONE_ACTION: prep_done,
+        PREP_UNDO_ACTION: prep_undo,
+        CHECKIN_UNDO_ACTION: checkin_undo,
+        **dict.fromkeys(CHECKIN_OUTCOME_ACTIONS, checkin_answer),
+    },
+    submissions={MOVE_MODAL: save_move_form, SKIP_MODAL: save_skip_form},
+)

@@ -6,40 +6,30 @@ session block rolls the session back, so nothing half-written is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from slack_bolt import App
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from conversation.blocks import note, paragraph
+from conversation.commands import Subcommand
 from conversation.markup import mention, mentions
 from conversation.moments import local_moment
-from handlers.slack.answers import (
+from conversation.outlet import Outlet
+from conversation.replies import OutgoingMessage, Reply, ephemeral
+from conversation.requests import (
     Answer,
     Command,
+    Handlers,
     Press,
     Request,
+    SlowWork,
     Submission,
     accepted,
     local_today,
-    on_button,
-    on_submission,
     out_of_date,
 )
-from handlers.slack.channels import (
-    fetch_profiles,
-    quick_profiles,
-    tell_pair,
-    tell_pair_later,
-    tell_people,
-    told_or_not,
-)
-from handlers.slack.commands import Subcommand
-from handlers.slack.modals import open_modal
-from handlers.slack.payloads import int_value
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from conversation.telling import tell_pair_later, told_or_not
+from conversation.values import int_value
 from handlers.views.meetings import SLOT_OPEN, format_description, when_for_all
 from handlers.views.pairs import (
     SLOT_CHOOSE_AM,
@@ -115,7 +105,7 @@ def pair(command: Command) -> Answer | Reply:
     with command.deps.session() as session:
         caller = find_participant(session, command.team_id, command.user_id)
         check_can_pair(session, command.user_id, buddies, caller)
-    profiles = quick_profiles(_slack(command), [command.user_id, *buddies])
+    profiles = _outlet(command).quick_profiles([command.user_id, *buddies])
     with command.deps.session() as session:
         people = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = form_pair(
@@ -147,7 +137,7 @@ def match(command: Command) -> Answer | Reply:
         )
     check_can_match(allowed)
     people = accepted(parse_people(command.args, 2, 3, MATCH_EXAMPLE))
-    profiles = quick_profiles(_slack(command), people)
+    profiles = _outlet(command).quick_profiles(people)
     with command.deps.session() as session:
         known = remember_profiles(session, command.team_id, profiles, command.now)
         pairing = match_pair(
@@ -171,12 +161,12 @@ def match(command: Command) -> Answer | Reply:
     return _answer_and_tell_pair(command, pair_id, answer, OutgoingMessage(text, blocks))
 
 
-def _slack(request: Request) -> WebClient:
-    """The request's Web API client, for a lookup the answer waits for; every request from Slack
+def _outlet(request: Request) -> Outlet:
+    """The request's platform, for a lookup the answer waits for; every request from a front end
     comes with one."""
-    if request.client is None:
-        raise RuntimeError("this request has no Web API client to look people up with")
-    return request.client
+    if request.outlet is None:
+        raise RuntimeError("this request has no platform to look people up with")
+    return request.outlet
 
 
 # -- unpair ------------------------------------------------------------------------------------
@@ -207,8 +197,8 @@ def confirm_unpair(press: Press) -> Answer:
         dissolved = outcome.dissolved
     note = build_unpaired_notice(press.user_id, dissolved)
 
-    def tell(client: WebClient) -> Reply:
-        told = tell_people(client, remaining, note)
+    def tell(outlet: Outlet) -> Reply:
+        told = outlet.tell_people(remaining, note)
         answer = build_unpaired_answer(remaining, dissolved)
         return {"replace_original": True, **ephemeral(told_or_not(answer, told))}
 
@@ -239,7 +229,7 @@ def slot(command: Command) -> Answer | Reply:
     """With no arguments, the slot form; `thu at 4` asks am or pm; else the slot is set. Without
     `tz`, the slot's zone is the caller's Slack profile zone, looked up after the ack."""
     if not command.args:
-        return _open_slot_modal(command, command.trigger_id)
+        return _open_slot_modal(command)
     readings = am_or_pm(command.args)
     if readings is not None:
         _member_check(command)
@@ -251,7 +241,7 @@ def slot(command: Command) -> Answer | Reply:
     return Answer(then=_set_slot(command, parsed))
 
 
-def _open_slot_modal(request: Request, trigger_id: str | None) -> Answer:
+def _open_slot_modal(request: Request) -> Answer:
     """The slot form, its zone the person's own; someone with no pair is refused at once."""
     with request.deps.session() as session:
         caller = find_participant(session, request.team_id, request.user_id)
@@ -262,12 +252,12 @@ def _open_slot_modal(request: Request, trigger_id: str | None) -> Answer:
             )
         zone = zone_of(caller, cohort_of(session, caller, request.now).timezone)
         view = build_slot_modal(zone, current)
-    return Answer(then=open_modal(trigger_id, view))
+    return Answer(form=view)
 
 
 def open_slot_form(press: Press) -> Answer:
     """The slot nudge's button."""
-    return _open_slot_modal(press, press.trigger_id)
+    return _open_slot_modal(press)
 
 
 def choose_am_or_pm(press: Press) -> Answer:
@@ -275,8 +265,8 @@ def choose_am_or_pm(press: Press) -> Answer:
     parsed = accepted(parse_slot_args(press.value, press.today()))
     set_it = _set_slot(press, parsed)
 
-    def then(client: WebClient) -> Reply | None:
-        told = set_it(client)
+    def then(outlet: Outlet) -> Reply | None:
+        told = set_it(outlet)
         return {"replace_original": True, **told} if told is not None else None
 
     return Answer(then=then)
@@ -305,13 +295,13 @@ def save_slot_form(submission: Submission) -> Answer:
     return Answer(then=_set_slot(submission, parsed))
 
 
-def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply | None]:
+def _set_slot(request: Request, parsed: SlotArgs) -> SlowWork:
     """The slot set, the pair told, the caller answered in their own time: after the ack. From
     the form, the pair's message is the answer (a second one would come by DM)."""
 
-    def set_it(client: WebClient) -> Reply | None:
+    def set_it(outlet: Outlet) -> Reply | None:
         # Only a slot without `tz` needs the caller's zone from Slack; their name comes with it.
-        profile = fetch_profiles(client, [request.user_id])[0] if parsed.zone is None else None
+        profile = outlet.profiles([request.user_id])[0] if parsed.zone is None else None
         with request.deps.session() as session:
             caller = request.caller(session)
             if profile is not None:
@@ -329,18 +319,19 @@ def _set_slot(request: Request, parsed: SlotArgs) -> Callable[[WebClient], Reply
             no_backup = changed.backup_weekday is None
             pair_id = changed.id
         backup_hint = "It's wise to have an alternative too: `/buddy backup fri 8am`"
-        told = tell_pair(
-            client,
+        told = outlet.tell_pair(
             request.deps,
             pair_id,
-            f"{mention(request.user_id)} set your fortnightly slot: {everyone}.",
-            [
-                paragraph(
-                    f":calendar: {mention(request.user_id)} set your fortnightly slot: "
-                    f"{everyone}.\nFirst meeting: {first_for_all}"
-                    + (f"\n{backup_hint}" if no_backup else "")
-                )
-            ],
+            OutgoingMessage(
+                f"{mention(request.user_id)} set your fortnightly slot: {everyone}.",
+                [
+                    paragraph(
+                        f":calendar: {mention(request.user_id)} set your fortnightly slot: "
+                        f"{everyone}.\nFirst meeting: {first_for_all}"
+                        + (f"\n{backup_hint}" if no_backup else "")
+                    )
+                ],
+            ),
         )
         if told and isinstance(request, Submission):
             # A form has no ephemeral answer: the pair's message, which they are in, is theirs.
@@ -497,10 +488,13 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    on_button(app, SLOT_OPEN, open_slot_form)
-    on_button(app, SLOT_CHOOSE_AM, choose_am_or_pm)
-    on_button(app, SLOT_CHOOSE_PM, choose_am_or_pm)
-    on_submission(app, SLOT_MODAL, save_slot_form)
-    on_button(app, UNPAIR_CONFIRM, confirm_unpair)
-    on_button(app, UNPAIR_CANCEL, cancel_unpair)
+HANDLERS = Handlers(
+    buttons={
+        SLOT_OPEN: open_slot_form,
+        SLOT_CHOOSE_AM: choose_am_or_pm,
+        SLOT_CHOOSE_PM: choose_am_or_pm,
+        UNPAIR_CONFIRM: confirm_unpair,
+        UNPAIR_CANCEL: cancel_unpair,
+    },
+    submissions={SLOT_MODAL: save_slot_form},
+)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
-from slack_sdk import WebClient
-
-from handlers.slack.answers import Answer, Command, accepted, local_today
-from handlers.slack.channels import tell_people, tell_person
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet
+from conversation.replies import Reply, ephemeral
+from conversation.requests import Answer, Command, accepted, local_today
 from handlers.slack.text import typed
 from handlers.views.pauses import (
     build_not_told,
@@ -72,8 +69,8 @@ def pause(command: Command) -> Answer:
             for buddy, buddy_zone in zones.items()
         }
 
-    def tell(client: WebClient) -> Reply | None:
-        told = [tell_person(client, buddy, notices[buddy], command.deps) for buddy in buddies]
+    def tell(outlet: Outlet) -> Reply | None:
+        told = [outlet.tell_person(buddy, notices[buddy], command.deps) for buddy in buddies]
         if all(told):
             return None
         return ephemeral(build_not_told(len(buddies)))
@@ -93,8 +90,8 @@ def resume(command: Command) -> Answer:
         )
     note = build_resume_notice(command.user_id)
 
-    def tell(client: WebClient) -> Reply | None:
-        if tell_people(client, buddies, note):
+    def tell(outlet: Outlet) -> Reply | None:
+        if outlet.tell_people(buddies, note):
             return None
         return ephemeral(build_not_told(len(buddies)))
 
@@ -117,7 +114,3 @@ SUBCOMMANDS: list[Subcommand] = [
         handle=resume,
     ),
 ]
-
-
-def register(app: App) -> None:
-    """Commands only: no buttons."""

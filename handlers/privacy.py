@@ -4,16 +4,15 @@ written request): a person's own data, sent to them or erased after a confirmati
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
-from frontends.slack.blockkit import draw_blocks
-from handlers.slack.answers import Answer, Command, Press, on_button
-from handlers.slack.channels import remember_post, tell_people, user_dm_channel
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral, problem_text
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet, OutletError, SentFile
+from conversation.replies import Reply, ephemeral, problem_text
+from conversation.requests import Answer, Command, Handlers, Press
+from handlers.slack.deps import Deps
 from handlers.views.privacy import (
     EXPORT_JSON,
     EXPORT_TEXT,
@@ -26,6 +25,7 @@ from handlers.views.privacy import (
     build_forgotten_answer,
     build_removed_message,
 )
+from models.deliveries import remember_direct_post
 from models.grammar import ParseError, parse_mention
 from models.lifecycle import facilitators_of
 from models.pairs import members_of, pair_of
@@ -50,27 +50,23 @@ def export(command: Command) -> Answer:
         as_text = export_summary(data, command.user_id, command.now)
         caller_id = caller.id
 
-    def send(client: WebClient) -> Reply:
+    def send(outlet: Outlet) -> Reply:
         with command.deps.session() as session:
             participant = session.get(Participant, caller_id)
             assert participant is not None
-            channel = user_dm_channel(client, session, participant)
+            channel = outlet.person_conversation(session, participant)
         try:
-            uploaded = client.files_upload_v2(
-                channel=channel,
-                file_uploads=[
-                    {"content": as_json, "filename": EXPORT_JSON, "title": "Your Buddy data"},
-                    {"content": as_text, "filename": EXPORT_TEXT, "title": "Your Buddy data"},
+            file_ids = outlet.send_files(
+                channel,
+                [
+                    SentFile(EXPORT_JSON, as_json, "Your Buddy data"),
+                    SentFile(EXPORT_TEXT, as_text, "Your Buddy data"),
                 ],
-                initial_comment=build_export_comment(),
-                request_file_info=False,
+                build_export_comment(),
             )
             # The files hold everything they typed: erasing them deletes the files too.
-            for file_id in _file_ids(uploaded.get("files")):
-                remember_post(
-                    command.deps, [command.user_id], uploaded, channel=channel, file_id=file_id
-                )
-        except SlackApiError:
+            _remember_files(command.deps, command.user_id, channel, file_ids)
+        except OutletError:
             logger.exception("Could not upload the export for %s", command.user_id)
             return ephemeral(
                 problem_text(
@@ -83,10 +79,15 @@ def export(command: Command) -> Answer:
     return Answer(then=send)
 
 
-def _file_ids(files: object) -> list[str]:
-    if not isinstance(files, list):
-        return []
-    return [str(f["id"]) for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]
+def _remember_files(deps: Deps, user_id: str, channel: str, file_ids: Sequence[str]) -> None:
+    """Record the files as being about their owner, so erasing them deletes the files. Best
+    effort: the files are sent, so a failure here is only logged."""
+    for file_id in file_ids:
+        try:
+            with deps.session() as session:
+                remember_direct_post(session, [user_id], channel, file_id=file_id)
+        except SQLAlchemyError:
+            logger.exception("Could not record where a message in %s went", channel)
 
 
 def _target(command: Command) -> str:
@@ -141,18 +142,18 @@ def confirm_forget(press: Press) -> Answer:
         everyone = facilitators_of(session, press.deps.facilitators, press.team_id)
         facilitators = [f for f in everyone if f != target]
 
-    def tell(client: WebClient) -> Reply:
+    def tell(outlet: Outlet) -> Reply:
         deleted = 0
         for channel, ts in done.cards:
             try:
-                client.chat_delete(channel=channel, ts=ts)
+                outlet.delete(channel, ts)
                 deleted += 1
-            except SlackApiError:
+            except OutletError:
                 logger.exception("Could not delete a problem card in %s", channel)
-        cleared, refused = clear_messages(client, done)
+        cleared, refused = clear_messages(outlet, done)
         if done.buddies:
-            tell_people(client, done.buddies, build_buddy_notice(goes_on))
-        tell_people(client, facilitators, build_facilitator_notice(done.buddies, goes_on))
+            outlet.tell_people(done.buddies, build_buddy_notice(goes_on))
+        outlet.tell_people(facilitators, build_facilitator_notice(done.buddies, goes_on))
         answer = build_forgotten_answer(own, target, deleted, done.buddies, cleared, refused)
         return {"replace_original": True, **ephemeral(answer)}
 
@@ -163,7 +164,7 @@ def confirm_forget(press: Press) -> Answer:
 GONE = frozenset({"message_not_found", "file_not_found", "file_deleted", "channel_not_found"})
 
 
-def clear_messages(client: WebClient, done: Forgotten) -> tuple[int, int]:
+def clear_messages(outlet: Outlet, done: Forgotten) -> tuple[int, int]:
     """Draw the neutral line over each of Buddy's messages about them or quoting their words,
     and delete the files uploaded for them: how many were cleared, and how many Slack refused
     (logged; the records that found them are gone, so there is no second try)."""
@@ -171,19 +172,17 @@ def clear_messages(client: WebClient, done: Forgotten) -> tuple[int, int]:
     cleared = refused = 0
     for channel, ts in done.messages:
         try:
-            client.chat_update(
-                channel=channel, ts=ts, text=removed.text, blocks=draw_blocks(removed.blocks)
-            )
+            outlet.update(channel, ts, removed)
             cleared += 1
-        except SlackApiError as error:
-            if error.response.get("error") not in GONE:
+        except OutletError as error:
+            if error.reason not in GONE:
                 logger.exception("Could not clear a message in %s", channel)
                 refused += 1
     for file_id in done.files:
         try:
-            client.files_delete(file=file_id)
-        except SlackApiError as error:
-            if error.response.get("error") not in GONE:
+            outlet.delete_file(file_id)
+        except OutletError as error:
+            if error.reason not in GONE:
                 logger.exception("Could not delete the file %s", file_id)
                 refused += 1
     return cleared, refused
@@ -211,6 +210,4 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
-def register(app: App) -> None:
-    on_button(app, FORGET_CONFIRM, confirm_forget)
-    on_button(app, FORGET_CANCEL, cancel_forget)
+HANDLERS = Handlers(buttons={FORGET_CONFIRM: confirm_forget, FORGET_CANCEL: cancel_forget})

@@ -21,30 +21,26 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from conversation.blocks import Form
+from conversation.commands import Subcommand
 from conversation.markup import mention
-from frontends.slack.blockkit import draw_blocks, draw_view
-from handlers.slack.answers import (
+from conversation.outlet import Outlet, OutletError
+from conversation.replies import OutgoingMessage, Reply, ephemeral
+from conversation.requests import (
     Answer,
     Command,
+    FormValues,
+    Handlers,
     Press,
     Request,
-    SlowWork,
     Submission,
-    on_button,
-    on_close,
-    on_submission,
+    Who,
     out_of_date,
 )
-from handlers.slack.commands import Subcommand
+from conversation.values import int_value
 from handlers.slack.deps import Deps
-from handlers.slack.payloads import ViewState, Who, int_value
-from handlers.slack.replies import Reply, ephemeral
 from handlers.views.problems import (
     ANSWER_BLOCK,
     AREA_BLOCK,
@@ -125,10 +121,10 @@ _REVIEW_ERROR_BLOCKS = {"framework_area": AREA_BLOCK, "artefact_link": LINK_BLOC
 
 def start(command: Command) -> Answer:
     """`/buddy problem`: the caller's draft (new or resumed), to post in this channel."""
-    return open_wizard(command, command.channel_id, command.trigger_id)
+    return open_wizard(command, command.channel_id)
 
 
-def open_wizard(request: Request, channel_id: str, trigger_id: str | None) -> Answer:
+def open_wizard(request: Request, channel_id: str) -> Answer:
     """Open the caller's draft with a fresh trigger, after the ack.
 
     Anything with a trigger can start drafting (the later community-prep button, say).
@@ -138,32 +134,18 @@ def open_wizard(request: Request, channel_id: str, trigger_id: str | None) -> An
         notice = _RESUMED if _has_answers(draft) else None
         view = _wizard_view(session, draft, request.now, notice)
         draft_id = draft.id
-    opening = _open_view(request, draft_id, trigger_id, view, ephemeral(_TOO_SLOW_TO_OPEN))
-    return Answer(then=opening)
+    return _open_view(request, draft_id, view, ephemeral(_TOO_SLOW_TO_OPEN))
 
 
-def _open_view(
-    request: Request,
-    draft_id: int,
-    trigger_id: str | None,
-    view: Form,
-    too_slow: Reply | None,
-) -> SlowWork:
-    """Open the wizard after the ack, and keep the id of the view Slack opened for the draft."""
+def _open_view(request: Request, draft_id: int, view: Form, too_slow: Reply | None) -> Answer:
+    """The wizard, as the answer; the id of the form the platform opened is kept for the draft."""
+    deps = request.deps
 
-    def show(client: WebClient) -> Reply | None:
-        try:
-            opened = client.views_open(trigger_id=trigger_id, view=draw_view(view))
-        except SlackApiError:
-            logger.exception("Could not open the problem wizard")
-            return too_slow
-        view_id = (opened.get("view") or {}).get("id")
-        if isinstance(view_id, str) and view_id:
-            with request.deps.session() as session:
-                remember_view(session, draft_id, view_id)
-        return None
+    def opened(view_id: str) -> None:
+        with deps.session() as session:
+            remember_view(session, draft_id, view_id)
 
-    return show
+    return Answer(form=view, form_opened=opened, form_unopened=too_slow)
 
 
 def _has_answers(draft: Problem) -> bool:
@@ -220,11 +202,11 @@ def submit(submission: Submission) -> Answer:
     if not posting:
         return Answer(view_response=response)
     deps, who = submission.deps, submission.who
-    return Answer(view_response=response, then=lambda client: publish(deps, client, who, draft_id))
+    return Answer(view_response=response, then=lambda outlet: publish(deps, outlet, who, draft_id))
 
 
 def _submit_step(
-    session: Session, draft: Problem, step: int, state: ViewState, now: datetime
+    session: Session, draft: Problem, step: int, state: FormValues, now: datetime
 ) -> Reply:
     if step in FIELD_STEPS:
         refusal = next_step(draft, step, state.text(ANSWER_BLOCK), now)
@@ -260,7 +242,7 @@ def _update(view: Form) -> Reply:
     return {"response_action": "update", "view": view}
 
 
-def publish(deps: Deps, client: WebClient, who: Who, draft_id: int) -> Reply | None:
+def publish(deps: Deps, outlet: Outlet, who: Who, draft_id: int) -> Reply | None:
     """Put the draft's card in its channel; None when done, else the message for the owner.
 
     Only a draft the server moved to POSTING goes out, and only to the channel (and, for an edit,
@@ -276,13 +258,12 @@ def publish(deps: Deps, client: WebClient, who: Who, draft_id: int) -> Reply | N
     except ProblemAccessError as refusal:
         return {"text": refusal.message}
     try:
-        channel_id, ts = _send_card(client, target.channel_id, target.ts, card)
-    except (SlackApiError, OSError) as error:
-        if isinstance(error, SlackApiError):
-            code = str(error.response.get("error") or "unknown_error")
+        channel_id, ts = _send_card(outlet, target.channel_id, target.ts, card)
+    except OutletError as error:
+        code = error.reason
+        if code != UNREACHABLE:
             logger.warning("Could not post problem %s in %s: %s", draft_id, target.channel_id, code)
         else:
-            code = UNREACHABLE
             logger.exception("Could not reach Slack to post problem %s", draft_id)
         with deps.session() as session:
             post_failed(owned_draft(session, draft_id, who.team_id, who.user_id), deps.clock.now())
@@ -294,22 +275,19 @@ def publish(deps: Deps, client: WebClient, who: Who, draft_id: int) -> Reply | N
 
 
 def _send_card(
-    client: WebClient, channel_id: str, ts: str | None, card: dict[str, Any]
+    outlet: Outlet, channel_id: str, ts: str | None, card: dict[str, Any]
 ) -> tuple[str, str]:
     """Update the card in place when editing; a new message otherwise (or if the old one went)."""
+    message = OutgoingMessage(card["text"], card["blocks"])
     if ts is not None:
         try:
-            client.chat_update(
-                channel=channel_id, ts=ts, text=card["text"], blocks=draw_blocks(card["blocks"])
-            )
+            outlet.update(channel_id, ts, message)
             return channel_id, ts
-        except SlackApiError as error:
-            if error.response.get("error") not in _CARD_GONE_ERRORS:
+        except OutletError as error:
+            if error.reason not in _CARD_GONE_ERRORS:
                 raise
-    response = client.chat_postMessage(
-        channel=channel_id, text=card["text"], blocks=draw_blocks(card["blocks"])
-    )
-    return str(response.get("channel") or channel_id), str(response["ts"])
+    posted = outlet.post(channel_id, message)
+    return posted.conversation, posted.message_id
 
 
 # -- Back, and closing the modal --------------------------------------------------------------
@@ -320,33 +298,36 @@ def back(press: Press) -> Answer:
 
     Someone else's draft is refused to the clicker alone: their view is left as it was.
     """
-    meta = parse_wizard_metadata(press.view.get("private_metadata"))
-    view_id = press.view.get("id")
-    if meta is None or press.view.get("callback_id") != CALLBACK_ID or not view_id:
+    pressed_in = press.form
+    meta = parse_wizard_metadata(pressed_in.payload) if pressed_in is not None else None
+    if meta is None or pressed_in is None or pressed_in.intent != CALLBACK_ID:
+        raise out_of_date()
+    view_id = pressed_in.form_id
+    if not view_id:
         raise out_of_date()
     draft_id, shown = meta
-    state = ViewState(press.view)
+    state = pressed_in.values
     with press.deps.session() as session:
         draft = owned_draft(session, draft_id, press.team_id, press.user_id)
-        check_view(draft, str(view_id))
+        check_view(draft, view_id)
         try:
             _keep_inputs(draft, shown, state, press.now)
             go_back(draft, shown, state.text(ANSWER_BLOCK), press.now)
             view = _wizard_view(session, draft, press.now)
         except OutOfStep as stale:
             view = _out_of_step_view(session, draft, press.now, stale)
-    view_hash = press.view.get("hash")
+    view_hash = pressed_in.version
 
-    def show(client: WebClient) -> None:
+    def show(outlet: Outlet) -> None:
         try:
-            client.views_update(view_id=view_id, hash=view_hash, view=draw_view(view))
-        except SlackApiError:
+            outlet.update_form(view_id, view, view_hash)
+        except OutletError:
             logger.exception("Could not take the problem wizard back a step")
 
     return Answer(then=show)
 
 
-def _keep_inputs(draft: Problem, shown: int, state: ViewState, now: datetime) -> None:
+def _keep_inputs(draft: Problem, shown: int, state: FormValues, now: datetime) -> None:
     if shown == REVIEW:
         keep_review_inputs(
             draft,
@@ -396,8 +377,7 @@ def edit(press: Press) -> Answer | Reply:
             draft_id = draft.id
     except ProblemAccessError as refusal:
         return _refusal(refusal, "edit")
-    opening = _open_view(press, draft_id, press.trigger_id, view, ephemeral(_TOO_SLOW_TO_EDIT))
-    return Answer(then=opening)
+    return _open_view(press, draft_id, view, ephemeral(_TOO_SLOW_TO_EDIT))
 
 
 def withdraw_card(press: Press) -> Answer | Reply | None:
@@ -413,12 +393,10 @@ def withdraw_card(press: Press) -> Answer | Reply | None:
         return None
     card = build_withdrawn_card(press.user_id)
 
-    def take_down(client: WebClient) -> Reply | None:
+    def take_down(outlet: Outlet) -> Reply | None:
         try:
-            client.chat_update(
-                channel=channel_id, ts=ts, text=card["text"], blocks=draw_blocks(card["blocks"])
-            )
-        except SlackApiError:
+            outlet.update(channel_id, ts, OutgoingMessage(card["text"], card["blocks"]))
+        except OutletError:
             logger.exception("Could not take down the card of problem %s", problem_id)
             return ephemeral(_CARD_NOT_CHANGED)
         return None
@@ -452,8 +430,8 @@ def retry(press: Press) -> Answer | Reply:
         return {"replace_original": True, "text": refusal.message}
     deps, who = press.deps, press.who
 
-    def post(client: WebClient) -> Reply:
-        failure = publish(deps, client, who, draft_id)
+    def post(outlet: Outlet) -> Reply:
+        failure = publish(deps, outlet, who, draft_id)
         return {"replace_original": True, **(failure or build_posted_message(channel_id))}
 
     return Answer(then=post)
@@ -469,14 +447,17 @@ def open_draft(press: Press) -> Answer | Reply:
             view = _wizard_view(session, draft, press.now)
     except ProblemAccessError as refusal:
         return _refusal(refusal, "open")
-    return Answer(then=_open_view(press, draft_id, press.trigger_id, view, None))
+    return _open_view(press, draft_id, view, None)
 
 
-def register(app: App) -> None:
-    on_submission(app, CALLBACK_ID, submit)
-    on_close(app, CALLBACK_ID, save_when_closed)
-    on_button(app, BACK_ACTION, back)
-    on_button(app, EDIT_ACTION, edit)
-    on_button(app, WITHDRAW_ACTION, withdraw_card)
-    on_button(app, RETRY_ACTION, retry)
-    on_button(app, OPEN_DRAFT_ACTION, open_draft)
+HANDLERS = Handlers(
+    buttons={
+        BACK_ACTION: back,
+        EDIT_ACTION: edit,
+        WITHDRAW_ACTION: withdraw_card,
+        RETRY_ACTION: retry,
+        OPEN_DRAFT_ACTION: open_draft,
+    },
+    submissions={CALLBACK_ID: submit},
+    closings={CALLBACK_ID: save_when_closed},
+)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.slack.answers import Command
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral
+from conversation.commands import Subcommand
+from conversation.replies import Reply, ephemeral
+from conversation.requests import Command
 from handlers.views.upcoming import build_upcoming_blocks, upcoming_line
 from models.pairs import zone_of
 from models.upcoming import Upcoming
@@ -38,7 +36,3 @@ SUBCOMMANDS: list[Subcommand] = [
         details="Times are yours. Nudges wait out quiet hours, weekends and breaks.",
     )
 ]
-
-
-def register(app: App) -> None:
-    """Only a command; nothing to listen for."""

@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from frontends.slack.blockkit import draw_blocks
-from handlers.slack.answers import Command
+from conversation.outlet import Outlet, OutletError
+from conversation.requests import Command
 from handlers.views.welcome import build_welcome_message
 from models.welcome import to_welcome
 
@@ -22,7 +19,7 @@ logger = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def greet(client: WebClient, command: Command) -> None:
+def greet(outlet: Outlet, command: Command) -> None:
     """Welcome the caller, and anyone the command just paired, if Buddy never has before."""
     named = _MENTION.findall(command.args)
     deps = command.deps
@@ -33,8 +30,6 @@ def greet(client: WebClient, command: Command) -> None:
     for greeting in greetings:
         message = build_welcome_message(greeting)
         try:
-            client.chat_postMessage(
-                channel=greeting.user_id, text=message.text, blocks=draw_blocks(message.blocks)
-            )
-        except SlackApiError:
+            outlet.post(greeting.user_id, message)
+        except OutletError:
             logger.exception("Could not welcome %s", greeting.user_id)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.actions import build_chase_message, build_overdue_message, build_review_message
 from models.actions import (
     CHASE_KIND,

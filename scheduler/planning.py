@@ -10,7 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from models.people import Participant
 from models.quiet_hours import DateSpan, ZonedSpan, held_by, hold_proactive
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.logging_setup import quiet_logger
 from frontends.slack.blockkit import draw_blocks
-from handlers.slack.channels import pair_channel, user_dm_channel
+from frontends.slack.outlet import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
 from scheduler.planning import ChannelTarget, OutgoingMessage, PairTarget, Target, UserTarget

@@ -10,14 +10,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from slack_bolt import App, BoltRequest
+from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 
 from bot import listeners
-from handlers.slack.answers import Answer, Command, Press, on_button
-from handlers.slack.commands import Subcommand
+from conversation.commands import Subcommand
+from conversation.outlet import Outlet
+from conversation.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
+from conversation.requests import Answer, Command, Handlers, Press
+from frontends.slack.outlet import SlackOutlet
 from handlers.slack.errors import SIGNATURE_VERIFIED, handle_error
-from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
 
@@ -27,17 +29,20 @@ def _explode(command: Command) -> Reply:
 
 
 def _explode_later(command: Command) -> Answer:
-    def later(client: WebClient) -> Reply:
-        client.auth_test()  # reaches the fake Slack through SLACK_API_URL
+    def later(outlet: Outlet) -> Reply:
+        assert isinstance(outlet, SlackOutlet)
+        outlet.client.auth_test()  # reaches the fake Slack through SLACK_API_URL
         raise RuntimeError("slow subcommand broke")
 
     return Answer(then=later)
 
 
 def _who_am_i(command: Command) -> Answer:
-    return Answer(
-        then=lambda client: ephemeral(f"You are talking to {client.auth_test()['user_id']}")
-    )
+    def who(outlet: Outlet) -> Reply:
+        assert isinstance(outlet, SlackOutlet)
+        return ephemeral(f"You are talking to {outlet.client.auth_test()['user_id']}")
+
+    return Answer(then=who)
 
 
 def _broken_button(press: Press) -> Reply:
@@ -45,15 +50,10 @@ def _broken_button(press: Press) -> Reply:
 
 
 def _button_broken_later(press: Press) -> Answer:
-    def later(client: WebClient) -> None:
+    def later(outlet: Outlet) -> None:
         raise RuntimeError("button broke after the ack")
 
     return Answer(then=later)
-
-
-def _register(app: App) -> None:
-    on_button(app, "broken_button", _broken_button)
-    on_button(app, "broken_later", _button_broken_later)
 
 
 BROKEN = types.SimpleNamespace(
@@ -62,7 +62,9 @@ BROKEN = types.SimpleNamespace(
         Subcommand("later", "/buddy later", "breaks later", "Help", handle=_explode_later),
         Subcommand("whoami", "/buddy whoami", "asks Slack", "Help", handle=_who_am_i),
     ],
-    register=_register,
+    HANDLERS=Handlers(
+        buttons={"broken_button": _broken_button, "broken_later": _button_broken_later}
+    ),
 )
 
 

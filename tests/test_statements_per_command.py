@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.settings import Settings
 from bot.web import create_wsgi_app
-from handlers.slack.replies import SOMETHING_WENT_WRONG
+from conversation.replies import SOMETHING_WENT_WRONG
 from models.clock import SettableClock
 from models.db import make_session_factory
 from models.registry import Base

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.slack.answers import OUT_OF_DATE
+from conversation.requests import OUT_OF_DATE
 from handlers.slack.router import RUN_SUGGESTED
 from models.actions import Action
 from tests.fake_slack import FakeSlack

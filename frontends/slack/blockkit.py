@@ -223,7 +223,7 @@ def draw_home(part: HomeView) -> Block:
 
 
 def draw_reply(reply: dict[str, Any]) -> dict[str, Any]:
-    """An answer (`handlers.slack.replies.Reply`) as the body Slack takes: its parts drawn."""
+    """An answer (`conversation.replies.Reply`) as the body Slack takes: its parts drawn."""
     drawn = dict(reply)
     if "blocks" in drawn:
         drawn["blocks"] = draw_blocks(drawn["blocks"])

@@ -1,241 +1,128 @@
-"""The one way Buddy answers a command, a button or a modal: ack at once, slow work after.
+"""Slack's side of answering: a command, a button or a modal read from Slack's payload, acked
+at once, and the answer's slow work run after the ack.
 
-A feature's handler reads the request, calls the domain and returns an `Answer`: what to say at
-once (in the HTTP ack's own body for a command, through the response_url for a button), and any
-slow work (Web API calls) to run once Slack has its ack. Every error from either part goes through
-`_failed` or a `Refusal`: the traceback is logged and the person is told in one friendly line.
+The neutral request and answer types are in `conversation/requests.py`; here they are read from
+Bolt's bodies (`command_from_body`, `press_from_body`, `submission_from_body`) and the answers
+delivered the Slack way: in the ack's body, through the response_url, or by DM, with a form
+opened with the trigger Slack gave. Every error from either part goes through `decide` or
+`_run_later`: the traceback is logged and the person is told in one friendly line.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
+from conversation.outlet import Outlet, OutletError
+from conversation.replies import SOMETHING_WENT_WRONG, Reply, ephemeral, refused
+from conversation.requests import (
+    Answer,
+    ButtonHandler,
+    Command,
+    Handlers,
+    Press,
+    Submission,
+    SubmissionHandler,
+    decide,
+)
 from frontends.slack.blockkit import draw_reply, draw_view_response
-from handlers.slack.channels import remember_post
+from frontends.slack.outlet import NO_TRIGGER, SlackOutlet, remember_post
 from handlers.slack.deps import Deps, deps_from
 from handlers.slack.payloads import (
     ViewState,
-    Who,
     clicked_message,
     first_action,
-    meeting_value,
+    pressed_in,
     who_of,
-)
-from handlers.slack.replies import SOMETHING_WENT_WRONG, Reply, ephemeral, refused
-from models.pairs import zone_of
-from models.people import (
-    DEFAULT_COHORT_TIMEZONE,
-    Participant,
-    ensure_participant,
-    find_participant,
 )
 from models.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-SlowWork = Callable[[WebClient], Reply | None]
 
-OUT_OF_DATE = (
-    "This button is out of date, so nothing was changed. The latest messages from Buddy have "
-    "buttons that work."
-)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What to say at once, and what to do after the ack (its reply is shown the same way)."""
-
-    reply: Reply | None = None
-    then: SlowWork | None = None
-    # A modal submission's ack body: `{"response_action": "errors", ...}`, "update", "clear".
-    view_response: Reply | None = None
+def command_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Command:
+    text = str(body.get("text") or "").strip()
+    name, _, args = text.partition(" ")
+    return Command(
+        deps=deps,
+        who=who_of(body),
+        now=deps.clock.now(),
+        outlet=SlackOutlet(client) if client is not None else None,
+        channel_id=str(body.get("channel_id") or ""),
+        name=name.lower(),
+        args=args.strip(),
+        trigger_id=body.get("trigger_id"),
+        response_url=body.get("response_url"),
+    )
 
 
-def accepted(parsed: T | Refusal) -> T:
-    """What the grammar read, or the refusal it returned, raised for the one error path."""
-    if isinstance(parsed, Refusal):
-        raise parsed
-    return parsed
+def press_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Press:
+    action = first_action(body)
+    return Press(
+        deps=deps,
+        who=who_of(body),
+        now=deps.clock.now(),
+        outlet=SlackOutlet(client) if client is not None else None,
+        action_id=str(action.get("action_id") or ""),
+        value=str(action.get("value") or ""),
+        message=clicked_message(body),
+        trigger_id=body.get("trigger_id"),
+        form=pressed_in(body),
+    )
 
 
-def pressed_meeting(press: Press) -> tuple[int, date]:
-    """The pair and meeting a nudge's button names (`<pair id>:<original date>`), or the
-    out-of-date answer for a value Buddy cannot read."""
-    target = meeting_value(press.value)
-    if target is None:
-        raise out_of_date()
-    return target
-
-
-def out_of_date() -> Refusal:
-    """For a press or submission whose payload Buddy cannot read (old, or tampered with)."""
-    return Refusal(OUT_OF_DATE)
-
-
-@dataclass(frozen=True)
-class Request:
-    """Who asked, when, and the app's dependencies: what every handler starts from."""
-
-    deps: Deps
-    who: Who
-    now: datetime
-    # The request's own Web API client (each workspace its token), for the rare lookup an answer
-    # cannot be given without (`pair` checks its people with users.info before it pairs them);
-    # any other Web API work goes after the ack, where `then` gets the same client.
-    client: WebClient | None = None
-
-    @property
-    def user_id(self) -> str:
-        return self.who.user_id
-
-    @property
-    def team_id(self) -> str:
-        return self.who.team_id
-
-    def caller(self, session: Session) -> Participant:
-        """The person asking, created on first contact."""
-        return ensure_participant(session, self.team_id, self.user_id, self.now)
-
-    def today(self) -> date:
-        """The caller's today, for reading dates they typed (`thu`, `3/12`). It only reads (a
-        first contact is not created here), so it is safe inside another session: a second
-        session writing the same new participant would wait for the first, for ever on
-        PostgreSQL."""
-        with self.deps.session() as session:
-            known = find_participant(session, self.team_id, self.user_id)
-            zone = zone_of(known) if known is not None else DEFAULT_COHORT_TIMEZONE
-        return self.now.astimezone(ZoneInfo(zone)).date()
-
-
-def local_today(participant: Participant, now: datetime) -> date:
-    """Today where the participant is: what `thu` and `3/12` are read against."""
-    return now.astimezone(ZoneInfo(zone_of(participant))).date()
-
-
-@dataclass(frozen=True)
-class Command(Request):
-    """One `/buddy <name> <args>` call."""
-
-    channel_id: str = ""
-    name: str = ""
-    args: str = ""
-    trigger_id: str | None = None
-    response_url: str | None = None
-
-    @classmethod
-    def from_body(
-        cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None
-    ) -> Command:
-        text = str(body.get("text") or "").strip()
-        name, _, args = text.partition(" ")
-        return cls(
-            deps=deps,
-            who=who_of(body),
-            now=deps.clock.now(),
-            client=client,
-            channel_id=str(body.get("channel_id") or ""),
-            name=name.lower(),
-            args=args.strip(),
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
-        )
-
-
-@dataclass(frozen=True)
-class Press(Request):
-    """A button pressed on a message, a modal or the Home tab."""
-
-    action_id: str = ""
-    value: str = ""
-    message: tuple[str, str] | None = None  # the channel and ts of the message it was on
-    trigger_id: str | None = None
-    view: dict[str, Any] = field(default_factory=dict)  # the modal it was in, if any
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Press:
-        action = first_action(body)
-        view = body.get("view")
-        return cls(
-            deps=deps,
-            who=who_of(body),
-            now=deps.clock.now(),
-            client=client,
-            action_id=str(action.get("action_id") or ""),
-            value=str(action.get("value") or ""),
-            message=clicked_message(body),
-            trigger_id=body.get("trigger_id"),
-            view=view if isinstance(view, dict) else {},
-        )
-
-
-@dataclass(frozen=True)
-class Submission(Request):
-    """A modal submitted (or closed, for modals that ask to be told)."""
-
-    callback_id: str = ""
-    metadata: str = ""
-    state: ViewState = field(default_factory=lambda: ViewState({}))
-    view_id: str = ""
-
-    @classmethod
-    def from_body(
-        cls, body: dict[str, Any], deps: Deps, client: WebClient | None = None
-    ) -> Submission:
-        view = body.get("view")
-        view = view if isinstance(view, dict) else {}
-        return cls(
-            deps=deps,
-            who=who_of(body),
-            now=deps.clock.now(),
-            client=client,
-            callback_id=str(view.get("callback_id") or ""),
-            metadata=str(view.get("private_metadata") or ""),
-            state=ViewState(view),
-            view_id=str(view.get("id") or ""),
-        )
-
-
-def decide(run: Callable[[], Answer | Reply | None], what: str) -> Answer:
-    """Run a handler's quick part; a refusal or an error becomes the answer to show."""
-    try:
-        answer = run()
-    except Refusal as refusal:
-        return Answer(reply=refused(refusal))
-    except Exception:
-        logger.exception("%s failed", what)
-        return Answer(reply=ephemeral(SOMETHING_WENT_WRONG))
-    if answer is None:
-        return Answer()
-    return answer if isinstance(answer, Answer) else Answer(reply=answer)
+def submission_from_body(
+    body: dict[str, Any], deps: Deps, client: WebClient | None = None
+) -> Submission:
+    view = body.get("view")
+    view = view if isinstance(view, dict) else {}
+    return Submission(
+        deps=deps,
+        who=who_of(body),
+        now=deps.clock.now(),
+        outlet=SlackOutlet(client) if client is not None else None,
+        callback_id=str(view.get("callback_id") or ""),
+        metadata=str(view.get("private_metadata") or ""),
+        state=ViewState(view),
+        view_id=str(view.get("id") or ""),
+    )
 
 
 Deliver = Callable[[Reply], None]
 
 
-def after_ack(deps: Deps, client: WebClient, answer: Answer, deliver: Deliver, what: str) -> None:
-    """Queue the reply still to show and the slow work, so the ack goes out first."""
-    if answer.reply is None and answer.then is None:
+def after_ack(
+    deps: Deps,
+    outlet: Outlet,
+    answer: Answer,
+    deliver: Deliver,
+    what: str,
+    trigger_id: str | None = None,
+) -> None:
+    """Queue the reply still to show, the form to open and the slow work, so the ack goes out
+    first."""
+    if answer.reply is None and answer.then is None and answer.form is None:
         return
-    deps.background.submit(_run_later, client, answer, deliver, what)
+    deps.background.submit(_run_later, outlet, answer, deliver, what, trigger_id)
 
 
-def _run_later(client: WebClient, answer: Answer, deliver: Deliver, what: str) -> None:
+def _run_later(
+    outlet: Outlet, answer: Answer, deliver: Deliver, what: str, trigger_id: str | None
+) -> None:
     if answer.reply is not None:
         _deliver(deliver, answer.reply, what)
+    if answer.form is not None:
+        unopened = _open_form(outlet, answer, trigger_id)
+        if unopened is not None:
+            _deliver(deliver, unopened, what)
     if answer.then is None:
         return
     try:
-        late = answer.then(client)
+        late = answer.then(outlet)
     except Refusal as refusal:
         late = refused(refusal)
     except Exception:
@@ -243,6 +130,24 @@ def _run_later(client: WebClient, answer: Answer, deliver: Deliver, what: str) -
         late = ephemeral(SOMETHING_WENT_WRONG)
     if late is not None:
         _deliver(deliver, late, what)
+
+
+def _open_form(outlet: Outlet, answer: Answer, trigger_id: str | None) -> Reply | None:
+    """`views.open` with the trigger Slack gave the command or the button, which lasts only a few
+    seconds; what to tell the person if Slack refused it."""
+    assert answer.form is not None
+    try:
+        opened = outlet.open_form(trigger_id, answer.form)
+    except OutletError as error:
+        if error.reason != NO_TRIGGER:
+            logger.exception("Could not open the %s modal", answer.form.intent)
+        return answer.form_unopened
+    if opened and answer.form_opened is not None:
+        try:
+            answer.form_opened(opened)
+        except Exception:
+            logger.exception("Could not keep the id of the %s modal", answer.form.intent)
+    return None
 
 
 def _deliver(deliver: Deliver, reply: Reply, what: str) -> None:
@@ -254,8 +159,15 @@ def _deliver(deliver: Deliver, reply: Reply, what: str) -> None:
 
 # -- wiring a feature's handlers to Bolt ----------------------------------------------------------
 
-ButtonHandler = Callable[[Press], Answer | Reply | None]
-SubmissionHandler = Callable[[Submission], Answer | Reply | None]
+
+def wire(app: App, handlers: Handlers) -> None:
+    """A feature's buttons, form submissions and closings, each to its Bolt listener."""
+    for action_id, on_press in handlers.buttons.items():
+        on_button(app, action_id, on_press)
+    for callback_id, on_submit in handlers.submissions.items():
+        on_submission(app, callback_id, on_submit)
+    for callback_id, on_closed in handlers.closings.items():
+        on_close(app, callback_id, on_closed)
 
 
 def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
@@ -263,12 +175,12 @@ def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
 
     def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         deps = deps_from(context)
-        press = Press.from_body(body, deps, client)
+        press = press_from_body(body, deps, client)
         ack()
         answer = decide(lambda: handler(press), f"the {action_id} button")
         response_url = _response_url(body)
         deliver = _button_deliver(client, deps, press, response_url)
-        after_ack(deps, client, answer, deliver, action_id)
+        after_ack(deps, SlackOutlet(client), answer, deliver, action_id, press.trigger_id)
 
     listener.__name__ = f"button_{action_id}"
     app.action(action_id)(listener)
@@ -287,13 +199,14 @@ def on_close(app: App, callback_id: str, handler: SubmissionHandler) -> None:
 def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         deps = deps_from(context)
-        submission = Submission.from_body(body, deps, client)
+        submission = submission_from_body(body, deps, client)
         answer = decide(lambda: handler(submission), what)
         if answer.view_response is not None and body.get("type") == "view_submission":
             ack(**draw_view_response(answer.view_response))
         else:
             ack()
-        after_ack(deps, client, answer, _dm(client, deps, submission.user_id), what)
+        deliver = _dm(client, deps, submission.user_id)
+        after_ack(deps, SlackOutlet(client), answer, deliver, what, body.get("trigger_id"))
 
     return listener
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from handlers.slack.replies import SOMETHING_WENT_WRONG
+from conversation.replies import SOMETHING_WENT_WRONG
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conversation.blocks import Part, heading, note, paragraph
+from conversation.commands import Subcommand
 from conversation.markup import command, escape
-from handlers.slack.commands import Subcommand
-from handlers.slack.replies import Reply, ephemeral
+from conversation.replies import Reply, ephemeral
 
 FACILITATORS = "Facilitators"
 GROUP_ORDER = ("Your pair", "Meetings", "Actions", "Problems and coaching", FACILITATORS, "Help")

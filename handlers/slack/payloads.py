@@ -6,21 +6,14 @@ into a visible "out of date" answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
+
+from conversation.requests import PressedIn, Who
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-@dataclass(frozen=True)
-class Who:
-    """The person behind a request: their workspace and Slack user id."""
-
-    team_id: str
-    user_id: str
 
 
 def who_of(body: dict[str, Any]) -> Who:
@@ -43,29 +36,19 @@ def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
     return (str(channel), str(ts)) if channel and ts else None
 
 
-def int_value(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
+def pressed_in(body: dict[str, Any]) -> PressedIn | None:
+    """The modal a button was pressed in (its callback id, metadata, id, hash and inputs)."""
+    view = body.get("view")
+    if not isinstance(view, dict):
         return None
-
-
-def meeting_value(text: str) -> tuple[int, date] | None:
-    """A button value naming one meeting: `<pair id>:<original date>`."""
-    pair_text, _, day_text = text.partition(":")
-    try:
-        return int(pair_text), date.fromisoformat(day_text)
-    except ValueError:
-        return None
-
-
-def meeting_choice_value(text: str) -> tuple[int, date, str] | None:
-    """A button value naming one meeting and a choice: `<pair id>:<original date>:<choice>`."""
-    head, _, choice = text.rpartition(":")
-    found = meeting_value(head)
-    if found is None or not choice:
-        return None
-    return found[0], found[1], choice
+    version = view.get("hash")
+    return PressedIn(
+        intent=str(view.get("callback_id") or ""),
+        payload=str(view.get("private_metadata") or ""),
+        form_id=str(view.get("id") or ""),
+        version=version if isinstance(version, str) and version else None,
+        values=ViewState(view),
+    )
 
 
 class ViewState:

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from conversation.blocks import button, buttons, note, paragraph
+from conversation.commands import Subcommand
 from conversation.markup import command, escape
+from conversation.outlet import Outlet
+from conversation.replies import Reply, ephemeral
+from conversation.requests import Answer, Command, Press, decide, out_of_date
 from frontends.slack.blockkit import draw_reply
-from handlers.slack.answers import (
-    Answer,
-    Command,
-    Press,
-    after_ack,
-    command_deliver,
-    decide,
-    on_button,
-    out_of_date,
-)
-from handlers.slack.commands import Subcommand
+from frontends.slack.outlet import SlackOutlet
+from handlers.slack.answers import after_ack, command_deliver, command_from_body, on_button
 from handlers.slack.deps import deps_from
 from handlers.slack.help import all_help_reply, command_help_reply, help_reply
-from handlers.slack.replies import Reply, ephemeral
 from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
 from handlers.slack.text import typed
 from models.cohorts import join_channel_cohort
@@ -111,7 +106,7 @@ class Router:
             deps=press.deps,
             who=press.who,
             now=press.now,
-            client=press.client,
+            outlet=press.outlet,
             channel_id=press.message[0] if press.message else "",
             name=name[1:],
             args=args.strip(),
@@ -142,7 +137,7 @@ def _is_facilitator(command: Command) -> bool:
         return is_facilitator(session, command.deps.facilitators, command.team_id, command.user_id)
 
 
-FirstContact = Callable[[WebClient, Command], None]
+FirstContact = Callable[[Outlet, Command], None]
 
 
 def _join_channel_cohort(command: Command) -> None:
@@ -161,23 +156,25 @@ def register(app: App, router: Router, first_contact: FirstContact | None = None
     ) -> None:
         """Answer in the ack's own body; slow work follows through the response_url."""
         deps = deps_from(context)
-        command = Command.from_body(body, deps, client)
+        command = command_from_body(body, deps, client)
         answer = decide(lambda: router.answer(command), f"/buddy {command.name}")
         if answer.reply is not None:
             ack(**draw_reply(answer.reply))
         else:
             ack()
-        later = Answer(then=answer.then)
-        after_ack(deps, client, later, command_deliver(respond), f"/buddy {command.name}")
+        later = replace(answer, reply=None, view_response=None)
+        outlet = SlackOutlet(client)
+        what = f"/buddy {command.name}"
+        after_ack(deps, outlet, later, command_deliver(respond), what, command.trigger_id)
         if first_contact is not None:
-            deps.background.submit(_safely, first_contact, client, command)
+            deps.background.submit(_safely, first_contact, outlet, command)
 
     app.command("/buddy")(buddy)
     on_button(app, RUN_SUGGESTED, router.run_suggested)
 
 
-def _safely(first_contact: FirstContact, client: WebClient, command: Command) -> None:
+def _safely(first_contact: FirstContact, outlet: Outlet, command: Command) -> None:
     try:
-        first_contact(client, command)
+        first_contact(outlet, command)
     except Exception:
         logger.exception("Could not welcome the people of /buddy %s", command.name)

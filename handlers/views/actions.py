@@ -24,7 +24,7 @@ from conversation.blocks import (
     truncate,
 )
 from conversation.markup import SECTION_CHUNK, escape, escaped_chunks, line_chunks
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from models.actions import (
     DONE,
     DROPPED,
@@ -161,7 +161,7 @@ def _chase_buttons(action: ActionSnapshot) -> Part:
     return buttons(
         [
             button("Done", CHASE_DONE, value, style="primary"),
-            button("Need more time", CHASE_MORE_TIME, value),
+            button("Need more time", CHASE_MORE_TIME, value, opens_form=True),
             button("Drop", CHASE_DROP, value, style="danger"),
         ],
         row_id=f"action_chase_{action.id}",
@@ -274,7 +274,7 @@ def build_overdue_message(
 
 def _review_button(action_id: int, label: str) -> Part:
     return buttons(
-        [button(label, REVIEW_ANSWER, str(action_id), style="primary")],
+        [button(label, REVIEW_ANSWER, str(action_id), style="primary", opens_form=True)],
         row_id=f"action_review_{action_id}",
     )
 

@@ -18,7 +18,7 @@ from conversation.blocks import (
     paragraph,
 )
 from conversation.markup import command, escape, line_chunks
-from handlers.slack.replies import Reply, ephemeral
+from conversation.replies import Reply, ephemeral
 from models.calendar.breaks import BREAK_ADD_EXAMPLE, BREAK_LIST_EXAMPLE, BREAK_REMOVE_EXAMPLE
 from models.calendar.modules import (
     MODULE_ADD_EXAMPLE,

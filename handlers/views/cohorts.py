@@ -9,7 +9,7 @@ from conversation.blocks import (
     paragraph,
 )
 from conversation.markup import escape
-from handlers.slack.replies import Reply, ephemeral
+from conversation.replies import Reply, ephemeral
 from models.cohorts import CohortSummary
 from models.grammar import format_day
 from models.people import Cohort

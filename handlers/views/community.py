@@ -22,7 +22,7 @@ from conversation.blocks import (
 )
 from conversation.markup import escape, mention, mentions
 from conversation.moments import moment_for_all
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from conversation.replies import OutgoingMessage, Reply, ephemeral
 from models.community.chairs import Birthday
 from models.community.protocol import (
     APPENDIX_A,
@@ -212,7 +212,16 @@ def _turn_stage(plan: SessionPlan, stage: Stage, title_line: str) -> OutgoingMes
         )
     if text is RESPONSE:
         blocks.append(
-            buttons([button("Save my next action", RESPONSE_ACTION, f"{plan.session_id}:{owner}")])
+            buttons(
+                [
+                    button(
+                        "Save my next action",
+                        RESPONSE_ACTION,
+                        f"{plan.session_id}:{owner}",
+                        opens_form=True,
+                    )
+                ]
+            )
         )
         blocks.append(
             note(
@@ -236,7 +245,9 @@ def _close(plan: SessionPlan, title_line: str) -> OutgoingMessage:
         else "Who chairs the next meeting? It's the group's call:"
     )
     blocks.append(
-        paragraph(proposal, button("Appoint a chair", CHAIR_ACTION, str(plan.session_id)))
+        paragraph(
+            proposal, button("Appoint a chair", CHAIR_ACTION, str(plan.session_id), opens_form=True)
+        )
     )
     return OutgoingMessage(f"{title_line}: {CLOSE_LINES[0]}", blocks)
 
@@ -283,7 +294,13 @@ def build_prep_message(plan: SessionPlan, user_id: str) -> OutgoingMessage:
         blocks.append(
             paragraph(
                 "Bring a tricky professional problem to discuss.",
-                button("Draft your problem", DRAFT_ACTION, str(plan.session_id), "primary"),
+                button(
+                    "Draft your problem",
+                    DRAFT_ACTION,
+                    str(plan.session_id),
+                    "primary",
+                    opens_form=True,
+                ),
             )
         )
     return OutgoingMessage(lines[0], blocks)

@@ -15,7 +15,7 @@ from conversation.blocks import (
     truncate,
 )
 from conversation.markup import escape, line_chunks, mention, mentions
-from handlers.slack.replies import OutgoingMessage, Reply, ephemeral
+from conversation.replies import OutgoingMessage, Reply, ephemeral
 from models.facilitators.report import ON_TRACK, SLIPPING, CohortReport, PairRow
 from models.grammar import counted, format_day
 

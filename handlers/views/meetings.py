@@ -26,7 +26,7 @@ from conversation.blocks import (
 )
 from conversation.markup import escape, mention
 from conversation.moments import clock_for_all, day_for_all, friendly_zone, moment_for_all
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.buddies import you_all
 from models.actions import Action
 from models.grammar import VIDEO, format_day, format_time
@@ -227,13 +227,13 @@ def checkin_blocks(
             blocks.append(
                 paragraph(
                     "When is it now? Set the new date so the reminders follow it.",
-                    accessory=button("Set the new date", MOVE_OPEN),
+                    accessory=button("Set the new date", MOVE_OPEN, opens_form=True),
                 )
             )
     blocks.append(
         paragraph(
             f"*{GROW_WILL}*\nRecord the actions you agreed, so you can hold each other to them.",
-            accessory=button("Add actions", CHECKIN_ADD_ACTIONS, value),
+            accessory=button("Add actions", CHECKIN_ADD_ACTIONS, value, opens_form=True),
         )
     )
     return blocks
@@ -250,7 +250,10 @@ def build_slot_nudge_message(members: Sequence[Participant]) -> OutgoingMessage:
         text=text,
         blocks=[
             paragraph(text),
-            buttons([button("Set our slot", SLOT_OPEN, style="primary")], row_id="slot_nudge"),
+            buttons(
+                [button("Set our slot", SLOT_OPEN, style="primary", opens_form=True)],
+                row_id="slot_nudge",
+            ),
         ],
     )
 

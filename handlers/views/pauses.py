@@ -12,7 +12,7 @@ from conversation.blocks import (
 )
 from conversation.markup import escape, mention
 from conversation.moments import moment_for_all
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.buddies import buddy_or_buddies, pair_or_trio
 from models.grammar import format_day
 from models.guidance import SOLO_PRACTICE_NOTE

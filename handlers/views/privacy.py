@@ -12,7 +12,7 @@ from conversation.blocks import (
     paragraph,
 )
 from conversation.markup import mention, mentions
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.buddies import CARRY_ON_AS_PAIR, pair_or_trio
 
 FORGET_CONFIRM = "buddy_forget_confirm"

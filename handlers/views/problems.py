@@ -297,7 +297,7 @@ def build_problem_card(draft: DraftSnapshot) -> MessageDict:
     )
     blocks.append(
         buttons(
-            [button("Edit", EDIT_ACTION, str(draft.card_id)), withdraw],
+            [button("Edit", EDIT_ACTION, str(draft.card_id), opens_form=True), withdraw],
             row_id="problem_card",
         )
     )
@@ -336,7 +336,7 @@ def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> Mes
         buttons(
             [
                 button("Try again", RETRY_ACTION, str(draft_id), style="primary"),
-                button("Open my draft", OPEN_DRAFT_ACTION, str(draft_id)),
+                button("Open my draft", OPEN_DRAFT_ACTION, str(draft_id), opens_form=True),
             ],
             row_id="problem_post_failed",
         ),

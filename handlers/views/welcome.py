@@ -10,7 +10,7 @@ from conversation.blocks import (
     paragraph,
 )
 from conversation.markup import command, escape, mentions
-from handlers.slack.replies import OutgoingMessage
+from conversation.replies import OutgoingMessage
 from handlers.views.pairs import slot_description
 from models.guidance import BUDDY_ROLES, HABIT_NOTE
 from models.welcome import Greeting

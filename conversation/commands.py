@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.slack.answers import Answer, Command
-from handlers.slack.replies import Reply
+from conversation.replies import Reply
+from conversation.requests import Answer, Command
 
 CommandHandler = Callable[[Command], Answer | Reply]
 
