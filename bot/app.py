@@ -66,14 +66,7 @@ def create_app(
 ) -> App:
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
-    deps = Deps(
-        sessions=sessions,
-        clock=clock or SystemClock(),
-        facilitators=settings.facilitators,
-        background=listener_executor
-        or ThreadPoolExecutor(max_workers=BACKGROUND_WORKERS, thread_name_prefix="buddy-after-ack"),
-        preview=preview,
-    )
+    deps = build_deps(settings, sessions, clock, listener_executor)
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.signing_secret or "",
@@ -89,6 +82,24 @@ def create_app(
     app.middleware(_inject(deps))
     register_listeners(app)
     return app
+
+
+def build_deps(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock | None = None,
+    listener_executor: Executor | None = None,
+) -> Deps:
+    """What every front end's handlers are given: one set per web process, shared by Slack and
+    Teams (the same database, clock, facilitators and pool for work after an answer)."""
+    return Deps(
+        sessions=sessions,
+        clock=clock or SystemClock(),
+        facilitators=settings.facilitators,
+        background=listener_executor
+        or ThreadPoolExecutor(max_workers=BACKGROUND_WORKERS, thread_name_prefix="buddy-after-ack"),
+        preview=preview,
+    )
 
 
 def _inject(deps: Deps) -> Callable[..., BoltResponse | None]:

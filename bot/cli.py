@@ -270,11 +270,10 @@ def build_wsgi_app(settings: Settings, sessions: Any, clock: Clock | None = None
     slack_app = create_app(settings, sessions=sessions, clock=clock) if settings.slack else None
     teams = None
     if settings.teams is not None:
-        from frontends.teams.inbound import create_inbound
+        from bot.app import build_deps
+        from bot.teams_app import create_teams_endpoint
 
-        teams = create_inbound(
-            settings.teams, sessions, clock or SystemClock(), settings.facilitators
-        )
+        teams = create_teams_endpoint(settings.teams, build_deps(settings, sessions, clock))
     return create_wsgi_app(slack_app, sessions, signing_secret=settings.signing_secret, teams=teams)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
+from typing import TypeVar
 
 from slack_bolt import App
 
-from conversation.requests import Handlers
+from conversation.requests import ButtonHandler, Handlers, SubmissionHandler
 from handlers import (
     actions,
     calendar,
@@ -28,6 +30,8 @@ from handlers import (
 from handlers.slack import errors, events, router
 from handlers.slack.answers import wire
 from handlers.slack.router import Router
+
+T = TypeVar("T")
 
 # Each feature has `SUBCOMMANDS` (its `/buddy` words) and, when it has buttons or forms,
 # `HANDLERS` (each by its intent): the same for every front end. Slack's events are in
@@ -53,6 +57,28 @@ FEATURES: tuple[ModuleType, ...] = (
 
 def build_router() -> Router:
     return Router([sub for feature in FEATURES for sub in feature.SUBCOMMANDS])
+
+
+def all_handlers() -> Handlers:
+    """Every feature's buttons, forms and form closings, for a front end to wire up."""
+    buttons: dict[str, ButtonHandler] = {}
+    submissions: dict[str, SubmissionHandler] = {}
+    closings: dict[str, SubmissionHandler] = {}
+    for feature in FEATURES:
+        handlers = getattr(feature, "HANDLERS", None)
+        if not isinstance(handlers, Handlers):
+            continue
+        _add(buttons, handlers.buttons)
+        _add(submissions, handlers.submissions)
+        _add(closings, handlers.closings)
+    return Handlers(buttons=buttons, submissions=submissions, closings=closings)
+
+
+def _add(table: dict[str, T], more: Mapping[str, T]) -> None:
+    for intent, handler in more.items():
+        if intent in table:
+            raise ValueError(f"{intent} is handled twice")
+        table[intent] = handler
 
 
 def register_listeners(app: App) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from models.base import SLACK, TEAMS
 from models.clock import Clock
 from models.community.tables import CommunityGroup
 from models.db import make_engine, make_session_factory
@@ -37,6 +38,7 @@ from scheduler.nudges import settle
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
 from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, send_order
+from scheduler.ports import PlatformSender, Sender
 from scheduler.sender import (
     CLIENT_TIMEOUT_SECONDS,
     HISTORY,
@@ -124,12 +126,12 @@ class PassRunner:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        client: WebClient,
+        sender: Sender,
         clock: Clock,
         planners: Sequence[Planner],
     ) -> None:
         self.sessions = sessions
-        self.sender = SlackSender(client)
+        self.sender = sender
         self.clock = clock
         self.planners = list(planners)
         self.pacing = Pacing()
@@ -533,6 +535,23 @@ def make_scheduler_client(settings: Settings, timeout: float = CLIENT_TIMEOUT_SE
     return make_client(settings.bot_token, settings.slack_api_url, timeout)
 
 
+def platform_senders(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    client_timeout: float = CLIENT_TIMEOUT_SECONDS,
+) -> PlatformSender:
+    """A sender for each platform this Buddy is set up for (Teams' imported only then)."""
+    senders: dict[str, Sender] = {}
+    if settings.slack:
+        senders[SLACK] = SlackSender(make_scheduler_client(settings, client_timeout))
+    if settings.teams is not None:
+        from frontends.teams.clock import teams_clock_sender
+
+        senders[TEAMS] = teams_clock_sender(settings.teams, sessions, clock)
+    return PlatformSender(senders)
+
+
 def build_runner(
     settings: Settings,
     clock: Clock,
@@ -545,7 +564,7 @@ def build_runner(
         sessions = make_session_factory(make_engine(settings.database_url))
     return PassRunner(
         sessions,
-        make_scheduler_client(settings, client_timeout),
+        platform_senders(settings, sessions, clock, client_timeout),
         clock,
         default_planners() if planners is None else planners,
     )

@@ -109,3 +109,31 @@ def teams_app_url(
 @pytest.fixture
 def teams(teams_app_url: str, fake_teams: FakeTeams) -> TeamsClientForTests:
     return TeamsClientForTests(teams_app_url + "/api/messages", fake_teams)
+
+
+@pytest.fixture
+def teams_buddy_url(
+    http_server: tuple[SwappableApp, str],
+    teams_settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+) -> Iterator[str]:
+    """The real web app with Buddy's features in Teams (slow work run at once, as Slack's
+    tests run it), served over HTTP; Slack not set up."""
+    from bot.app import build_deps
+    from bot.teams_app import create_teams_endpoint
+    from bot.web import create_wsgi_app
+    from tests.conftest import InlineExecutor
+
+    assert teams_settings.teams is not None
+    deps = build_deps(teams_settings, sessions, clock, InlineExecutor())
+    endpoint = create_teams_endpoint(teams_settings.teams, deps)
+    holder, url = http_server
+    holder.app = create_wsgi_app(None, sessions, signing_secret=None, teams=endpoint)
+    yield url
+    holder.app = None
+
+
+@pytest.fixture
+def teams_buddy(teams_buddy_url: str, fake_teams: FakeTeams) -> TeamsClientForTests:
+    return TeamsClientForTests(teams_buddy_url + "/api/messages", fake_teams)

@@ -50,9 +50,7 @@ def _bytes(content: bytes | str) -> bytes:
     return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
-def offer(
-    session: Session, tenant_id: str, user_id: str, sent: SentFile, now: datetime
-) -> Offer:
+def offer(session: Session, tenant_id: str, user_id: str, sent: SentFile, now: datetime) -> Offer:
     data = _bytes(sent.content)
     row = TeamsFileOffer(
         key=uuid.uuid4().hex,
