@@ -1,4 +1,4 @@
-"""Buddy markup (`conversation/markup.py`) as the Markdown Teams renders in Adaptive Cards.
+r"""Buddy markup (`conversation/markup.py`) as the Markdown Teams renders in Adaptive Cards.
 
 An Adaptive Card TextBlock reads a subset of CommonMark: `**bold**`, `_italics_`, lists and
 `[links](url)`; `<at>Name</at>` is a mention when the card carries a matching entity, and
@@ -21,12 +21,12 @@ Teams reader should see the same way.
 People's own words reach here escaped once for Slack (`&amp; &lt; &gt;`). Slack reads `*x*`
 and `_x_` in them as formatting, and so does Teams, alike; but nothing Slack would show as typed
 may turn into formatting, a link, a heading, a quote, a list or a mention here: every character
-Markdown would read (`\\ * _ ~ \` [ ] < >`, an entity, and `# > - + =` or `1.` starting a line)
+Markdown would read (`\ * _ ~ \` [ ] < >`, an entity, and `# > - + =` or `1.` starting a line)
 is escaped with a backslash, the CommonMark way. A person's `<at>Boss</at>` arrives as
-`&lt;at&gt;…` and leaves as `\\<at\\>…`, which no mention entity matches.
+`&lt;at&gt;…` and leaves as `\<at\>…`, which no mention entity matches.
 
 Lines are joined with a blank line between them: Microsoft's card formatting guide says a
-TextBlock breaks a line outside a list only at `\\n\\n`. Leading spaces are kept as no-break
+TextBlock breaks a line outside a list only at `\n\n`. Leading spaces are kept as no-break
 spaces, since four spaces would start a code block.
 """
 
