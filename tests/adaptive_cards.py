@@ -117,7 +117,7 @@ class _Walk:
         for prop in REQUIRED.get(kind, ()):
             if obj.get(prop) in (None, "", []):
                 self.fail(where, f"{kind} needs {prop}")
-        return kind
+        return str(kind)
 
     def card(self, where: str, card: Any) -> None:
         if not isinstance(card, dict) or card.get("type") != "AdaptiveCard":
