@@ -276,7 +276,9 @@ def _next_weekday_after(today: date, weekday: int) -> date:
     return today + timedelta(days=ahead)
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A person in typed text, as each front end hands it over: Slack's `<@U123|sam>`, or Teams' @mention
+# read as `<@entra-object-id>` (`frontends/teams/front.command_words`).
+_MENTION = re.compile(r"<@([A-Za-z0-9][A-Za-z0-9_.:-]*)(?:\|[^>]*)?>")
 
 
 def parse_mention(text: str) -> str | ParseError:

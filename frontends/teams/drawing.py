@@ -1,11 +1,12 @@
 """What the Teams listeners, outlet and clock send, drawn from Buddy's neutral answers with
-`cards.py`, with the names of the people they mention read from the database.
+`drawn_cards.py`, with the names of the people they mention read from the database.
 
 A card names a person with their Entra object id and the name Teams shows; Buddy knows both for
 everyone it has heard from (`participants.display_name`, kept from each activity)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,16 +15,17 @@ from sqlalchemy.orm import Session
 
 from conversation.blocks import Form, HomeView, Paragraph, Part, button, buttons, paragraph
 from conversation.replies import OutgoingMessage, Reply
-from frontends.teams import cards
+from frontends.teams import cards as drawn_cards
 from frontends.teams.front import COMMAND, FORM_CARD
-from frontends.teams.markup import to_markdown
+from frontends.teams.markup import Mentions, to_markdown
 from models.people import Participant
 
 if TYPE_CHECKING:
     from microsoft_teams.api.activities.message import MessageActivityInput
     from microsoft_teams.cards import AdaptiveCard
 
-OPEN_FORM = "buddy_open_form"  # the form offer's button (its data carries the command)
+OPEN_FORM = "buddy_open_form"
+FORM_TITLE = "buddy_form_title"  # the form offer's button (its data carries the command)
 
 
 def people_names(session: Session, tenant_id: str) -> Callable[[str], str | None]:
@@ -45,39 +47,57 @@ def people_names(session: Session, tenant_id: str) -> Callable[[str], str | None
 def draw_outgoing(
     session: Session, tenant_id: str, message: OutgoingMessage
 ) -> MessageActivityInput:
-    return cards.draw_outgoing(message, people_names(session, tenant_id)).activity()
+    return drawn_cards.draw_outgoing(message, people_names(session, tenant_id)).activity()
 
 
 def draw_reply(session: Session, tenant_id: str, reply: Reply) -> MessageActivityInput:
-    return cards.draw_reply(reply, people_names(session, tenant_id)).activity()
+    return drawn_cards.draw_reply(reply, people_names(session, tenant_id)).activity()
 
 
 def reply_card(session: Session, tenant_id: str, reply: Reply) -> AdaptiveCard:
     """An answer as a card (to replace the card a button was on)."""
-    drawn = cards.draw_reply(reply, people_names(session, tenant_id))
+    drawn = drawn_cards.draw_reply(reply, people_names(session, tenant_id))
     if drawn.card is not None:
         return drawn.card
     text = str(reply.get("text") or "")
-    return cards.draw_message(text, [], people_names(session, tenant_id))
+    return drawn_cards.draw_message(text, [], people_names(session, tenant_id))
 
 
 def draw_words(text: str) -> MessageActivityInput:
     """A line of Buddy markup naming nobody, as a Markdown message."""
     from microsoft_teams.api.activities.message import MessageActivityInput
 
-    return MessageActivityInput(text=to_markdown(text, lambda _: None, cards=False))
+    return MessageActivityInput(text=to_markdown(text, Mentions(lambda _: None), cards=False))
 
 
 def draw_dialog(form: Form) -> tuple[str, AdaptiveCard]:
     """A form as a dialog; its submit carries the card itself, so a field's refusal can show
     the same dialog again with what was typed (Teams keeps nothing of a dialog it closed)."""
-    dialog = cards.draw_form(form, lambda _: None)
-    card_data = cards.card_json(dialog.card)
-    for action in dialog.card.actions or []:
-        data = getattr(action, "data", None)
-        if isinstance(data, dict) and data.get("action") == form.intent:
-            data[FORM_CARD] = card_data
-    return dialog.title, dialog.card
+    dialog = drawn_cards.draw_form(form, lambda _: None)
+    return dialog.title, _carrying_itself(dialog.card, form.intent, dialog.title)
+
+
+def _carrying_itself(card: AdaptiveCard, intent: str, title: str) -> AdaptiveCard:
+    from microsoft_teams.cards import AdaptiveCard
+
+    shown = drawn_cards.card_json(card)
+    copy = json.loads(json.dumps(shown))
+
+    def mark(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and data.get("action") == intent:
+                data[FORM_CARD] = shown
+                data[FORM_TITLE] = title
+            for value in node.values():
+                if value is not data:
+                    mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    mark(copy)
+    return AdaptiveCard.model_validate(copy)
 
 
 def redraw_with_errors(
@@ -88,7 +108,9 @@ def redraw_with_errors(
 
     shown = data.get(FORM_CARD)
     if not isinstance(shown, Mapping):
-        dialog = cards.draw_message("Please check the form and send it again.", [], lambda _: None)
+        dialog = drawn_cards.draw_message(
+            "Please check the form and send it again.", [], lambda _: None
+        )
         return "Please check", dialog
     card = AdaptiveCard.model_validate(dict(shown))
     body: list[Any] = []
@@ -105,12 +127,8 @@ def redraw_with_errors(
         card.body.insert(
             0, TextBlock(text=" ".join(errors[k] for k in unused), wrap=True, color="Attention")
         )
-    for action in card.actions or []:
-        action_data = getattr(action, "data", None)
-        if isinstance(action_data, dict) and "action" in action_data:
-            action_data[FORM_CARD] = dict(shown)
-    title = str(data.get("buddy_title") or "Please check")
-    return title, card
+    title = str(data.get(FORM_TITLE) or "Please check")
+    return title, _carrying_itself(card, str(data.get("action") or ""), title)
 
 
 def draw_form_offer(form: Form, words: str) -> MessageActivityInput:
@@ -121,7 +139,7 @@ def draw_form_offer(form: Form, words: str) -> MessageActivityInput:
             [button(form.submit or "Open", OPEN_FORM, words, style="primary", opens_form=True)]
         ),
     ]
-    card = cards.draw_message(form.title, parts, lambda _: None)
+    card = drawn_cards.draw_message(form.title, parts, lambda _: None)
     _offer_data(card, words)
     from microsoft_teams.api.activities.message import MessageActivityInput
 
@@ -140,7 +158,7 @@ def _offer_data(card: AdaptiveCard, words: str) -> None:
 
 
 def draw_home(session: Session, tenant_id: str, view: HomeView, *, tab: bool) -> AdaptiveCard:
-    return cards.draw_home(view, people_names(session, tenant_id), tab=tab)
+    return drawn_cards.draw_home(view, people_names(session, tenant_id), tab=tab)
 
 
 def draw_form_as_message(form: Form) -> MessageActivityInput:
@@ -148,7 +166,7 @@ def draw_form_as_message(form: Form) -> MessageActivityInput:
     shown: list[Part] = [p for p in form.blocks if isinstance(p, Paragraph)]
     from microsoft_teams.api.activities.message import MessageActivityInput
 
-    card = cards.draw_message(form.title, shown or [paragraph(form.title)], lambda _: None)
+    card = drawn_cards.draw_message(form.title, shown or [paragraph(form.title)], lambda _: None)
     return MessageActivityInput().add_card(card)
 
 

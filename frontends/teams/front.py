@@ -134,10 +134,12 @@ def command_words(activity: Mapping[str, Any], resolve: Callable[[str], str | No
         if teams_id == recipient or (not teams_id and match.group(1).strip().lower() == "buddy"):
             return ""
         found = resolve(teams_id) if teams_id else None
-        return f"<@{found}>" if found else f"@{html.unescape(match.group(1)).strip()}"
+        # Held aside while Teams' own HTML is taken off, then written as Buddy's token.
+        return f"\ue000{found}\ue001" if found else f"@{html.unescape(match.group(1)).strip()}"
 
     text = _MENTION.sub(person, _text(activity.get("text")))
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))  # Teams may wrap a typed line in HTML
+    text = re.sub("\ue000([^\ue001]*)\ue001", r"<@\1>", text)
     words = " ".join(text.split())
     lowered = words.lower()
     for prefix in _PREFIXES:
