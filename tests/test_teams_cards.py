@@ -51,7 +51,7 @@ from frontends.teams.cards import (
     pressed_value,
 )
 from handlers.slack import help as helps
-from handlers.slack.replies import OutgoingMessage, refusal_text
+from conversation.replies import OutgoingMessage, refusal_text
 from handlers.views import (
     actions,
     calendar,

@@ -576,7 +576,7 @@ def draw_home(
 
 
 class Said(Protocol):
-    """What Buddy posts of its own accord (`handlers.slack.replies.OutgoingMessage`)."""
+    """What Buddy posts of its own accord (`conversation.replies.OutgoingMessage`)."""
 
     @property
     def text(self) -> str: ...
@@ -634,7 +634,7 @@ def draw_outgoing(
 def draw_reply(
     reply: Mapping[str, Any], people: PeopleNames, *, dialogs: Collection[str] = ()
 ) -> TeamsMessage:
-    """An answer (`handlers.slack.replies.Reply`) as Teams takes it: a plain text message when
+    """An answer (`conversation.replies.Reply`) as Teams takes it: a plain text message when
     it has no parts (unless it names someone or shows a moment), a card when it has."""
     drawn = draw_said(
         str(reply.get("text") or ""), list(reply.get("blocks") or []), people, dialogs=dialogs
