@@ -16,7 +16,7 @@ from bot.listeners import register_listeners
 from bot.logging_setup import quiet_logger
 from bot.once import HandledOnce, once_only
 from bot.settings import Settings
-from handlers.slack.deps import CONTEXT_KEY, Deps
+from conversation.deps import CONTEXT_KEY, Deps
 from models.clock import Clock, SystemClock
 from models.db import make_engine, make_session_factory
 from scheduler.upcoming import preview

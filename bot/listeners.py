@@ -9,6 +9,9 @@ from typing import TypeVar
 from slack_bolt import App
 
 from conversation.requests import ButtonHandler, Handlers, SubmissionHandler
+from frontends.slack import errors, events, router
+from frontends.slack.answers import wire
+from frontends.slack.router import Router
 from handlers import (
     actions,
     calendar,
@@ -27,15 +30,12 @@ from handlers import (
     upcoming,
     welcome,
 )
-from handlers.slack import errors, events, router
-from handlers.slack.answers import wire
-from handlers.slack.router import Router
 
 T = TypeVar("T")
 
 # Each feature has `SUBCOMMANDS` (its `/buddy` words) and, when it has buttons or forms,
 # `HANDLERS` (each by its intent): the same for every front end. Slack's events are in
-# `handlers/slack/events.py`.
+# `frontends/slack/events.py`.
 FEATURES: tuple[ModuleType, ...] = (
     calendar,
     problems,

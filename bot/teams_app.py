@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.listeners import all_handlers, build_router
+from conversation.deps import Deps
 from handlers.home import home_view
-from handlers.slack.deps import Deps
 
 if TYPE_CHECKING:
     from bot.settings import TeamsSettings

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.shapes import problem_with
 from bot.signatures import RequestSignatures
-from handlers.slack.errors import SIGNATURE_VERIFIED
+from frontends.slack.errors import SIGNATURE_VERIFIED
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from conversation.blocks import Form, HomeView
+    from conversation.deps import Deps
     from conversation.replies import OutgoingMessage
-    from handlers.slack.deps import Deps
     from models.pairs import Pair, Profile
     from models.people import Participant
 

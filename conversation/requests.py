@@ -3,7 +3,7 @@
 A handler reads a `Request` (a `Command`, a `Press`, a `Submission`), calls the domain and returns
 an `Answer`: what to say at once, a form to show, and any slow work (`then`, given the platform's
 `Outlet`) for after the platform has its acknowledgement. Each front end turns its platform's
-payloads into these requests (Slack's `from_body` in `handlers/slack/answers.py`) and delivers the
+payloads into these requests (Slack's `from_body` in `frontends/slack/answers.py`) and delivers the
 answer its own way; no handler knows which platform asked.
 """
 
@@ -31,8 +31,8 @@ from models.people import (
 from models.refusals import Refusal
 
 if TYPE_CHECKING:
+    from conversation.deps import Deps
     from conversation.outlet import Outlet
-    from handlers.slack.deps import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,13 @@ class Command(Request):
     args: str = ""
     trigger_id: str | None = None
     response_url: str | None = None
+    # The front end's way back from its markup to what the person typed (Slack's entities and
+    # `<@U1|sam>` links); stored words go through it once. Teams' text comes in as typed.
+    plain: Callable[[str], str] = field(default=str, compare=False, repr=False)
+
+    def typed(self, text: str) -> str:
+        """`text` (part of `args`) as the person typed it."""
+        return self.plain(text)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from conversation.replies import OutgoingMessage, Reply, ephemeral
 
 if TYPE_CHECKING:
+    from conversation.deps import Deps
     from conversation.outlet import Outlet
     from conversation.requests import SlowWork
-    from handlers.slack.deps import Deps
 
 NOT_TOLD = (
     "\n:warning: I couldn't post to your pair's conversation just now, so please let your buddy "

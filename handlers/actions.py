@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from conversation.blocks import paragraph
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.outlet import Outlet, OutletError
 from conversation.replies import OutgoingMessage, Reply, ephemeral
 from conversation.requests import (
@@ -30,8 +31,6 @@ from conversation.requests import (
     pressed_meeting,
 )
 from conversation.values import int_value, meeting_value
-from handlers.slack.deps import Deps
-from handlers.slack.text import typed
 from handlers.views.actions import (
     CHASE_DONE,
     CHASE_DROP,
@@ -123,7 +122,7 @@ def action(command: Command) -> Reply:
         caller = command.caller(session)
         today = local_today(caller, command.now)
         # Stored as typed: Slack's entities and its markup for mentions and links read back.
-        parsed = accepted(parse_action_args(typed(command.args), today))
+        parsed = accepted(parse_action_args(command.typed(command.args), today))
         if parsed.due is not None and parsed.other_due is not None:
             return _ask_which_date(parsed, (parsed.other_due, parsed.due), today)
         recorded = record_action(

@@ -19,7 +19,6 @@ from conversation.commands import Subcommand
 from conversation.markup import command
 from conversation.replies import Reply
 from conversation.requests import Command, accepted
-from handlers.slack.text import typed
 from handlers.views.calendar import (
     build_break_added,
     build_break_list,
@@ -214,7 +213,7 @@ def _answer(
             )
         cohort = cohort_for_channel(session, command.team_id, command.channel_id, command.now)
         place = Place(cohort, command.now.astimezone(ZoneInfo(cohort.timezone)).date())
-        return verb.run(session, place, typed(rest.strip()))
+        return verb.run(session, place, command.typed(rest.strip()))
 
 
 # The module calendar.

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from conversation.commands import Subcommand
 from conversation.replies import Reply
 from conversation.requests import Command, accepted
-from handlers.slack.text import typed
 from handlers.views.cohorts import build_cohort, build_cohort_changed, build_cohort_set_up
 from models.cohorts import (
     DAYS_EXAMPLE,
@@ -39,7 +38,7 @@ VERBS = ("setup", "zone", "end", "areas", "days")
 def cohort(command: Command) -> Reply:
     verb, _, rest = command.args.partition(" ")
     verb = verb.lower()
-    rest = typed(rest.strip())
+    rest = command.typed(rest.strip())
     deps = command.deps
     with deps.session() as session:
         if not verb or verb in ("show", "list"):

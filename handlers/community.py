@@ -12,7 +12,6 @@ from conversation.outlet import Outlet
 from conversation.replies import OutgoingMessage, Reply, ephemeral
 from conversation.requests import Answer, Command, Handlers, Press, Submission
 from handlers import problems
-from handlers.slack.text import typed
 from handlers.views.community import (
     CHAIR_ACTION,
     CHAIR_BLOCK,
@@ -72,7 +71,7 @@ def birthday(command: Command) -> Reply:
     """`/buddy birthday 14 March`, or `/buddy birthday forget`."""
     with command.deps.session() as session:
         return build_birthday_reply(
-            set_birthday(session, command.caller(session), typed(command.args))
+            set_birthday(session, command.caller(session), command.typed(command.args))
         )
 
 
@@ -89,8 +88,8 @@ def community(command: Command) -> Answer | Reply:
     handler = handlers.get(word.lower())
     if handler is None:
         raise Refusal(
-            f"I don't know `community {typed(word)[:30]}`: it takes group, schedule, order, start "
-            "or stop.",
+            f"I don't know `community {command.typed(word)[:30]}`: it takes group, schedule, "
+            "order, start or stop.",
             GROUP_EXAMPLE,
         )
     return handler(command, rest.strip())
@@ -133,7 +132,7 @@ def group(command: Command, rest: str) -> Reply:
 
 
 def schedule_session(command: Command, rest: str) -> Reply:
-    args = parse_schedule_args(typed(rest), command.today())
+    args = parse_schedule_args(command.typed(rest), command.today())
     facilitator = _facilitator(command)
     with command.deps.session() as session:
         found = require_group(session, command.team_id, command.channel_id)

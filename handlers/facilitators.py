@@ -12,6 +12,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.markup import mention
 from conversation.outlet import Outlet, OutletError, SentFile
 from conversation.replies import Reply, ephemeral, problem_text
@@ -25,7 +26,6 @@ from conversation.requests import (
     accepted,
     local_today,
 )
-from handlers.slack.deps import Deps
 from handlers.views.facilitators import (
     EXPORT,
     NUDGE,

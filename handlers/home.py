@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from conversation.blocks import HomeView
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.outlet import Outlet
 from conversation.requests import Answer, Command, Handlers, Press, local_today
 from handlers import actions as action_handlers
 from handlers import meetings as meeting_handlers
 from handlers import pairs as pair_handlers
-from handlers.slack.deps import Deps
 from handlers.views.actions import CHASE_DONE
 from handlers.views.home import (
     HOME_DONE,

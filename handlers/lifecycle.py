@@ -1,7 +1,7 @@
 """The platform's news about people and the install: a person who left (Slack's `user_change`
 with `deleted: true`), the app uninstalled or its tokens revoked, and any later request from the
 workspace, which means it is back. Each front end reads its own events (Slack's in
-`handlers/slack/events.py`) and calls these.
+`frontends/slack/events.py`) and calls these.
 
 Slack retries events; bot/once.py applies each event_id once, and the rules are idempotent too.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.outlet import Outlet
-from handlers.slack.deps import Deps
 from handlers.views.lifecycle import (
     build_leaver_buddy_notice,
     build_leaver_facilitator_notice,

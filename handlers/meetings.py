@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from conversation.blocks import Form
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.outlet import Outlet, OutletError, SentFile
 from conversation.replies import OutgoingMessage, Reply, ephemeral, field_error, problem_text
 from conversation.requests import (
@@ -26,7 +27,6 @@ from conversation.requests import (
 )
 from conversation.telling import NOT_TOLD, tell_pair_later
 from conversation.values import meeting_choice_value
-from handlers.slack.deps import Deps
 from handlers.views.meetings import (
     CHECKIN_CHANGE,
     CHECKIN_OUTCOME_ACTIONS,

@@ -9,7 +9,6 @@ from conversation.commands import Subcommand
 from conversation.outlet import Outlet
 from conversation.replies import Reply, ephemeral
 from conversation.requests import Answer, Command, accepted, local_today
-from handlers.slack.text import typed
 from handlers.views.pauses import (
     build_not_told,
     build_pause_notice,
@@ -27,7 +26,7 @@ _MEETINGS_LOOKED_AT = 30
 
 
 def pause(command: Command) -> Answer:
-    args = accepted(parse_pause_args(typed(command.args), command.today()))
+    args = accepted(parse_pause_args(command.typed(command.args), command.today()))
     with command.deps.session() as session:
         caller = command.caller(session)
         today = local_today(caller, command.now)

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.outlet import Outlet, OutletError, SentFile
 from conversation.replies import Reply, ephemeral, problem_text
 from conversation.requests import Answer, Command, Handlers, Press
-from handlers.slack.deps import Deps
 from handlers.views.privacy import (
     EXPORT_JSON,
     EXPORT_TEXT,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from conversation.blocks import Form
 from conversation.commands import Subcommand
+from conversation.deps import Deps
 from conversation.markup import mention
 from conversation.outlet import Outlet, OutletError
 from conversation.replies import OutgoingMessage, Reply, ephemeral
@@ -40,7 +41,6 @@ from conversation.requests import (
     out_of_date,
 )
 from conversation.values import int_value
-from handlers.slack.deps import Deps
 from handlers.views.problems import (
     ANSWER_BLOCK,
     AREA_BLOCK,

@@ -15,7 +15,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models.deliveries import SlackCall, SlackPause, dialect_insert
-from scheduler.sender import SendFailure
+from scheduler.ports import SendFailure
 
 MINUTE = timedelta(minutes=1)
 # Slack's Tier 3 allows about 50 calls a minute; the rest is headroom for the bot process.

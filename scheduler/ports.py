@@ -3,7 +3,7 @@
 The outbox's promises (claimed once, retried through 429s and outages, looked for after an
 ambiguous post) are the runner's, written once; a sender only knows its platform: where a target's
 conversation is, how to post there, and whether it can look a key up afterwards. Slack's is
-`scheduler/sender.py` (history with message metadata), Teams' is `frontends/teams/clock.py` (no
+`frontends/slack/clock.py` (history with message metadata), Teams' is `frontends/teams/clock.py` (no
 history for a bot: see the README's promise).
 
 A delivery's platform is its recipients' (a pair's, a person's), or a channel's by its id: Slack
@@ -13,6 +13,7 @@ ids are letters and digits (`C0123`, `D0456`), every Teams conversation id has a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -24,7 +25,25 @@ from models.base import SLACK, TEAMS
 from models.pairs import Pair
 from models.people import Participant
 from scheduler.planning import ChannelTarget, PairTarget, Target, UserTarget
-from scheduler.sender import SendFailure
+
+# When a platform says "later" without saying when.
+DEFAULT_RETRY_AFTER_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class SendFailure(Exception):
+    """Why a call did not succeed: whether to try again, after how long, and whether a post
+    may nevertheless have reached the channel (then it is checked before any resend)."""
+
+    error: str
+    retry_after_seconds: float | None = None
+    permanent: bool = False
+    maybe_delivered: bool = False
+
+    @property
+    def slack_unwell(self) -> bool:
+        """Rate limited, down or unreachable: nothing more to that method for now."""
+        return self.retry_after_seconds is not None or (self.maybe_delivered and not self.permanent)
 
 
 class Sender(Protocol):

@@ -25,6 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from frontends.slack.clock import (
+    CLIENT_TIMEOUT_SECONDS,
+    HISTORY,
+    OPEN,
+    POST,
+    SlackSender,
+    history_scope,
+    make_client,
+)
 from models.base import SLACK, TEAMS
 from models.clock import Clock
 from models.community.tables import CommunityGroup
@@ -38,17 +47,7 @@ from scheduler.nudges import settle
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
 from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, send_order
-from scheduler.ports import PlatformSender, Sender
-from scheduler.sender import (
-    CLIENT_TIMEOUT_SECONDS,
-    HISTORY,
-    OPEN,
-    POST,
-    SendFailure,
-    SlackSender,
-    history_scope,
-    make_client,
-)
+from scheduler.ports import PlatformSender, Sender, SendFailure
 from scheduler.spacing import Spacing
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from conversation.blocks import Form, HomeView
+from conversation.deps import Deps
 from conversation.outlet import OutletError, Posted, SentFile
 from conversation.replies import OutgoingMessage
-from handlers.slack.deps import Deps
 from models.pairs import Pair, Profile
 from models.people import Participant
 

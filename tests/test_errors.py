@@ -18,8 +18,8 @@ from conversation.commands import Subcommand
 from conversation.outlet import Outlet
 from conversation.replies import SOMETHING_WENT_WRONG, Reply, ephemeral
 from conversation.requests import Answer, Command, Handlers, Press
+from frontends.slack.errors import SIGNATURE_VERIFIED, handle_error
 from frontends.slack.outlet import SlackOutlet
-from handlers.slack.errors import SIGNATURE_VERIFIED, handle_error
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests
 

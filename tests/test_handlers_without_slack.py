@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversation.deps import Deps
 from conversation.outlet import Outlet
 from conversation.replies import OutgoingMessage
 from conversation.requests import Answer, Command, NoValues, Press, Submission, Who
 from handlers import meetings, pairs
-from handlers.slack.deps import Deps
 from handlers.views.meetings import PREP_DONE_ACTION, SKIP_MODAL
 from handlers.views.pairs import SLOT_MODAL, SLOT_TIME, SLOT_WEEKDAY, SLOT_ZONE
 from models.calendar.tables import Module
@@ -174,7 +174,7 @@ def _sent_prep(pair_id: int, original_date: date, channel: str, ts: str) -> Deli
 
 def test_no_handler_module_imports_slacks_sdk_or_bolt() -> None:
     """Feature handlers name no platform: Bolt's wiring and Slack's events are in the Slack kit
-    (`handlers/slack/`), and the Web API is behind `frontends/slack/outlet.py`."""
+    (`frontends/slack/`), and the Web API is behind `frontends/slack/outlet.py`."""
     importers: dict[str, list[str]] = {}
     for path in sorted(HANDLERS.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -187,7 +187,7 @@ def test_no_handler_module_imports_slacks_sdk_or_bolt() -> None:
             )
             for name in names:
                 if name.split(".")[0] in ("slack_sdk", "slack_bolt") or name.startswith(
-                    ("frontends.slack", "handlers.slack.answers", "handlers.slack.events")
+                    ("frontends.slack", "frontends.slack.answers", "frontends.slack.events")
                 ):
                     importers.setdefault(path.name, []).append(name)
     assert len(list(HANDLERS.glob("*.py"))) > 10

@@ -35,6 +35,8 @@ from conversation.blocks import (
     TimeInput,
     paragraph,
 )
+from conversation.replies import OutgoingMessage, refusal_text
+from frontends.slack import help as helps
 from frontends.teams.cards import (
     CARD_BUDGET,
     CUT_SHORT,
@@ -50,8 +52,6 @@ from frontends.teams.cards import (
     draw_said,
     pressed_value,
 )
-from handlers.slack import help as helps
-from conversation.replies import OutgoingMessage, refusal_text
 from handlers.views import (
     actions,
     calendar,
@@ -702,6 +702,13 @@ def test_a_button_that_opens_a_form_opens_a_teams_dialog() -> None:
     assert opener["type"] == "Action.Submit"
     assert opener["data"]["msteams"] == {"type": "task/fetch"}
     assert opener["data"]["dialog_id"] == meetings.SLOT_OPEN
+
+
+def test_a_button_marked_as_opening_a_form_needs_no_list_of_openers() -> None:
+    drawn = draw_outgoing(meetings.build_slot_nudge_message([ALICE, BOB]), names)
+    card = check_card(drawn.card)
+    [opener] = [n for n in walk(card) if n.get("title") == "Set our slot"]
+    assert opener["data"]["msteams"] == {"type": "task/fetch"}
 
 
 def test_the_slot_dialog_asks_every_question() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from frontends.teams import addresses
 from frontends.teams.connector import TeamsConnector, kind_of
 from frontends.teams.sdk import TeamsRuntime, create_runtime
-from scheduler.sender import SendFailure
+from scheduler.ports import SendFailure
 from tests.fake_teams import APP_ID, TENANT, FakeTeams
 from tests.teams_fixtures import teams_settings_for
 from tests.teams_http import ALICE, CHANNEL_ID, TeamsClientForTests

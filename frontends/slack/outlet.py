@@ -27,10 +27,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from conversation.blocks import Form, HomeView, Part
+from conversation.deps import Deps
 from conversation.outlet import UNREACHABLE, OutletError, Posted, SentFile
 from conversation.replies import OutgoingMessage
 from frontends.slack.blockkit import draw_blocks, draw_view
-from handlers.slack.deps import Deps
 from models.deliveries import remember_direct_post
 from models.pairs import Pair, Profile, members_of
 from models.people import Participant

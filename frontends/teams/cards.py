@@ -175,11 +175,12 @@ def _press_data(intent: str, value: str, drawing: _Drawing) -> dict[str, Any]:
 
 
 def press_action(
-    title: str, intent: str, value: str, drawing: _Drawing
+    title: str, intent: str, value: str, drawing: _Drawing, *, opens_form: bool = False
 ) -> SubmitAction | ExecuteAction:
     """The action a press of `intent` is, on this surface (the module's docstring says why)."""
     data = _press_data(intent, value, drawing)
-    if intent in drawing.dialogs and drawing.surface != "dialog":
+    opens = opens_form or intent in drawing.dialogs
+    if opens and drawing.surface != "dialog":
         return SubmitAction(
             title=title, data={"msteams": {"type": "task/fetch"}, "dialog_id": intent, **data}
         )
@@ -196,7 +197,7 @@ def draw_button(part: Button, drawing: _Drawing) -> CardAction:
         if style is not None:
             link.style = style
         return link
-    action = press_action(title, part.intent, part.value, drawing)
+    action = press_action(title, part.intent, part.value, drawing, opens_form=part.opens_form)
     if part.confirm is None:
         if style is not None:
             action.style = style

@@ -36,7 +36,7 @@ from models.db import session_scope
 from models.pairs import Pair, members_of
 from models.people import Participant
 from scheduler.planning import ChannelTarget, PairTarget, Target, UserTarget
-from scheduler.sender import SendFailure
+from scheduler.ports import SendFailure
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Sending to Teams through the Bot Connector: for the clock, and for work after an answer.
 
-Each call either succeeds or raises `scheduler.sender.SendFailure`, classified as the outbox
+Each call either succeeds or raises `scheduler.ports.SendFailure`, classified as the outbox
 needs it (docs TEAMS_RESEARCH §3; the SDK retries nothing):
 
 - retry later, not sent: 429 (with its Retry-After), 412, 502, 503, 504, 401, a connection that
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import httpx
 
 from frontends.teams import addresses
-from scheduler.sender import DEFAULT_RETRY_AFTER_SECONDS, SendFailure
+from scheduler.ports import DEFAULT_RETRY_AFTER_SECONDS, SendFailure
 
 if TYPE_CHECKING:
     from microsoft_teams.api.activities.activity_params import ActivityParams

@@ -25,6 +25,7 @@ from datetime import date, time
 from typing import Any
 
 from conversation.blocks import Form, HomeView
+from conversation.deps import Deps
 from conversation.outlet import Outlet
 from conversation.replies import Reply
 from conversation.requests import (
@@ -37,9 +38,8 @@ from conversation.requests import (
     decide,
     out_of_date,
 )
+from frontends.slack.router import Router
 from frontends.teams import addresses
-from handlers.slack.deps import Deps
-from handlers.slack.router import Router
 from models.people import ensure_participant
 from models.refusals import Refusal
 

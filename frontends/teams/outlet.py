@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversation.blocks import Form, HomeView
+from conversation.deps import Deps
 from conversation.outlet import OutletError, Posted, SentFile
 from conversation.replies import OutgoingMessage
 from frontends.teams import addresses, files
@@ -35,7 +36,6 @@ from frontends.teams.copies import (
     pair_of_conversation,
 )
 from frontends.teams.drawing import draw_form_as_message, draw_outgoing, draw_words
-from handlers.slack.deps import Deps
 from models.base import TEAMS
 from models.clock import Clock
 from models.db import session_scope
@@ -43,7 +43,7 @@ from models.deliveries import remember_direct_post
 from models.pairs import Pair, Profile, members_of
 from models.people import Participant
 from models.refusals import Refusal
-from scheduler.sender import SendFailure
+from scheduler.ports import SendFailure
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from http.client import HTTPException
 from typing import Any, cast
@@ -24,6 +23,7 @@ from frontends.slack.outlet import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
 from scheduler.planning import ChannelTarget, OutgoingMessage, PairTarget, Target, UserTarget
+from scheduler.ports import DEFAULT_RETRY_AFTER_SECONDS, SendFailure
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ OPEN = "conversations.open"
 
 METADATA_EVENT_TYPE = "buddy_delivery"
 HISTORY_PAGE = 200
-DEFAULT_RETRY_AFTER_SECONDS = 30
 # The scheduler's answer deadline: a post answered later is "maybe sent", never simply resent.
 CLIENT_TIMEOUT_SECONDS = 10.0
 
@@ -60,22 +59,6 @@ PERMANENT_ERRORS = frozenset(
 # ok:false answers after which Slack may have done part of the work (Slack's own wording for
 # internal_error and fatal_error): the message may be in the channel.
 MAYBE_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
-
-
-@dataclass(frozen=True)
-class SendFailure(Exception):
-    """Why a call did not succeed: whether to try again, after how long, and whether a post
-    may nevertheless have reached the channel (then it is checked before any resend)."""
-
-    error: str
-    retry_after_seconds: float | None = None
-    permanent: bool = False
-    maybe_delivered: bool = False
-
-    @property
-    def slack_unwell(self) -> bool:
-        """Rate limited, down or unreachable: nothing more to that method for now."""
-        return self.retry_after_seconds is not None or (self.maybe_delivered and not self.permanent)
 
 
 def history_scope(channel: str, target: Target | None) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from conversation.deps import CONTEXT_KEY, Deps, deps_from
 from frontends.slack.outlet import SlackOutlet
 from handlers import home, lifecycle
-from handlers.slack.deps import CONTEXT_KEY, Deps, deps_from
 from models.lifecycle import TOKENS_REVOKED, UNINSTALLED
 
 

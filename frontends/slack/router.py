@@ -12,17 +12,17 @@ from slack_sdk import WebClient
 
 from conversation.blocks import button, buttons, note, paragraph
 from conversation.commands import Subcommand
+from conversation.deps import deps_from
 from conversation.markup import command, escape
 from conversation.outlet import Outlet
 from conversation.replies import Reply, ephemeral
 from conversation.requests import Answer, Command, Press, decide, out_of_date
+from frontends.slack.answers import after_ack, command_deliver, command_from_body, on_button
 from frontends.slack.blockkit import draw_reply
+from frontends.slack.help import all_help_reply, command_help_reply, help_reply
 from frontends.slack.outlet import SlackOutlet
-from handlers.slack.answers import after_ack, command_deliver, command_from_body, on_button
-from handlers.slack.deps import deps_from
-from handlers.slack.help import all_help_reply, command_help_reply, help_reply
-from handlers.slack.suggest import BUTTON_VALUE_LIMIT, closest
-from handlers.slack.text import typed
+from frontends.slack.suggest import BUTTON_VALUE_LIMIT, closest
+from frontends.slack.text import typed
 from models.cohorts import join_channel_cohort
 from models.people import is_facilitator
 
@@ -110,6 +110,7 @@ class Router:
             channel_id=press.message[0] if press.message else "",
             name=name[1:],
             args=args.strip(),
+            plain=typed,
             trigger_id=press.trigger_id,
         )
         return self.answer(command)

@@ -1,4 +1,5 @@
-"""What every listener needs, handed over through Bolt's context (no module-level state)."""
+"""What every handler needs, from either front end (on Slack, handed over through Bolt's context;
+no module-level state)."""
 
 from __future__ import annotations
 

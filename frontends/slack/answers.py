@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from conversation.deps import Deps, deps_from
 from conversation.outlet import Outlet, OutletError
 from conversation.replies import SOMETHING_WENT_WRONG, Reply, ephemeral, refused
 from conversation.requests import (
@@ -31,14 +32,14 @@ from conversation.requests import (
 )
 from frontends.slack.blockkit import draw_reply, draw_view_response
 from frontends.slack.outlet import NO_TRIGGER, SlackOutlet, remember_post
-from handlers.slack.deps import Deps, deps_from
-from handlers.slack.payloads import (
+from frontends.slack.payloads import (
     ViewState,
     clicked_message,
     first_action,
     pressed_in,
     who_of,
 )
+from frontends.slack.text import typed
 from models.refusals import Refusal
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def command_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None
         channel_id=str(body.get("channel_id") or ""),
         name=name.lower(),
         args=args.strip(),
+        plain=typed,
         trigger_id=body.get("trigger_id"),
         response_url=body.get("response_url"),
     )
