@@ -10,6 +10,9 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+# Its flush listener marks, in every session, what each change asks the clock to plan again.
+import models.clock_due  # noqa: F401
+
 
 def normalise_database_url(url: str) -> str:
     """Hosting platforms hand out `postgres://` URLs; SQLAlchemy wants a driver named."""

@@ -4,7 +4,17 @@
 from frontends.teams import addresses as teams_addresses
 from frontends.teams import copies as teams_copies
 from frontends.teams import files as teams_files
-from models import actions, deliveries, handled_requests, lifecycle, pairs, pauses, people, privacy
+from models import (
+    actions,
+    clock_due,
+    deliveries,
+    handled_requests,
+    lifecycle,
+    pairs,
+    pauses,
+    people,
+    privacy,
+)
 from models.base import Base
 from models.calendar import tables as calendar_tables
 from models.community import tables as community_tables
@@ -15,6 +25,7 @@ __all__ = [
     "Base",
     "actions",
     "calendar_tables",
+    "clock_due",
     "community_tables",
     "deliveries",
     "handled_requests",

@@ -44,6 +44,7 @@ from scheduler.planning import (
     PairTarget,
     PlannedDelivery,
     Scope,
+    Subjects,
     UserTarget,
     planned_until,
 )
@@ -83,10 +84,13 @@ class OwnerSetting:
 
 
 def plan_action_chases(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """Every chase, overdue note and review that actions near `now` call for (with a scope: the
-    person's own actions and their pair's, up to their preview's end)."""
+    person's own actions and their pair's, up to their preview's end; `only`: the actions of
+    the people a pass has due)."""
+    if only is not None and not only.people:
+        return []
     first = (now - WINDOW).date()
     last = (planned_until(now, scope) + timedelta(days=2)).date()
     query = (
@@ -113,6 +117,8 @@ def plan_action_chases(
     if scope is not None:
         # Chases and reviews go to the owner; an overdue note to the pair, the owner among them.
         query = query.where(Action.owner_id.in_(scope.people))
+    if only is not None:
+        query = query.where(Action.owner_id.in_(sorted(only.people)))
     rows = session.execute(query).all()
     if not rows:
         return []

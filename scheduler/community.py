@@ -24,6 +24,7 @@ from scheduler.planning import (
     Holding,
     PlannedDelivery,
     Scope,
+    Subjects,
     UserTarget,
     planned_until,
 )
@@ -42,15 +43,21 @@ def session_key(kind: str, plan: SessionPlan, part: str) -> str:
 
 
 def plan_community(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """Every group's sessions near `now` (with a scope: the prep DMs of the person's groups'
-    sessions up to their preview's end; the protocol's posts are the channel's, no one person's).
+    sessions up to their preview's end; the protocol's posts are the channel's, no one person's;
+    `only`: the groups a pass has due).
     """
+    if only is not None and not only.group_ids:
+        return []
+    groups = sorted(only.group_ids) if only is not None else None
     planned: list[PlannedDelivery] = []
     end = planned_until(now, scope) + PREP_BEFORE + timedelta(days=1)
     member = scope.participant_id if scope is not None else None
-    for plan in plans_between(session, now - LOOKBACK, end, member, drawn=scope is None):
+    for plan in plans_between(
+        session, now - LOOKBACK, end, member, drawn=scope is None, groups=groups
+    ):
         if plan.stopped or not plan.runs:
             continue  # stopped, or too few left to run it (the group was told): nothing posted
         if plan.started_by is None:

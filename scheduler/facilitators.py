@@ -23,8 +23,15 @@ from models.facilitators.report import cohort_report
 from models.facilitators.roles import digest_recipients
 from models.meetings.schedule import local_instant
 from models.pairs import zone_of
-from models.people import Cohort, cohort_of, find_participant
-from scheduler.planning import OutgoingMessage, PlannedDelivery, Scope, UserTarget, planned_until
+from models.people import Cohort, Participant, cohort_of, find_participant
+from scheduler.planning import (
+    OutgoingMessage,
+    PlannedDelivery,
+    Scope,
+    Subjects,
+    UserTarget,
+    planned_until,
+)
 
 DIGEST_KIND = "facilitator-digest"
 DIGEST_AT = time(8, 0)
@@ -40,14 +47,15 @@ def digest_key(team_id: str, user_id: str, monday: object) -> str:
 
 
 def plan_facilitator_digests(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """This week's digest for each facilitator once Monday 08:00 has come (with a scope: the
-    person's own, for each Monday up to their preview's end)."""
+    person's own, for each Monday up to their preview's end; `only`: those of the people a pass
+    has due)."""
     planned: list[PlannedDelivery] = []
     until = planned_until(now, scope)
-    only = (scope.team_id, scope.user_id) if scope is not None else None
-    for team_id, user_id in digest_recipients(session, only):
+    person = (scope.team_id, scope.user_id) if scope is not None else None
+    for team_id, user_id in _recipients(session, person, only):
         participant = find_participant(session, team_id, user_id)
         if participant is None:
             continue
@@ -77,6 +85,45 @@ def plan_facilitator_digests(
                 )
             )
     return planned
+
+
+def _recipients(
+    session: Session, person: tuple[str, str] | None, only: Subjects | None
+) -> list[tuple[str, str]]:
+    """Every facilitator the clock sends a digest to, the one person asked about, or those among
+    the people a pass has due (the facilitators are few: their tables are read whole)."""
+    if only is None:
+        return digest_recipients(session, person)
+    if not only.people:
+        return []
+    wanted = set(
+        session.execute(
+            select(Participant.team_id, Participant.user_id).where(
+                Participant.id.in_(sorted(only.people))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [r for r in digest_recipients(session) if r in wanted]
+
+
+def next_digests(session: Session, now: datetime, only: Subjects) -> dict[int, datetime]:
+    """When each facilitator among these people is next due a digest (Monday 08:00 where they
+    are, after `now`): the planner plans one only once its moment has come, so the clock is told
+    when that is."""
+    found: dict[int, datetime] = {}
+    for team_id, user_id in _recipients(session, None, only):
+        participant = find_participant(session, team_id, user_id)
+        if participant is None:
+            continue
+        zone = zone_of(participant, cohort_of(session, participant, now).timezone)
+        for monday in _mondays(now, now + timedelta(weeks=1), zone):
+            due = local_instant(monday, DIGEST_AT, zone)
+            if due > now:
+                found[participant.id] = due
+                break
+    return found
 
 
 def _mondays(now: datetime, until: datetime, zone: str) -> list[date]:

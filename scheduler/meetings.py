@@ -32,7 +32,14 @@ from models.pairs import Pair, members_by_pair
 from models.pauses import paused_on, pauses_by_user
 from models.people import Cohort
 from models.quiet_hours import event_working_days, parse_working_days
-from scheduler.planning import Holding, PairTarget, PlannedDelivery, Scope, planned_until
+from scheduler.planning import (
+    Holding,
+    PairTarget,
+    PlannedDelivery,
+    Scope,
+    Subjects,
+    planned_until,
+)
 
 PREP_DAYS_BEFORE = 2
 # A prep nudge that could only go this close to its meeting would land with the reminder: it is
@@ -86,10 +93,12 @@ def meeting_start_of(key: str) -> datetime:
 
 
 def plan_meeting_nudges(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """Prep, reminder, check-in and follow-up for every meeting near `now` (with a scope: the
-    person's pairs' meetings, up to their preview's end)."""
+    person's pairs' meetings, up to their preview's end; `only`: the pairs a pass has due)."""
+    if only is not None and not only.pair_ids:
+        return []
     start = (
         now
         - timedelta(days=LOOKBACK_DAYS + CHECKIN_FOLLOW_UP_DAYS)
@@ -100,6 +109,8 @@ def plan_meeting_nudges(
     end = planned_until(now, scope) + timedelta(days=PREP_DAYS_BEFORE) + _DAYS_MARGIN
     planned: list[PlannedDelivery] = []
     pair_ids = scope.pair_ids if scope is not None else None
+    if only is not None:
+        pair_ids = tuple(sorted(only.pair_ids))
     members = scope.members_of(scope.pair_ids) if scope is not None else None
     contexts = [
         c
@@ -202,10 +213,12 @@ def _for_meeting(
 
 
 def plan_slot_nudges(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """A pair with no slot three days after pairing is asked to agree one, weekly, three times
-    (with a scope: the person's pair only)."""
+    (with a scope: the person's pair only; `only`: the pairs a pass has due)."""
+    if only is not None and not only.pair_ids:
+        return []
     window = (
         timedelta(days=SLOT_NUDGE_FIRST_DAYS + SLOT_NUDGE_EVERY_DAYS * SLOT_NUDGE_TIMES)
         + LOOKBACK
@@ -218,6 +231,8 @@ def plan_slot_nudges(
     )
     if scope is not None:
         query = query.where(Pair.id.in_(scope.pair_ids))
+    if only is not None:
+        query = query.where(Pair.id.in_(sorted(only.pair_ids)))
     pairs = list(session.scalars(query))
     if not pairs:
         return []

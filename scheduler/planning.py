@@ -208,11 +208,31 @@ class Scope:
         return {pair_id: list(self.members[pair_id]) for pair_id in wanted}
 
 
+@dataclass(frozen=True)
+class Subjects:
+    """The clock's share of one pass (`scheduler.due`): the subjects due by its moment. Each
+    planner reads only these, planned as a pass plans everyone (to be sent), so a pass costs
+    what is due, however many pairs there are."""
+
+    # Their meetings and slot nudges.
+    pair_ids: frozenset[int] = frozenset()
+    # Participant ids: the actions they own, their digest, their welcome.
+    people: frozenset[int] = frozenset()
+    # Community groups: their sessions.
+    group_ids: frozenset[int] = frozenset()
+
+
 class ScopedPlanner(Protocol):
-    """A planner (see `scheduler.runner.Planner`) that can also be asked for one person."""
+    """A planner (see `scheduler.runner.Planner`) that can also be asked for one person, or for
+    the subjects a pass has due (`only`)."""
 
     def __call__(
-        self, session: Session, now: datetime, scope: Scope | None = None
+        self,
+        session: Session,
+        now: datetime,
+        scope: Scope | None = None,
+        *,
+        only: Subjects | None = None,
     ) -> Sequence[PlannedDelivery]: ...
 
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -42,11 +43,12 @@ from models.deliveries import FAILED, SKIPPED, Delivery, note_missing_scope, sco
 from models.pairs import Pair
 from models.people import Participant
 from scheduler import outbox
+from scheduler.due import DuePass, reachable, select_due, store_next_moments
 from scheduler.lifecycle import held_for_workspace
 from scheduler.nudges import settle
 from scheduler.outbox import Claim
 from scheduler.pacing import Pacing
-from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, send_order
+from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, ScopedPlanner, send_order
 from scheduler.ports import PlatformSender, Sender, SendFailure
 from scheduler.spacing import Spacing
 
@@ -112,8 +114,11 @@ class _ThisPass:
     stopped: set[str] = field(default_factory=set)
     # Keys of deliveries to a workspace where sending is stopped: not touched this pass.
     waiting: set[str] = field(default_factory=set)
+    # Keys this pass sent, settled or put off: their subjects are planned again next pass.
+    touched: set[str] = field(default_factory=set)
 
     def note(self, bucket: list[str], verb: str, line: str, key: str) -> None:
+        self.touched.add(key)
         """Report and log each outcome as it happens, so a killed pass leaves its record.
 
         Lines name kinds, keys and Slack ids, never a message's text."""
@@ -128,12 +133,16 @@ class PassRunner:
         sender: Sender,
         clock: Clock,
         planners: Sequence[Planner],
+        due_only: bool = False,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
         self.clock = clock
         self.planners = list(planners)
         self.pacing = Pacing()
+        # Plan only the subjects due (`scheduler.due`): the planners must all be the clock's own
+        # (`scheduler.nudges.PLANNERS`), which can be asked for them.
+        self.due_only = due_only
 
     def plan(self, session: Session, now: datetime) -> dict[str, PlannedDelivery]:
         """What every planner calls for, held by its recipients' pauses, leavers left out; a held
@@ -144,11 +153,26 @@ class PassRunner:
                 planned[delivery.key] = delivery
         return settle(session, planned, now)
 
+    def plan_due(
+        self, session: Session, now: datetime
+    ) -> tuple[DuePass, dict[str, PlannedDelivery]]:
+        """What `plan` would say of the subjects due by `now`, and those subjects: a pass with
+        nothing due reads no pair, however many there are."""
+        due = select_due(session, now)
+        planned: dict[str, PlannedDelivery] = {}
+        for planner in self.planners:
+            for delivery in cast(ScopedPlanner, planner)(session, now, only=due.subjects):
+                planned[delivery.key] = delivery
+        return due, settle(session, planned, now, among=reachable(due, planned))
+
     def run_pass(self, *, dry_run: bool = False) -> PassReport:
         now = self.clock.now()
         report = PassReport(at=now, dry_run=dry_run)
         with self.sessions() as session:
-            planned = self.plan(session, now)
+            if self.due_only:
+                due_pass, planned = self.plan_due(session, now)
+            else:
+                due_pass, planned = None, self.plan(session, now)
             # A workspace that uninstalled Buddy: its nudges stay planned (not skipped) but wait.
             waiting = held_for_workspace(session, planned.values())
             due = [p for p in planned.values() if p.decide_at() <= now and p.key not in waiting]
@@ -165,6 +189,9 @@ class PassRunner:
             session.commit()
             self._recover(session, planned, state)
             self._send_due(session, due, planned, state)
+            if due_pass is not None:
+                store_next_moments(session, due_pass, planned, waiting, state.touched, now)
+                session.commit()
         return report
 
     def _dry_run(
@@ -566,4 +593,5 @@ def build_runner(
         platform_senders(settings, sessions, clock, client_timeout),
         clock,
         default_planners() if planners is None else planners,
+        due_only=planners is None,
     )

@@ -31,7 +31,14 @@ from models.welcome import (
     import_welcomes,
 )
 from scheduler.pauses import recipients
-from scheduler.planning import Holding, PlannedDelivery, Scope, UserTarget, planned_until
+from scheduler.planning import (
+    Holding,
+    PlannedDelivery,
+    Scope,
+    Subjects,
+    UserTarget,
+    planned_until,
+)
 
 WELCOME_KIND = "welcome"
 # Imports this long ago are forgotten here: their welcomes went (or gave up: a welcome not sent
@@ -68,16 +75,21 @@ def _to_send(welcome: ImportWelcome, status: str | None) -> bool:
 
 
 def plan_welcomes(
-    session: Session, now: datetime, scope: Scope | None = None
+    session: Session, now: datetime, scope: Scope | None = None, *, only: Subjects | None = None
 ) -> Sequence[PlannedDelivery]:
     """Each welcome an import asked for, due by now (with a scope: the person's own, due by their
-    preview's end)."""
+    preview's end; `only`: those of the people a pass has due)."""
     if scope is not None and not scope.welcome_asked:
         return []  # no import asked to welcome this person
-    only = scope.participant_id if scope is not None else None
+    if only is not None and not only.people:
+        return []
+    among = sorted(only.people) if only is not None else None
+    person = scope.participant_id if scope is not None else None
     until = planned_until(now, scope)
     welcomes = [
-        w for w in import_welcomes(session, now - LOOK_BACK, only) if w.due_at <= until + AHEAD
+        w
+        for w in import_welcomes(session, now - LOOK_BACK, person, among)
+        if w.due_at <= until + AHEAD
     ]
     if not welcomes:
         return []

@@ -385,9 +385,11 @@ def plans_between(
     end: datetime,
     member: int | None = None,
     drawn: bool = True,
+    groups: Sequence[int] | None = None,
 ) -> list[SessionPlan]:
-    """Sessions starting in [start, end), for the clock: every group's, or only those of the
-    groups `member` (a participant id) is in. The groups are read in one statement."""
+    """Sessions starting in [start, end), for the clock: every group's, only those of the
+    groups `member` (a participant id) is in, or of `groups` (the ones a pass has due). The
+    groups are read in one statement."""
     # Asked group by group (by its index on group_id), so one member's groups cost what they
     # have, not a read of every group's sessions in the window.
     meeting_then = exists().where(
@@ -402,6 +404,8 @@ def plans_between(
                 select(CommunityMember.group_id).where(CommunityMember.participant_id == member)
             )
         )
+    if groups is not None:
+        query = query.where(CommunityGroup.id.in_(list(groups)))
     plans: list[SessionPlan] = []
     for group in session.scalars(query.order_by(CommunityGroup.id)).all():
         plans.extend(p for p in plans_for(session, group, drawn) if start <= p.starts_at < end)

@@ -1,0 +1,353 @@
+"""When each subject next needs the clock, so that a pass costs what is due, not what exists.
+
+A subject is what one planner reads on its own: a pair (its meetings and slot nudges), a person
+(their actions, their digest, their welcome) or a community group (its sessions). Each has one
+row here saying when a pass should next plan it. A pass reads, by its index, only the rows due by
+its moment, plans those subjects, and stores each one's next moment (the earliest thing its
+planners will want: a nudge's moment, a retry, or a daily re-read, whichever comes first).
+
+Whatever changes what a planner would say marks its subject due "now" (`DIRTY`, a moment long
+past: due to any clock at any moment), in the same transaction as the change. Every change is
+marked here, so no domain function can forget its mark: through the ORM by a flush listener
+that maps each changed row to its subjects (`_SUBJECTS`), and bulk statements (imports, deletes
+by query) by a statement listener that reads the subjects of the rows they name. A mark bumps
+`version`: a pass stores a subject's next moment only if no mark came while it planned, so a
+change is never lost to a pass that read the old state.
+
+Marks that would fan out to many subjects (a cohort's breaks or days, a workspace installed
+again, a table this module does not know) are one row of a fan-out kind, turned into the rows of
+each subject by the next pass: the request that made the change stays quick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    delete,
+    event,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
+from sqlalchemy.sql import Delete, Insert, Select, Update
+
+from models.base import Base, UTCDateTime
+
+logger = logging.getLogger(__name__)
+
+PAIR = "pair"
+PERSON = "person"
+GROUP = "group"
+# Fan-out kinds: every pair and person of a cohort; every subject there is (subject id 0).
+COHORT = "cohort"
+EVERYTHING = "all"
+PLANNED_KINDS = (PAIR, PERSON, GROUP)
+
+# "Due now", whatever the clock says now: a moment every pass is past.
+DIRTY = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ClockDue(Base):
+    """One subject's next moment for the clock (absent: nothing to plan until it is marked)."""
+
+    __tablename__ = "clock_due"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed: a pass reads only the rows due by its moment.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Bumped by every mark: a pass's next moment is stored only over the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@dataclass(frozen=True)
+class DueSubject:
+    kind: str
+    subject_id: int
+    version: int
+
+
+def _insert(bind: Session | Connection) -> Any:
+    """An INSERT that can say ON CONFLICT, in the dialect of the database."""
+    dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(ClockDue)
+
+
+def _upsert_dirty(bind: Session | Connection, statement: Any) -> Any:
+    """ON CONFLICT: due now, and a newer version (a pass planning it meanwhile keeps the mark)."""
+    return statement.on_conflict_do_update(
+        index_elements=["kind", "subject_id"],
+        set_={"due_at": DIRTY, "version": ClockDue.version + 1},
+    )
+
+
+def mark_due(bind: Session | Connection, kind: str, subject_ids: Iterable[int | None]) -> None:
+    """These subjects are planned by the very next pass (in the caller's transaction)."""
+    ids = sorted({i for i in subject_ids if i is not None})
+    if not ids:
+        return
+    rows = [{"kind": kind, "subject_id": i, "due_at": DIRTY, "version": 0} for i in ids]
+    bind.execute(_upsert_dirty(bind, _insert(bind)), rows)
+
+
+def mark_selected(bind: Session | Connection, kind: str, ids: Select[Any]) -> None:
+    """Every subject a query names (one column of ids) is due now: one INSERT ... SELECT."""
+    chosen = ids.subquery()
+    source = select(
+        literal(kind).label("kind"),
+        chosen.c[0].label("subject_id"),
+        literal(DIRTY, UTCDateTime()).label("due_at"),
+        literal(0).label("version"),
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    statement = _insert(bind).from_select(["kind", "subject_id", "due_at", "version"], source)
+    bind.execute(_upsert_dirty(bind, statement))
+
+
+def mark_everything(bind: Session | Connection) -> None:
+    """Every subject is to be planned again (a workspace installed again, an unknown change):
+    one row, fanned out by the next pass."""
+    mark_due(bind, EVERYTHING, [0])
+
+
+def mark_person_by_user(bind: Session | Connection, team_id: str | None, user_id: str) -> None:
+    """The person with this id in this workspace (a facilitator's role or setting changed)."""
+    from models.people import Participant
+
+    query = select(Participant.id).where(Participant.user_id == user_id)
+    if team_id is not None:
+        query = query.where(Participant.team_id == team_id)
+    mark_selected(bind, PERSON, query)
+
+
+# -- reading and storing, for the clock ---------------------------------------------------------
+
+
+def due_subjects(session: Session, now: datetime, limit: int) -> list[DueSubject]:
+    """The subjects due by `now`, longest due first, at most `limit` (a catch-up after downtime,
+    or a migration's "everything", is worked through over a few passes)."""
+    rows = session.execute(
+        select(ClockDue.kind, ClockDue.subject_id, ClockDue.version)
+        .where(ClockDue.due_at <= now)
+        .order_by(ClockDue.due_at, ClockDue.kind, ClockDue.subject_id)
+        .limit(limit)
+    ).all()
+    return [DueSubject(kind, subject_id, version) for kind, subject_id, version in rows]
+
+
+def fan_out(session: Session, subjects: Sequence[DueSubject]) -> list[DueSubject]:
+    """Turn the fan-out marks among `subjects` into marks of every pair and person (and group)
+    they stand for; the rest, which a pass plans."""
+    from models.community.tables import CommunityGroup
+    from models.pairs import Pair
+    from models.people import Cohort, Participant
+
+    kept: list[DueSubject] = []
+    for subject in subjects:
+        if subject.kind == EVERYTHING:
+            mark_selected(session, PAIR, select(Pair.id).where(Pair.dissolved_at.is_(None)))
+            mark_selected(session, PERSON, select(Participant.id))
+            mark_selected(session, GROUP, select(CommunityGroup.id))
+        elif subject.kind == COHORT:
+            cohort = session.get(Cohort, subject.subject_id)
+            mark_selected(
+                session,
+                PAIR,
+                select(Pair.id).where(
+                    Pair.cohort_id == subject.subject_id, Pair.dissolved_at.is_(None)
+                ),
+            )
+            members = Participant.cohort_id == subject.subject_id
+            if cohort is not None and cohort.channel_id is None:  # the workspace's default one
+                members = or_(
+                    members,
+                    and_(Participant.cohort_id.is_(None), Participant.team_id == cohort.team_id),
+                )
+            mark_selected(session, PERSON, select(Participant.id).where(members))
+        else:
+            kept.append(subject)
+            continue
+        forget(session, subject)
+    return kept
+
+
+def forget(session: Session, subject: DueSubject) -> None:
+    """Nothing to plan for it until it is marked again (unless a mark came meanwhile)."""
+    session.execute(
+        delete(ClockDue).where(
+            ClockDue.kind == subject.kind,
+            ClockDue.subject_id == subject.subject_id,
+            ClockDue.version == subject.version,
+        )
+    )
+
+
+def store_next(session: Session, subject: DueSubject, at: datetime) -> None:
+    """Its next moment, unless it was marked while the pass planned it (then it stays due)."""
+    session.execute(
+        update(ClockDue)
+        .where(
+            ClockDue.kind == subject.kind,
+            ClockDue.subject_id == subject.subject_id,
+            ClockDue.version == subject.version,
+        )
+        .values(due_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- marking every change -----------------------------------------------------------------------
+
+# For each table whose rows change what a planner says: the columns naming the subjects a row
+# concerns. ("session" names a community session: its group is the subject; ("team", "user") a
+# facilitator: the person with those ids.)
+_SUBJECTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "pairs": (("id", PAIR),),
+    "pair_members": (("pair_id", PAIR), ("participant_id", PERSON)),
+    "meeting_changes": (("pair_id", PAIR),),
+    "meeting_outcomes": (("pair_id", PAIR),),
+    "prep_completions": (("pair_id", PAIR),),
+    "participants": (("id", PERSON),),
+    "actions": (("owner_id", PERSON), ("pair_id", PAIR)),
+    "pauses": (("participant_id", PERSON),),
+    "leavers": (("participant_id", PERSON),),
+    "cohorts": (("id", COHORT),),
+    "cohort_breaks": (("cohort_id", COHORT),),
+    "modules": (("cohort_id", COHORT),),
+    "community_groups": (("id", GROUP),),
+    "community_members": (("group_id", GROUP), ("participant_id", PERSON)),
+    "community_sessions": (("group_id", GROUP),),
+    "community_actions": (("session_id", "session"),),
+    "facilitators": (("team_id", "team"), ("user_id", "user")),
+    "facilitator_settings": (("team_id", "team"), ("user_id", "user")),
+    # Installed again (or stopped): every subject is planned anew.
+    "workspaces": (),
+}
+# Tables whose rows never change what a planner says (what was sent and how, request records,
+# problem drafts, erasure records, the platforms' own addresses), or that the clock keeps.
+_IGNORED = frozenset(
+    {
+        "clock_due",
+        "deliveries",
+        "delivery_subjects",
+        "direct_posts",
+        "missing_scopes",
+        "slack_calls",
+        "slack_pauses",
+        "handled_requests",
+        "erasures",
+        "problems",
+        "teams_copies",
+        "teams_file_offers",
+        "teams_people",
+        "teams_channels",
+    }
+)
+
+
+@dataclass
+class _Marks:
+    ids: dict[str, set[int]] = field(default_factory=dict)
+    people: set[tuple[str, str]] = field(default_factory=set)
+
+    def row(self, table: str, values: Any) -> None:
+        """Mark what one row (a mapping of column name to value) concerns."""
+        columns = _SUBJECTS.get(table)
+        if columns is None:
+            if table not in _IGNORED:
+                logger.warning("%s changed: every subject is planned again", table)
+                self.ids.setdefault(EVERYTHING, set()).add(0)
+            return
+        if not columns:
+            self.ids.setdefault(EVERYTHING, set()).add(0)
+            return
+        found = {column: values.get(column) for column, _ in columns}
+        if "user_id" in found:
+            if found["user_id"] is not None:
+                self.people.add((str(found["team_id"]), str(found["user_id"])))
+            return
+        for column, kind in columns:
+            value = found[column]
+            if isinstance(value, int):
+                self.ids.setdefault(kind, set()).add(value)
+
+    def write(self, bind: Session | Connection) -> None:
+        from models.community.tables import CommunitySession
+
+        sessions = self.ids.pop("session", set())
+        if sessions:
+            mark_selected(
+                bind,
+                GROUP,
+                select(CommunitySession.group_id).where(CommunitySession.id.in_(sorted(sessions))),
+            )
+        for kind, ids in self.ids.items():
+            mark_due(bind, kind, ids)
+        for team_id, user_id in self.people:
+            mark_person_by_user(bind, team_id, user_id)
+
+
+class _Values:
+    """A mapped object's column values by column name (what `_Marks.row` reads)."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def get(self, column: str) -> Any:
+        return getattr(self.obj, column, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session: Session, flush_context: UOWTransaction) -> None:
+    """Every row this flush added, changed or deleted marks its subjects, in the same
+    transaction (new rows' ids are known by now)."""
+    marks = _Marks()
+    changed = [*session.new, *session.deleted]
+    changed += [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    for obj in changed:
+        marks.row(getattr(obj, "__tablename__", ""), _Values(obj))
+    if marks.ids or marks.people:
+        marks.write(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement(state: ORMExecuteState) -> None:
+    """A bulk INSERT, UPDATE or DELETE (an import, a delete by query, a claim) marks the subjects
+    of the rows it names: an UPDATE or DELETE's are read first, by its own WHERE clause."""
+    statement = state.statement
+    if not isinstance(statement, Insert | Update | Delete):
+        return
+    table = getattr(statement.table, "name", "")
+    if table in _IGNORED:
+        return
+    marks = _Marks()
+    columns = _SUBJECTS.get(table)
+    if isinstance(statement, Insert):
+        parameters = state.parameters
+        rows = parameters if isinstance(parameters, list) else [parameters or {}]
+        for row in rows:
+            marks.row(table, row)
+    elif columns is None:
+        marks.row(table, {})
+    else:
+        source = statement.table
+        named = [source.c[column] for column, _ in columns] or [literal(1).label("any")]
+        query = select(*named).select_from(source)
+        if statement.whereclause is not None:
+            query = query.where(statement.whereclause)
+        for row in state.session.execute(query).mappings():
+            marks.row(table, row)
+    if marks.ids or marks.people:
+        marks.write(state.session)
