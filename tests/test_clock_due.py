@@ -27,7 +27,9 @@ from tests.fake_slack import FakeSlack
 from tests.test_meeting_nudges import london, make_pair, posts
 
 
-def _runner(settings: Settings, sessions: sessionmaker[Session], clock: SettableClock) -> PassRunner:
+def _runner(
+    settings: Settings, sessions: sessionmaker[Session], clock: SettableClock
+) -> PassRunner:
     return build_runner(settings, clock, sessions=sessions)
 
 
