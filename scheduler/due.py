@@ -59,6 +59,10 @@ _PAIR_KINDS = frozenset({"prep", "reminder", "checkin", "checkin-again", "slot-n
 _PERSON_KINDS = frozenset({CHASE_KIND, OVERDUE_KIND, REVIEW_KIND, DIGEST_KIND, WELCOME_KIND})
 _GROUP_KINDS = frozenset({PREP_KIND, STAGE_KIND, CLOSE_KIND, RECORD_KIND})
 _COMMUNITY_PREFIX = "community:"
+# Sends that change what their subject's planners say next: a check-in brings its follow-up, a
+# session's close its record, a welcome lets the person's other nudges go. Their subjects are
+# planned again on the next pass; any other send leaves its subject's next moment as it was.
+_AGAIN_AFTER = frozenset({"checkin", CLOSE_KIND, WELCOME_KIND})
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,9 @@ def store_next_moments(
     touched: set[str],
     now: datetime,
 ) -> None:
-    """After the pass: each subject it read gets its next moment; a subject one of whose
-    deliveries this pass sent, settled or put off is due again at once (a check-in sent brings
-    its follow-up; a close posted, its record), and one that is gone is forgotten."""
+    """After the pass: each subject it read gets its next moment; a subject whose send changes
+    what its planners say (`_AGAIN_AFTER`) is due again at once, and one that is gone is
+    forgotten."""
     groups = _groups_of(
         session,
         (
@@ -193,7 +197,13 @@ def store_next_moments(
         of = subject_of(p, groups)
         if of is not None:
             by_subject[of].append(p)
-    again = {of for key in touched if key in planned and (of := subject_of(planned[key], groups))}
+    again = {
+        of
+        for key in touched
+        if key in planned
+        and planned[key].kind in _AGAIN_AFTER
+        and (of := subject_of(planned[key], groups))
+    }
     for kind in (PAIR, PERSON, GROUP):
         mark_due(session, kind, [subject_id for k, subject_id in again if k == kind])
     rows = _unsettled(session, [p.key for p in planned.values() if p.decide_at() <= now])

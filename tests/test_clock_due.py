@@ -197,8 +197,7 @@ def test_downtime_leaves_the_subjects_due_and_catch_up_works_through_them(
     # and is now pointless (within the hour); the reminder still goes.
     _pass_at(runner, clock, london(2026, 12, 3, 15, 50))
     assert [p["channel"] for p in posts(fake_slack)] == ["GUALICE-UBOB"]
-    # A send marks its pair due again (a check-in sent brings its follow-up): the next pass
-    # reads it once more, and then its next moment is the check-in, an hour after the meeting.
+    # Nothing is left due, and the pair's next moment is its check-in, an hour after the meeting.
     _pass_at(runner, clock, london(2026, 12, 3, 15, 50, 10))
     session.expire_all()
     assert due_subjects(session, london(2026, 12, 3, 15, 50, 10), 100) == []
