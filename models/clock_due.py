@@ -33,6 +33,7 @@ from sqlalchemy import (
     and_,
     delete,
     event,
+    inspect,
     literal,
     or_,
     select,
@@ -105,7 +106,7 @@ def mark_due(bind: Session | Connection, kind: str, subject_ids: Iterable[int | 
 
 def mark_selected(bind: Session | Connection, kind: str, ids: Select[Any]) -> None:
     """Every subject a query names (one column of ids) is due now: one INSERT ... SELECT."""
-    chosen = ids.subquery()
+    chosen = ids.distinct().subquery()  # PostgreSQL updates a row at most once a statement
     source = select(
         literal(kind).label("kind"),
         chosen.c[0].label("subject_id"),
@@ -309,13 +310,32 @@ class _Values:
         return getattr(self.obj, column, None)
 
 
+# Columns a planner never reads (where a DM or group DM is, a name shown in messages): a change
+# to these alone marks nothing (the clock itself sets them as it opens conversations).
+_UNPLANNED_COLUMNS: dict[str, frozenset[str]] = {
+    "participants": frozenset({"dm_channel_id", "display_name"}),
+    "pairs": frozenset({"group_channel_id"}),
+}
+
+
+def _plan_changed(obj: Any) -> bool:
+    """Whether a changed object changed a column some planner reads."""
+    state = inspect(obj)
+    unplanned = _UNPLANNED_COLUMNS.get(getattr(obj, "__tablename__", ""), frozenset())
+    return any(
+        attribute.history.has_changes()
+        for attribute in state.attrs
+        if attribute.key not in unplanned
+    )
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_flushed(session: Session, flush_context: UOWTransaction) -> None:
     """Every row this flush added, changed or deleted marks its subjects, in the same
     transaction (new rows' ids are known by now)."""
     marks = _Marks()
     changed = [*session.new, *session.deleted]
-    changed += [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    changed += [obj for obj in session.dirty if _plan_changed(obj)]
     for obj in changed:
         marks.row(getattr(obj, "__tablename__", ""), _Values(obj))
     if marks.ids or marks.people:
