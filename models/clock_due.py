@@ -42,7 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    mapped_column,
+)
 from sqlalchemy.sql import Delete, Insert, Select, Update
 
 from models.base import Base, UTCDateTime
@@ -121,16 +128,6 @@ def mark_everything(bind: Session | Connection) -> None:
     """Every subject is to be planned again (a workspace installed again, an unknown change):
     one row, fanned out by the next pass."""
     mark_due(bind, EVERYTHING, [0])
-
-
-def mark_person_by_user(bind: Session | Connection, team_id: str | None, user_id: str) -> None:
-    """The person with this id in this workspace (a facilitator's role or setting changed)."""
-    from models.people import Participant
-
-    query = select(Participant.id).where(Participant.user_id == user_id)
-    if team_id is not None:
-        query = query.where(Participant.team_id == team_id)
-    mark_selected(bind, PERSON, query)
 
 
 # -- reading and storing, for the clock ---------------------------------------------------------
@@ -284,20 +281,37 @@ class _Marks:
             if isinstance(value, int):
                 self.ids.setdefault(kind, set()).add(value)
 
-    def write(self, bind: Session | Connection) -> None:
+    def merge(self, other: _Marks) -> None:
+        for kind, ids in other.ids.items():
+            self.ids.setdefault(kind, set()).update(ids)
+        self.people |= other.people
+
+    def write(self, session: Session) -> None:
+        """Every mark, in one order (kind, then id) whatever order the changes came in: two
+        transactions marking the same subjects take their rows' locks in the same order, and
+        never wait for each other in a circle (a deadlock on PostgreSQL)."""
         from models.community.tables import CommunitySession
+        from models.people import Participant
 
         sessions = self.ids.pop("session", set())
         if sessions:
-            mark_selected(
-                bind,
-                GROUP,
-                select(CommunitySession.group_id).where(CommunitySession.id.in_(sorted(sessions))),
+            self.ids.setdefault(GROUP, set()).update(
+                session.scalars(
+                    select(CommunitySession.group_id).where(
+                        CommunitySession.id.in_(sorted(sessions))
+                    )
+                )
             )
-        for kind, ids in self.ids.items():
-            mark_due(bind, kind, ids)
-        for team_id, user_id in self.people:
-            mark_person_by_user(bind, team_id, user_id)
+        for team_id, user_id in sorted(self.people):
+            self.ids.setdefault(PERSON, set()).update(
+                session.scalars(
+                    select(Participant.id).where(
+                        Participant.team_id == team_id, Participant.user_id == user_id
+                    )
+                )
+            )
+        for kind in sorted(self.ids):
+            mark_due(session, kind, self.ids[kind])
 
 
 class _Values:
@@ -338,8 +352,7 @@ def _mark_flushed(session: Session, flush_context: UOWTransaction) -> None:
     changed += [obj for obj in session.dirty if _plan_changed(obj)]
     for obj in changed:
         marks.row(getattr(obj, "__tablename__", ""), _Values(obj))
-    if marks.ids or marks.people:
-        marks.write(session.connection())
+    _pending(session).merge(marks)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -369,5 +382,34 @@ def _mark_statement(state: ORMExecuteState) -> None:
             query = query.where(statement.whereclause)
         for row in state.session.execute(query).mappings():
             marks.row(table, row)
-    if marks.ids or marks.people:
-        marks.write(state.session)
+    _pending(state.session).merge(marks)
+
+
+_MARKS = "clock_due_marks"
+
+
+def _pending(session: Session) -> _Marks:
+    """The marks this session's transaction has collected, written when it commits."""
+    marks = session.info.get(_MARKS)
+    if marks is None:
+        marks = session.info[_MARKS] = _Marks()
+    assert isinstance(marks, _Marks)
+    return marks
+
+
+@event.listens_for(Session, "before_commit")
+def _write_marks(session: Session) -> None:
+    """At the outermost commit, after its last flush: the transaction's marks, written in it."""
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    marks = session.info.pop(_MARKS, None)
+    if isinstance(marks, _Marks) and (marks.ids or marks.people):
+        marks.write(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_marks(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction rolled back changed nothing: its marks go with it."""
+    if transaction.parent is None:
+        session.info.pop(_MARKS, None)

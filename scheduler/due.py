@@ -204,14 +204,14 @@ def store_next_moments(
         and planned[key].kind in _AGAIN_AFTER
         and (of := subject_of(planned[key], groups))
     }
-    for kind in (PAIR, PERSON, GROUP):
+    for kind in sorted((PAIR, PERSON, GROUP)):  # in the order every mark takes (no deadlock)
         mark_due(session, kind, [subject_id for k, subject_id in again if k == kind])
     rows = _unsettled(session, [p.key for p in planned.values() if p.decide_at() <= now])
     digests = next_digests(
         session, now, Subjects(people=frozenset(s.subject_id for s in due.read if s.kind == PERSON))
     )
     alive = _alive(session, due.read)
-    for subject in due.read:
+    for subject in sorted(due.read, key=lambda s: (s.kind, s.subject_id)):
         if (subject.kind, subject.subject_id) not in alive:
             forget(session, subject)
             continue
