@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TypeVar
 
 from slack_bolt import App
 
 from conversation.requests import ButtonHandler, Handlers, SubmissionHandler
+from conversation.router import Router
 from frontends.slack import errors, events, router
 from frontends.slack.answers import wire
-from frontends.slack.router import Router
+from frontends.slack.text import typed
 from handlers import (
     actions,
     calendar,
@@ -55,8 +56,9 @@ FEATURES: tuple[ModuleType, ...] = (
 )
 
 
-def build_router() -> Router:
-    return Router([sub for feature in FEATURES for sub in feature.SUBCOMMANDS])
+def build_router(plain: Callable[[str], str] = str) -> Router:
+    """Every feature's subcommands; `plain`: the front end's way back to what people typed."""
+    return Router([sub for feature in FEATURES for sub in feature.SUBCOMMANDS], plain)
 
 
 def all_handlers() -> Handlers:
@@ -83,7 +85,7 @@ def _add(table: dict[str, T], more: Mapping[str, T]) -> None:
 
 def register_listeners(app: App) -> None:
     errors.register(app)
-    router.register(app, build_router(), first_contact=welcome.greet)
+    router.register(app, build_router(typed), first_contact=welcome.greet)
     events.register(app)
     for feature in FEATURES:
         handlers = getattr(feature, "HANDLERS", None)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.listeners import all_handlers, build_router
 from conversation.deps import Deps
+from handlers import welcome
 from handlers.home import home_view
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def create_teams_endpoint(
     from frontends.teams.sdk import create_runtime
 
     runtime = create_runtime(settings, loop)
-    front = TeamsFront(deps, build_router(), all_handlers())
+    front = TeamsFront(deps, build_router(), all_handlers(), first_contact=welcome.greet)
     listeners.register(
         runtime.app,
         TeamsDeps(sessions=deps.sessions, clock=deps.clock, facilitators=deps.facilitators),

@@ -18,6 +18,7 @@ from handlers.views.lifecycle import (
     build_leaver_facilitator_notice,
     build_leaver_group_notice,
 )
+from models.base import workspace_words
 from models.lifecycle import (
     facilitators_of,
     record_leaver,
@@ -44,15 +45,19 @@ def person_changed(deps: Deps, outlet: Outlet, team: str, user_id: str, *, left:
         small_groups = [g.channel_id for g in groups if g.too_small]
         facilitators = facilitators_of(session, deps.facilitators, team)
 
+    where = workspace_words(team)
+
     def tell() -> None:
         if buddies:
-            outlet.tell_people(buddies, build_leaver_buddy_notice(user_id, goes_on))
+            outlet.tell_people(buddies, build_leaver_buddy_notice(user_id, goes_on, where))
         outlet.tell_people(
             facilitators,
-            build_leaver_facilitator_notice(user_id, buddies, goes_on, small_groups),
+            build_leaver_facilitator_notice(user_id, buddies, goes_on, where, small_groups),
         )
         for group in (g for g in groups if g.remaining):
-            notice = build_leaver_group_notice(user_id, list(group.remaining), group.too_small)
+            notice = build_leaver_group_notice(
+                user_id, list(group.remaining), group.too_small, where
+            )
             outlet.tell_people([group.channel_id], notice)
 
     deps.background.submit(tell)

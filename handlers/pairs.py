@@ -457,8 +457,8 @@ SUBCOMMANDS: list[Subcommand] = [
         examples=("slot thu 16:00", "slot thu 4.30pm from 3/12", "slot thu 16:00 tz Paris"),
         details=(
             "The first meeting is on the `from` date or the next such weekday; the time is in your "
-            "Slack zone unless you give `tz` with a city (`tz Paris`) or a zone name "
-            "(`tz Europe/Paris`)."
+            "own zone (as your chat app has it) unless you give `tz` with a city (`tz Paris`) "
+            "or a zone name (`tz Europe/Paris`)."
         ),
     ),
     Subcommand(

@@ -25,6 +25,7 @@ from handlers.views.privacy import (
     build_forgotten_answer,
     build_removed_message,
 )
+from models.base import platform_name
 from models.deliveries import remember_direct_post
 from models.grammar import ParseError, parse_mention
 from models.lifecycle import facilitators_of
@@ -47,7 +48,7 @@ def export(command: Command) -> Answer:
         caller = command.caller(session)
         data = export_data(session, caller)
         as_json = export_json(data, command.user_id, command.now)
-        as_text = export_summary(data, command.user_id, command.now)
+        as_text = export_summary(data, command.team_id, command.user_id, command.now)
         caller_id = caller.id
 
     def send(outlet: Outlet) -> Reply:
@@ -122,7 +123,10 @@ def ask_to_forget(command: Command) -> Reply:
             if current is not None
             else []
         )
-    return ephemeral("Erase data from Buddy?", build_forget_confirm(target, own, buddies, target))
+    return ephemeral(
+        "Erase data from Buddy?",
+        build_forget_confirm(target, own, buddies, target, platform_name(command.team_id)),
+    )
 
 
 def confirm_forget(press: Press) -> Answer:
@@ -154,7 +158,9 @@ def confirm_forget(press: Press) -> Answer:
         if done.buddies:
             outlet.tell_people(done.buddies, build_buddy_notice(goes_on))
         outlet.tell_people(facilitators, build_facilitator_notice(done.buddies, goes_on))
-        answer = build_forgotten_answer(own, target, deleted, done.buddies, cleared, refused)
+        answer = build_forgotten_answer(
+            own, target, deleted, done.buddies, cleared, refused, platform_name(press.team_id)
+        )
         return {"replace_original": True, **ephemeral(answer)}
 
     return Answer(then=tell)

@@ -62,6 +62,7 @@ from handlers.views.problems import (
     parse_wizard_metadata,
     view_for_step,
 )
+from models.base import platform_name
 from models.problems.drafts import (
     CONFIRM,
     FIELD_STEPS,
@@ -264,10 +265,12 @@ def publish(deps: Deps, outlet: Outlet, who: Who, draft_id: int) -> Reply | None
         if code != UNREACHABLE:
             logger.warning("Could not post problem %s in %s: %s", draft_id, target.channel_id, code)
         else:
-            logger.exception("Could not reach Slack to post problem %s", draft_id)
+            logger.exception("Could not reach the platform to post problem %s", draft_id)
         with deps.session() as session:
             post_failed(owned_draft(session, draft_id, who.team_id, who.user_id), deps.clock.now())
-        return build_post_failed_message(draft_id, target.channel_id, code)
+        return build_post_failed_message(
+            draft_id, target.channel_id, code, platform_name(who.team_id)
+        )
     with deps.session() as session:
         draft = owned_draft(session, draft_id, who.team_id, who.user_id)
         mark_posted(session, draft, channel_id, ts, deps.clock.now())

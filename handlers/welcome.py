@@ -7,21 +7,19 @@ them, once."""
 from __future__ import annotations
 
 import logging
-import re
 
 from conversation.outlet import Outlet, OutletError
 from conversation.requests import Command
 from handlers.views.welcome import build_welcome_message
+from models.grammar import find_mentions
 from models.welcome import to_welcome
 
 logger = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
-
 
 def greet(outlet: Outlet, command: Command) -> None:
     """Welcome the caller, and anyone the command just paired, if Buddy never has before."""
-    named = _MENTION.findall(command.args)
+    named, _ = find_mentions(command.args)
     deps = command.deps
     with deps.session() as session:
         greetings = to_welcome(

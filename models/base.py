@@ -36,6 +36,19 @@ def platform_of(workspace: str) -> str:
     return TEAMS if _GUID.match(workspace) else SLACK
 
 
+def platform_name(workspace: str) -> str:
+    """The chat app a workspace's people use, as Buddy names it to them."""
+    return "Teams" if platform_of(workspace) == TEAMS else "Slack"
+
+
+def workspace_words(workspace: str) -> str:
+    """Where a leaver has left, in the words of their platform: Buddy is in one Slack workspace,
+    or in the cohort's team in Teams (whose removal is what Teams tells a bot)."""
+    return (
+        "the cohort's team in Teams" if platform_of(workspace) == TEAMS else "this Slack workspace"
+    )
+
+
 def platform_default(context: Any) -> str:
     """A `platform` column's value, from the row's own `team_id` as it is inserted."""
     return platform_of(str(context.get_current_parameters().get("team_id") or ""))

@@ -287,7 +287,7 @@ def parse_mention(text: str) -> str | ParseError:
     if match:
         return match[1]
     return ParseError(
-        f"I couldn't tell who `{_show(text)}` is. Please pick the person from Slack's @ list so "
+        f"I couldn't tell who `{_show(text)}` is. Please pick the person from the @ list so "
         "it turns into a mention.",
         MENTION_EXAMPLE,
     )

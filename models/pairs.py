@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import ID_LENGTH, SLACK, Base, UTCDateTime, platform_default
+from models.base import ID_LENGTH, SLACK, Base, UTCDateTime, platform_default, platform_name
 from models.grammar import (
     FORMAT_EXAMPLE,
     IN_PERSON,
@@ -273,7 +273,9 @@ def _check_new_group(
             )
         if profile is not None and profile.deleted:
             raise Refusal(
-                "{0} is no longer active in this Slack.", example, people=[member.user_id]
+                f"{{0}} is no longer active in {platform_name(member.team_id)}.",
+                example,
+                people=[member.user_id],
             )
     already = {
         m.participant_id: m.pair_id

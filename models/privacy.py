@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.base import ID_LENGTH, Base, UTCDateTime
+from models.base import ID_LENGTH, Base, UTCDateTime, platform_name
 from models.community.tables import CommunityAction
 from models.deliveries import (
     CLAIMED,
@@ -161,10 +161,13 @@ def export_json(data: dict[str, list[dict[str, Any]]], user_id: str, now: dateti
     )
 
 
-def export_summary(data: dict[str, list[dict[str, Any]]], user_id: str, now: datetime) -> str:
+def export_summary(
+    data: dict[str, list[dict[str, Any]]], team_id: str, user_id: str, now: datetime
+) -> str:
     """The same data as plain text a person can read: one section per kind of record."""
     lines = [
-        f"Everything Buddy holds about Slack user {user_id}, as of {now:%Y-%m-%d %H:%M} UTC.",
+        f"Everything Buddy holds about {platform_name(team_id)} user {user_id}, "
+        f"as of {now:%Y-%m-%d %H:%M} UTC.",
         "Each section is one kind of record; the JSON file has the same data for machines.",
         "Buddy stores no copies of the messages it sent, only when and where each went.",
         "",

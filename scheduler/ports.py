@@ -64,6 +64,21 @@ class Sender(Protocol):
     ) -> dict[str, str] | None: ...
 
 
+def load_recipients(session: Session, targets: Iterable[Target]) -> list[object]:
+    """The pairs and participants a pass will post to, in two queries, not one each.
+
+    Returned so the caller keeps them alive in the session's (weak) identity map."""
+    targets = list(targets)
+    pair_ids = {t.pair_id for t in targets if isinstance(t, PairTarget)}
+    person_ids = {t.participant_id for t in targets if isinstance(t, UserTarget)}
+    loaded: list[object] = []
+    if pair_ids:
+        loaded.extend(session.scalars(select(Pair).where(Pair.id.in_(pair_ids))))
+    if person_ids:
+        loaded.extend(session.scalars(select(Participant).where(Participant.id.in_(person_ids))))
+    return loaded
+
+
 def platform_of_channel(channel: str) -> str:
     return TEAMS if ":" in channel else SLACK
 
@@ -92,15 +107,7 @@ class PlatformSender:
 
     def preload(self, session: Session, targets: Iterable[Target]) -> list[object]:
         targets = list(targets)
-        pair_ids = {t.pair_id for t in targets if isinstance(t, PairTarget)}
-        person_ids = {t.participant_id for t in targets if isinstance(t, UserTarget)}
-        loaded: list[object] = []
-        if pair_ids:
-            loaded.extend(session.scalars(select(Pair).where(Pair.id.in_(pair_ids))))
-        if person_ids:
-            loaded.extend(
-                session.scalars(select(Participant).where(Participant.id.in_(person_ids)))
-            )
+        loaded = load_recipients(session, targets)
         for platform, sender in self.senders.items():
             mine = [t for t in targets if self._platform(session, t) == platform]
             if mine:

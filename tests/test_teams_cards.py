@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from conversation import help as helps
 from conversation.blocks import (
     Button,
     Buttons,
@@ -36,7 +37,6 @@ from conversation.blocks import (
     paragraph,
 )
 from conversation.replies import OutgoingMessage, refusal_text
-from frontends.slack import help as helps
 from frontends.teams.cards import (
     CARD_BUDGET,
     CUT_SHORT,
@@ -474,11 +474,13 @@ VIEWS: dict[str, Callable[[], Any]] = {
         "pairs", "Nothing imported", ["Line 2: <bad> row", "Line 3: no buddy"], refused=True
     ),
     # lifecycle, pauses, privacy, upcoming, welcome, grow
-    "leaver buddy": lambda: lifecycle.build_leaver_buddy_notice("UBOB", False),
+    "leaver buddy": lambda: lifecycle.build_leaver_buddy_notice("UBOB", False, WHERE),
     "leaver facilitator": lambda: lifecycle.build_leaver_facilitator_notice(
-        "UBOB", ["UALICE"], False, ["C1"]
+        "UBOB", ["UALICE"], False, WHERE, ["C1"]
     ),
-    "leaver group": lambda: lifecycle.build_leaver_group_notice("UBOB", ["UALICE", "UCHLOE"], True),
+    "leaver group": lambda: lifecycle.build_leaver_group_notice(
+        "UBOB", ["UALICE", "UCHLOE"], True, WHERE
+    ),
     "paused": lambda: pauses.build_paused_answer(PAUSE, ["UALICE"], TODAY),
     "pause notice": lambda: pauses.build_pause_notice(
         "UBOB", PAUSE, [LATER.start], "Europe/London", TODAY
@@ -487,9 +489,11 @@ VIEWS: dict[str, Callable[[], Any]] = {
     "resume notice": lambda: pauses.build_resume_notice("UBOB"),
     "not told": lambda: pauses.build_not_told(2),
     "pause status": lambda: pauses.build_pause_status(PAUSE, TODAY),
-    "forget confirm": lambda: privacy.build_forget_confirm("UBOB", False, ["UALICE"], "UBOB"),
+    "forget confirm": lambda: privacy.build_forget_confirm(
+        "UBOB", False, ["UALICE"], "UBOB", "Teams"
+    ),
     "removed": lambda: privacy.build_removed_message(),
-    "forgotten": lambda: privacy.build_forgotten_answer(True, "UALICE", 1, ["UBOB"], 2, 1),
+    "forgotten": lambda: privacy.build_forgotten_answer(True, "UALICE", 1, ["UBOB"], 2, 1, "Teams"),
     "export comment": lambda: privacy.build_export_comment(),
     "erased buddy notice": lambda: privacy.build_buddy_notice(False),
     "erased facilitator notice": lambda: privacy.build_facilitator_notice(["UBOB", "UCHLOE"], True),
@@ -554,6 +558,9 @@ def text_of(view: Any) -> str:
 
 
 DIALOG_OPENERS = frozenset({meetings.SLOT_OPEN, meetings.MOVE_OPEN, meetings.CHECKIN_ADD_ACTIONS})
+
+
+WHERE = "the cohort's team in Teams"
 
 
 def draw(view: Any) -> tuple[dict[str, Any] | None, TeamsMessage | Dialog]:

@@ -9,17 +9,19 @@ on Home and gets the report as files by consent. A bad token is refused with not
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from handlers.views.community import RESPONSE_ACTION, RESPONSE_BLOCK
 from handlers.views.meetings import CHECKIN_OUTCOME_ACTIONS, PREP_DONE_ACTION
 from handlers.views.pairs import SLOT_MODAL, SLOT_TIME, SLOT_WEEKDAY, SLOT_ZONE
 from handlers.views.problems import AREA_BLOCK, CRITERIA_BLOCK
-from models.actions import Action
+from models.actions import SOURCE_COMMUNITY, Action
 from models.calendar.tables import Module
 from models.clock import SettableClock
 from models.deliveries import SENT, Delivery
@@ -276,6 +278,7 @@ def test_a_problem_is_drafted_in_the_dialog_and_posted_in_the_channel(
     assert any("Only 4 of 28" in said(c) for c in cards_posted)
 
 
+@pytest.mark.welcome
 def test_the_facilitator_sees_the_cohort_on_home_and_gets_the_report(
     teams_buddy_url: str,
     fake_teams: FakeTeams,
@@ -301,7 +304,11 @@ def test_the_facilitator_sees_the_cohort_on_home_and_gets_the_report(
     assert tab.status == 200
     [home] = tab.json()["tab"]["value"]["cards"]
     check_card(home["card"])
-    assert "Cohort" in json.dumps(home["card"]) or "pairs" in json.dumps(home["card"])
+    shown = json.dumps(home["card"])
+    assert "Cohort: Everyone" in shown and "**Pairs:** 1" in shown
+    # Both were told they are a pair (Teams welcomes first contact as Slack does).
+    assert "Welcome pending" not in shown
+    assert "<at>Alice Example</at> and <at>Bob Example</at>" in shown  # pairs without a slot
 
     fake_teams.clear()
     assert teams.post(teams.message("report", CAROL)).status == 200
@@ -335,3 +342,73 @@ def test_a_bad_token_is_refused_and_nothing_is_stored_or_sent(
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 0
     assert fake_teams.calls == []
+
+
+def test_a_buddy_removed_from_the_team_ends_the_pair_and_the_other_is_told(
+    teams_buddy_url: str, fake_teams: FakeTeams, sessions: sessionmaker[Session]
+) -> None:
+    teams = TeamsClientForTests(teams_buddy_url + "/api/messages", fake_teams)
+    paired(teams, fake_teams)
+    fake_teams.clear()
+    removed = teams.members_added([BOB.account()], sender=CAROL, removed=True)
+    assert teams.post(removed).status == 200
+    told = " ".join(said(c) for c in to_chat(fake_teams, ALICE))
+    assert "has left the cohort's team in Teams, so your buddy pair has ended" in told
+    assert "Slack" not in told
+    with sessions() as session:
+        assert session.scalars(select(Pair).where(Pair.dissolved_at.is_(None))).all() == []
+
+
+def naming(activity: dict[str, Any], *people: Person) -> dict[str, Any]:
+    """A channel message whose `<at>` names are mentions of `people`, as Teams sends them."""
+    for person in people:
+        activity["entities"].append(
+            {
+                "type": "mention",
+                "mentioned": {"id": person.user_id, "name": person.name},
+                "text": f"<at>{person.name}</at>",
+            }
+        )
+    return activity
+
+
+def test_a_community_session_runs_its_protocol_in_the_channel_and_saves_a_response(
+    teams_buddy: TeamsClientForTests,
+    fake_teams: FakeTeams,
+    sessions: sessionmaker[Session],
+    teams_settings: Settings,
+    clock: SettableClock,
+) -> None:
+    dan = Person("aad-dan", "Dan Example")
+    hello(teams_buddy, ALICE, BOB, CAROL, dan)
+    members = (ALICE, BOB, CAROL, dan)
+    group = " ".join(f"<at>{p.name}</at>" for p in members)
+    typed = naming(teams_buddy.channel_mention(f"community group {group}", ALICE), *members)
+    assert teams_buddy.post(typed).status == 200
+    assert any("community group is" in said(c) for c in fake_teams.posted())
+    assert teams_buddy.post(teams_buddy.channel_mention("community start", ALICE)).status == 200
+
+    runner = build_runner(teams_settings, clock, sessions=sessions)
+    start = clock.now()
+    for minute in range(16):
+        clock.set(start + timedelta(minutes=minute))
+        runner.run_pass()
+    in_channel = [c for c in fake_teams.posted() if CHANNEL_ID in c.path]
+    stages = "\n".join(said(c) for c in in_channel)
+    assert "Problem owner 1" in stages and "Response (2 mins, 14-16)" in stages
+    assert "Slack" not in stages
+    response = next(c for c in in_channel if "Response (2 mins, 14-16)" in said(c))
+    opener = button_data(cards_in(response)[0], RESPONSE_ACTION)
+    dialog = teams_buddy.post(teams_buddy.task_fetch(opener, ALICE)).json()["task"]
+    assert dialog["type"] == "continue"
+    card = dialog["value"]["card"]["content"]
+    check_card(card)
+    assert "I think my next action will be..." in json.dumps(card)
+    submit = next(a["data"] for a in card["actions"] if a.get("type") == "Action.Submit")
+    saved = teams_buddy.post(
+        teams_buddy.task_submit({**submit, RESPONSE_BLOCK: "Try retrieval <starters>"}, ALICE)
+    )
+    assert saved.status == 200
+    with sessions() as session:
+        [action] = session.scalars(select(Action))
+        assert action.source == SOURCE_COMMUNITY and action.text == "Try retrieval <starters>"

@@ -29,7 +29,7 @@ from PIL import Image
 from bot.listeners import build_router
 from bot.manifests import BACKGROUND_COLOR, DESCRIPTION, LONG_DESCRIPTION
 from bot.teams_package import PLACEHOLDER_BOT_ID, TEAMS_DIR, committed_manifest, packaged_manifest
-from frontends.slack.help import build_short_help
+from conversation.help import build_short_help
 
 SCHEMA = json.loads((Path(__file__).parent / "teams_manifest.schema.json").read_text("utf-8"))
 SCHEMA_URL = "https://developer.microsoft.com/json-schemas/teams/v1.30/MicrosoftTeams.schema.json"

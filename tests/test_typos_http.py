@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversation.requests import OUT_OF_DATE
-from frontends.slack.router import RUN_SUGGESTED
+from conversation.router import RUN_SUGGESTED
 from models.actions import Action
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackClientForTests

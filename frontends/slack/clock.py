@@ -14,7 +14,6 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.logging_setup import quiet_logger
@@ -23,7 +22,7 @@ from frontends.slack.outlet import pair_channel, user_dm_channel
 from models.pairs import Pair
 from models.people import Participant
 from scheduler.planning import ChannelTarget, OutgoingMessage, PairTarget, Target, UserTarget
-from scheduler.ports import DEFAULT_RETRY_AFTER_SECONDS, SendFailure
+from scheduler.ports import DEFAULT_RETRY_AFTER_SECONDS, SendFailure, load_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -123,19 +122,7 @@ class SlackSender:
         self.client = client
 
     def preload(self, session: Session, targets: Iterable[Target]) -> list[object]:
-        """Load the pairs and participants a pass will post to in two queries, not one each.
-
-        Returns them so the caller keeps them alive in the session's (weak) identity map."""
-        pair_ids = {t.pair_id for t in targets if isinstance(t, PairTarget)}
-        person_ids = {t.participant_id for t in targets if isinstance(t, UserTarget)}
-        loaded: list[object] = []
-        if pair_ids:
-            loaded.extend(session.scalars(select(Pair).where(Pair.id.in_(pair_ids))))
-        if person_ids:
-            loaded.extend(
-                session.scalars(select(Participant).where(Participant.id.in_(person_ids)))
-            )
-        return loaded
+        return load_recipients(session, targets)
 
     def known_channel(self, session: Session, target: Target) -> str | None:
         """The channel already kept for `target`, without calling Slack."""

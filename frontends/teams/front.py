@@ -38,7 +38,7 @@ from conversation.requests import (
     decide,
     out_of_date,
 )
-from frontends.slack.router import Router
+from conversation.router import Router
 from frontends.teams import addresses
 from models.people import ensure_participant
 from models.refusals import Refusal
@@ -206,13 +206,39 @@ class Shown:
     then: Callable[[Outlet], Reply | None] | None = None
 
 
+def _and_greet(
+    work: Callable[[Outlet], Reply | None] | None,
+    first_contact: Callable[[Outlet, Command], None],
+    command: Command,
+) -> Callable[[Outlet], Reply | None]:
+    """The command's own slow work, then the first-contact welcome (as Slack's router does it:
+    the caller, and anyone the command just paired, once ever), which never spoils the reply."""
+
+    def run(outlet: Outlet) -> Reply | None:
+        late = work(outlet) if work is not None else None
+        try:
+            first_contact(outlet, command)
+        except Exception:
+            logger.exception("Could not welcome the people of Teams command %s", command.name)
+        return late
+
+    return run
+
+
 class TeamsFront:
     """Buddy's features as Teams asks for them: built once per process."""
 
-    def __init__(self, deps: Deps, router: Router, handlers: Handlers) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        router: Router,
+        handlers: Handlers,
+        first_contact: Callable[[Outlet, Command], None] | None = None,
+    ) -> None:
         self.deps = deps
         self.router = router
         self.handlers = handlers
+        self.first_contact = first_contact
 
     # -- who -------------------------------------------------------------------------------------
 
@@ -255,6 +281,8 @@ class TeamsFront:
         )
         answer = decide(lambda: self.router.answer(command), f"Teams command {command.name}")
         shown = self._shown(answer, None if as_dialog else words)
+        if self.first_contact is not None:
+            shown = replace(shown, then=_and_greet(shown.then, self.first_contact, command))
         if as_dialog and shown.dialog is None and shown.messages:
             return replace(shown, notice=shown.messages[0].get("text"), messages=shown.messages[1:])
         return shown

@@ -212,13 +212,16 @@ def _register_features(
 
     # -- dialogs ---------------------------------------------------------------------------------
 
+    def dialog_card(title: str, card: Any) -> TaskModuleResponse:
+        """A dialog showing `card` (opened, or drawn again in place)."""
+        info = CardTaskModuleTaskInfo(
+            title=title, card=card_attachment(AdaptiveCardAttachment(content=card))
+        )
+        return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
+
     def dialog_answer(shown: Shown, fallback: str) -> TaskModuleResponse:
         if shown.dialog is not None:
-            title, card = draw_dialog(shown.dialog)
-            info = CardTaskModuleTaskInfo(
-                title=title, card=card_attachment(AdaptiveCardAttachment(content=card))
-            )
-            return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
+            return dialog_card(*draw_dialog(shown.dialog))
         return TaskModuleResponse(task=TaskModuleMessageResponse(value=shown.notice or fallback))
 
     async def on_dialog_open(ctx: ActivityContext[TaskFetchInvokeActivity]) -> TaskModuleResponse:
@@ -251,11 +254,7 @@ def _register_features(
         shown = await off_loop(front.submit, sender, data, outlet)
         await send_later(sender, shown, outlet)
         if shown.dialog_errors is not None:
-            title, card = redraw_with_errors(data, shown.dialog_errors)
-            info = CardTaskModuleTaskInfo(
-                title=title, card=card_attachment(AdaptiveCardAttachment(content=card))
-            )
-            return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
+            return dialog_card(*redraw_with_errors(data, shown.dialog_errors))
         for drawn in await off_loop(drawn_replies, sender, shown):
             await ctx.send(drawn)
         return dialog_answer(shown, SAVED)

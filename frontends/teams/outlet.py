@@ -144,6 +144,10 @@ class TeamsOutlet:
                 if pair is None:
                     raise OutletError("pair_gone")
                 targets = [self._personal(session, m.user_id) for m in members_of(session, pair)]
+            elif ":" not in conversation:
+                # A person's id (every Teams conversation id has a colon): their personal chat,
+                # as a Slack user id posts to the person's DM.
+                targets = [self._personal(session, conversation)]
             else:
                 targets = [(conversation, _service_url(session, self.tenant_id, conversation))]
         key = f"told:{uuid.uuid4()}"

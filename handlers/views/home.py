@@ -26,6 +26,7 @@ from handlers.views.facilitators import EXPORT, cohort_blocks, figures_lines
 from handlers.views.meetings import when
 from handlers.views.pairs import slot_description
 from models.actions import Action, ReviewAnswer
+from models.base import platform_name
 from models.deliveries import MissingScope
 from models.facilitators.report import CohortReport
 from models.grammar import format_day
@@ -120,7 +121,8 @@ def refused_text(report: CohortReport) -> str:
     more = len(report.refused) - MOST_REFUSED
     if more > 0:
         lines.append(f"…and {more} more.")
-    return "*Messages Slack refused (last fortnight):*\n" + "\n".join(lines)
+    refuser = platform_name(report.cohort.team_id)
+    return f"*Messages {refuser} refused (last fortnight):*\n" + "\n".join(lines)
 
 
 def build_home(blocks: list[Part]) -> HomeView:

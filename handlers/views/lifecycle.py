@@ -1,4 +1,5 @@
-"""What Buddy says when Slack reports a leaver: a pair of two ends, a trio carries on as a pair."""
+"""What Buddy says when the platform reports a leaver: a pair of two ends, a trio carries on as a
+pair."""
 
 from __future__ import annotations
 
@@ -8,27 +9,30 @@ from conversation.markup import mention, mentions
 from handlers.views.buddies import CARRY_ON_AS_PAIR
 
 
-def build_leaver_buddy_notice(leaver: str, pair_goes_on: bool) -> str:
+def build_leaver_buddy_notice(leaver: str, pair_goes_on: bool, where: str) -> str:
     """To each buddy the leaver leaves behind: for a trio, the two of them still have a pair."""
     if pair_goes_on:
         return (
-            f":wave: {mention(leaver)} has left this Slack workspace, and so has left your trio. "
+            f":wave: {mention(leaver)} has left {where}, and so has left your trio. "
             + CARRY_ON_AS_PAIR
         )
     return (
-        f":wave: {mention(leaver)} has left this Slack workspace, so your buddy pair has ended and "
+        f":wave: {mention(leaver)} has left {where}, so your buddy pair has ended and "
         "your fortnightly meetings have stopped. Your own actions are kept. When you're ready, "
         "pair with someone new: `/buddy pair @Sam`, or ask a facilitator to match you."
     )
 
 
 def build_leaver_facilitator_notice(
-    leaver: str, buddies: list[str], pair_goes_on: bool, small_groups: Sequence[str] = ()
+    leaver: str,
+    buddies: list[str],
+    pair_goes_on: bool,
+    where: str,
+    small_groups: Sequence[str] = (),
 ) -> str:
-    """`small_groups`: the channels of community groups the leaver left with fewer than three."""
-    text = (
-        f":wave: {mention(leaver)} has left this Slack workspace; Buddy has stopped nudging them."
-    )
+    """`where`: `models.base.workspace_words`. `small_groups`: the channels of community groups
+    the leaver left with fewer than three."""
+    text = f":wave: {mention(leaver)} has left {where}; Buddy has stopped nudging them."
     if pair_goes_on:
         text += (
             f" Their trio is now a pair: {mentions(buddies)} carry on with the same slot, so "
@@ -44,13 +48,12 @@ def build_leaver_facilitator_notice(
     return text
 
 
-def build_leaver_group_notice(leaver: str, remaining: list[str], too_small: bool) -> str:
+def build_leaver_group_notice(
+    leaver: str, remaining: list[str], too_small: bool, where: str
+) -> str:
     """To a community group's channel: the leaver has no more turns and won't chair; a group
     left with fewer than three is told how to carry on rather than finding its session silent."""
-    text = (
-        f":wave: {mention(leaver)} has left this Slack workspace, and so has left this community "
-        "group."
-    )
+    text = f":wave: {mention(leaver)} has left {where}, and so has left this community group."
     if too_small:
         return text + (
             f" That leaves {mentions(remaining)}, and the protocol needs 3 to 6, so Buddy posts "

@@ -20,21 +20,31 @@ FORGET_CANCEL = "buddy_forget_cancel"
 EXPORT_JSON = "buddy-data.json"
 EXPORT_TEXT = "buddy-data.txt"
 
-ERASED_LIST = (
+_ERASED_LIST = (
     "your profile (time zone, birthday, DM), your actions and their reviews, your problem drafts "
     "and the problem cards Buddy posted for you (deleted from their channels), your prep and "
     "community records, your pauses, and the record of the messages Buddy sent you. Where a "
     "shared record names you (a meeting you moved, a group you set up) your name and words are "
-    "taken out. Buddy's messages in Slack about you or quoting your words (in your DM, your "
+    "taken out. Buddy's messages in {platform} about you or quoting your words (in your DM, your "
     "pair's and your buddy's) are cleared. Only anonymous counts are kept."
 )
 # What stands in Slack where Buddy's message about an erased person was.
 REMOVED = "This message was removed at the request of the person it named."
 
 
-def build_forget_confirm(target: str, own: bool, buddies: Sequence[str], value: str) -> list[Part]:
+def erased_list(platform: str) -> str:
+    """What an erasure takes, for people of `platform` (`models.base.platform_name`)."""
+    return _ERASED_LIST.format(platform=platform)
+
+
+def build_forget_confirm(
+    target: str, own: bool, buddies: Sequence[str], value: str, platform: str
+) -> list[Part]:
     whose = "your" if own else f"{mention(target)}'s"
-    lines = [f":wastebasket: Erase {whose} data from Buddy? This can't be undone.", ERASED_LIST]
+    lines = [
+        f":wastebasket: Erase {whose} data from Buddy? This can't be undone.",
+        erased_list(platform),
+    ]
     if own:
         lines[1] = "What goes: " + lines[1]
     else:
@@ -80,6 +90,7 @@ def build_forgotten_answer(
     buddies: Sequence[str],
     cleared: int = 0,
     not_cleared: int = 0,
+    platform: str = "Slack",
 ) -> str:
     text = (
         ":wastebasket: Done: Buddy has erased your data."
@@ -89,10 +100,10 @@ def build_forgotten_answer(
     if cards:
         text += f" {cards} problem card{'s' if cards != 1 else ''} deleted."
     if cleared:
-        text += f" {cleared} of Buddy's message{'s' if cleared != 1 else ''} cleared in Slack."
+        text += f" {cleared} of Buddy's message{'s' if cleared != 1 else ''} cleared in {platform}."
     if not_cleared:
         text += (
-            f" Slack refused to clear {not_cleared} more (the reason is in Buddy's log, for "
+            f" {platform} refused to clear {not_cleared} more (the reason is in Buddy's log, for "
             "whoever runs it)."
         )
     if buddies:

@@ -310,7 +310,9 @@ def build_withdrawn_card(owner_user_id: str) -> MessageDict:
     return {"text": text, "blocks": [note(text)]}
 
 
-def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> MessageDict:
+def build_post_failed_message(
+    draft_id: int, channel_id: str, error: str, platform: str = "Slack"
+) -> MessageDict:
     """A DM to the owner when the card could not go out: how to fix it; the draft is kept."""
     channel = f"<#{channel_id}>"
     if error == "not_in_channel":
@@ -325,11 +327,11 @@ def build_post_failed_message(draft_id: int, channel_id: str, error: str) -> Mes
             "channel I'm in), then press *Try again*."
         )
     elif error == UNREACHABLE:
-        why = "I couldn't reach Slack just then. Please press *Try again* in a minute."
+        why = f"I couldn't reach {platform} just then. Please press *Try again* in a minute."
     elif error == "is_archived":
         why = f"{channel} has been archived. Run `/buddy problem` from another channel."
     else:
-        why = f"Slack said `{escape(error)}`. Please press *Try again* in a minute."
+        why = f"{platform} said `{escape(error)}`. Please press *Try again* in a minute."
     text = f":warning: I couldn't post your problem in {channel}."
     blocks = [
         paragraph(f"{text} {why}\nYour draft is saved, so nothing is lost."),
