@@ -22,7 +22,7 @@ each subject by the next pass: the request that made the change stays quick.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,9 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     String,
+    Table,
     and_,
+    bindparam,
     delete,
     event,
     inspect,
@@ -120,6 +122,7 @@ def mark_selected(bind: Session | Connection, kind: str, ids: Select[Any]) -> No
         literal(DIRTY, UTCDateTime()).label("due_at"),
         literal(0).label("version"),
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    source = source.order_by(chosen.c[0])  # rows taken in id order, as every mark takes them
     statement = _insert(bind).from_select(["kind", "subject_id", "due_at", "version"], source)
     bind.execute(_upsert_dirty(bind, statement))
 
@@ -155,9 +158,10 @@ def fan_out(session: Session, subjects: Sequence[DueSubject]) -> list[DueSubject
     kept: list[DueSubject] = []
     for subject in subjects:
         if subject.kind == EVERYTHING:
+            # In (kind, id) order, as every mark is written.
+            mark_selected(session, GROUP, select(CommunityGroup.id))
             mark_selected(session, PAIR, select(Pair.id).where(Pair.dissolved_at.is_(None)))
             mark_selected(session, PERSON, select(Participant.id))
-            mark_selected(session, GROUP, select(CommunityGroup.id))
         elif subject.kind == COHORT:
             cohort = session.get(Cohort, subject.subject_id)
             mark_selected(
@@ -177,33 +181,77 @@ def fan_out(session: Session, subjects: Sequence[DueSubject]) -> list[DueSubject
         else:
             kept.append(subject)
             continue
-        forget(session, subject)
+        forget(session, [subject])
     return kept
 
 
-def forget(session: Session, subject: DueSubject) -> None:
-    """Nothing to plan for it until it is marked again (unless a mark came meanwhile)."""
+def lock_rows(session: Session, subjects: Iterable[tuple[str, int]]) -> None:
+    """Take these subjects' rows for this transaction, in (kind, id) order, the order every mark
+    is written in: a pass's writes then never wait in a circle with another clock's or with a
+    request's (a deadlock on PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    by_kind: dict[str, list[int]] = {}
+    for kind, subject_id in subjects:
+        by_kind.setdefault(kind, []).append(subject_id)
+    for kind in sorted(by_kind):
+        ids = sorted(set(by_kind[kind]))
+        for start in range(0, len(ids), _IDS_A_STATEMENT):
+            session.execute(
+                select(ClockDue.subject_id)
+                .where(
+                    ClockDue.kind == kind,
+                    ClockDue.subject_id.in_(ids[start : start + _IDS_A_STATEMENT]),
+                )
+                .order_by(ClockDue.subject_id)
+                .with_for_update()
+            ).all()
+
+
+def forget(session: Session, subjects: Sequence[DueSubject]) -> None:
+    """Nothing to plan for these until they are marked again (unless a mark came meanwhile)."""
+    if not subjects:
+        return
+    table = _TABLE
     session.execute(
-        delete(ClockDue).where(
-            ClockDue.kind == subject.kind,
-            ClockDue.subject_id == subject.subject_id,
-            ClockDue.version == subject.version,
-        )
+        delete(table).where(
+            table.c.kind == bindparam("k"),
+            table.c.subject_id == bindparam("i"),
+            table.c.version == bindparam("v"),
+        ),
+        [{"k": s.kind, "i": s.subject_id, "v": s.version} for s in _in_order(subjects)],
     )
 
 
-def store_next(session: Session, subject: DueSubject, at: datetime) -> None:
-    """Its next moment, unless it was marked while the pass planned it (then it stays due)."""
+def store_next(session: Session, moments: Mapping[DueSubject, datetime]) -> None:
+    """Each subject's next moment, unless it was marked while the pass planned it (then it stays
+    due): one statement, run for each row."""
+    if not moments:
+        return
+    table = _TABLE
     session.execute(
-        update(ClockDue)
+        update(table)
         .where(
-            ClockDue.kind == subject.kind,
-            ClockDue.subject_id == subject.subject_id,
-            ClockDue.version == subject.version,
+            table.c.kind == bindparam("k"),
+            table.c.subject_id == bindparam("i"),
+            table.c.version == bindparam("v"),
         )
-        .values(due_at=at)
-        .execution_options(synchronize_session=False)
+        .values(due_at=bindparam("at")),
+        [
+            {"k": s.kind, "i": s.subject_id, "v": s.version, "at": moments[s]}
+            for s in _in_order(list(moments))
+        ],
     )
+
+
+def _in_order(subjects: Sequence[DueSubject]) -> list[DueSubject]:
+    return sorted(subjects, key=lambda s: (s.kind, s.subject_id))
+
+
+# The table itself, for statements run once per row (executemany) rather than through the ORM.
+_TABLE: Table = ClockDue.__table__  # type: ignore[assignment]
+# Ids in one IN list (well under PostgreSQL's 65,535 parameters).
+_IDS_A_STATEMENT = 5000
 
 
 # -- marking every change -----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from models.clock_due import (
     due_subjects,
     fan_out,
     forget,
+    lock_rows,
     mark_due,
     store_next,
 )
@@ -204,29 +205,36 @@ def store_next_moments(
         and planned[key].kind in _AGAIN_AFTER
         and (of := subject_of(planned[key], groups))
     }
-    for kind in sorted((PAIR, PERSON, GROUP)):  # in the order every mark takes (no deadlock)
-        mark_due(session, kind, [subject_id for k, subject_id in again if k == kind])
     rows = _unsettled(session, [p.key for p in planned.values() if p.decide_at() <= now])
     digests = next_digests(
         session, now, Subjects(people=frozenset(s.subject_id for s in due.read if s.kind == PERSON))
     )
     alive = _alive(session, due.read)
-    for subject in sorted(due.read, key=lambda s: (s.kind, s.subject_id)):
+    gone: list[DueSubject] = []
+    moments: dict[DueSubject, datetime] = {}
+    for subject in due.read:
         if (subject.kind, subject.subject_id) not in alive:
-            forget(session, subject)
+            gone.append(subject)
             continue
-        moments = [now + REREAD_WITHIN - _stagger(subject)]
+        found = [now + REREAD_WITHIN - _stagger(subject)]
         if subject.kind == PERSON and subject.subject_id in digests:
-            moments.append(digests[subject.subject_id])
+            found.append(digests[subject.subject_id])
         for p in by_subject.get((subject.kind, subject.subject_id), ()):
             if p.key in waiting:
                 continue  # its workspace stopped Buddy: planned again when it is back
             decide_at = p.decide_at()
             if decide_at > now:
-                moments.append(decide_at)
+                found.append(decide_at)
             elif p.key in rows:
-                moments.append(rows[p.key])
-        store_next(session, subject, max(min(moments), now))
+                found.append(rows[p.key])
+        moments[subject] = max(min(found), now)
+    # Every write in one order, (kind, id), as every mark is written: two clocks, or a clock and
+    # a request, never wait for each other's rows in a circle (a deadlock on PostgreSQL).
+    lock_rows(session, {(s.kind, s.subject_id) for s in due.read} | again)
+    for kind in sorted((GROUP, PAIR, PERSON)):
+        mark_due(session, kind, [subject_id for k, subject_id in again if k == kind])
+    forget(session, gone)
+    store_next(session, {s: at for s, at in moments.items() if (s.kind, s.subject_id) not in again})
 
 
 def _unsettled(session: Session, keys: Sequence[str]) -> dict[str, datetime]:
