@@ -224,3 +224,12 @@ def test_a_catch_up_bigger_than_a_pass_goes_over_several_passes(
         first = select_due(reading, clock.now(), batch=2)
         reading.rollback()
     assert len(first.read) == 2
+
+
+def test_every_table_says_which_subjects_its_changes_concern() -> None:
+    """A table added without a line in `_SUBJECTS` or `_IGNORED` would have every change to it
+    plan everything again: this says so before it ships."""
+    from models.clock_due import _IGNORED, _SUBJECTS
+
+    unknown = {t.name for t in Base.metadata.sorted_tables} - set(_SUBJECTS) - _IGNORED
+    assert unknown == set()
