@@ -12,9 +12,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.manifests import BOT_SCOPES
+from bot.manifests import BOT_SCOPES, manifest
 from bot.settings import Settings, SettingsError, load_settings
 from bot.token_check import check_bot_token
+from frontends.slack.installs import REDIRECT_PATH
 from tests.fake_slack import FakeSlack
 
 OAUTH = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "shh", "SLACK_SIGNING_SECRET": "s"}
@@ -126,3 +127,12 @@ def test_one_workspace_stays_one_even_with_oauth_names_in_the_environment(
     assert app.oauth_flow is None and app.installation_store is None
     assert app.client.token == "xoxb-test"
     assert os.environ["SLACK_CLIENT_ID"] == "1111.2222"  # given back as it was
+
+
+def test_the_distributed_manifest_is_the_http_one_with_the_redirect_url() -> None:
+    distributed, http = manifest("distributed"), manifest("http")
+    assert distributed["oauth_config"].pop("redirect_urls") == [
+        "https://buddy.example.org" + REDIRECT_PATH
+    ]
+    assert distributed == http
+    assert "redirect_urls" not in manifest("socket")["oauth_config"]
