@@ -5,6 +5,7 @@ clock passes use that token and see only its data, and uninstalling one stops on
 from __future__ import annotations
 
 import http.client
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from scheduler.actions import plan_action_chases
 from scheduler.runner import build_runner
 from tests.conftest import FACILITATOR, InlineExecutor, SwappableApp
 from tests.fake_slack import FakeSlack, Install
-from tests.slack_http import SIGNING_SECRET, SlackClientForTests
+from tests.slack_http import SIGNING_SECRET, SlackClientForTests, message_text
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "client-secret"
@@ -285,6 +286,32 @@ def test_commands_and_clock_passes_use_each_workspaces_own_token(
     assert posted == {"DUALICE": one, "DUCAROL": two}
     opened = {c.params["users"]: c.token for c in fake_slack.calls_to("conversations.open")}
     assert opened == {"UALICE": one, "UCAROL": two}
+
+
+def test_each_workspaces_home_is_published_with_its_token_and_shows_only_its_data(
+    oauth_url: str, slack: SlackClientForTests, fake_slack: FakeSlack
+) -> None:
+    install_both(oauth_url, fake_slack)
+    set_up_pairs(slack)
+    homes = {}
+    for team, user in (("T1", "UALICE"), ("T2", "UCAROL")):
+        fake_slack.clear()
+        event = {
+            "type": "event_callback",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event_id": f"EvHome{team}",
+            "event": {"type": "app_home_opened", "user": user, "tab": "home"},
+        }
+        assert slack.post(json.dumps(event), "application/json").status == 200
+        [call] = fake_slack.calls_to("views.publish")
+        view = call.params["view"]
+        shown = json.loads(view) if isinstance(view, str) else view
+        homes[team] = (call.token, message_text({"blocks": shown["blocks"]}))
+    assert homes["T1"][0] == SCHOOL_ONE.bot_token and homes["T2"][0] == SCHOOL_TWO.bot_token
+    assert "phonics audit" in homes["T1"][1] and "year 7 lesson" not in homes["T1"][1]
+    assert "year 7 lesson" in homes["T2"][1] and "phonics audit" not in homes["T2"][1]
+    assert "<@UBOB>" in homes["T1"][1] and "<@UDAN>" not in homes["T1"][1]
 
 
 def test_uninstalling_one_workspace_stops_its_sends_and_not_the_others(
