@@ -146,7 +146,7 @@ class WorkspaceClients:
         self.base_url = base_url
         self.timeout = timeout
         self._teams: dict[str, str] = {}  # channel → its workspace, as found
-        self._clients: dict[str, WebClient] = {}  # token → its client
+        self._clients: dict[str, tuple[str, WebClient]] = {}  # team → its token and client
 
     def for_team(self, team_id: str | None) -> WebClient:
         """The workspace's client; a plain, non-permanent SendFailure when Buddy is not installed
@@ -160,9 +160,11 @@ class WorkspaceClients:
             raise SendFailure(f"unreachable while refreshing the token: {error}") from error
         if token is None:
             raise SendFailure(f"{NOT_INSTALLED} in workspace {team_id or 'unknown'}")
-        if token not in self._clients:
-            self._clients[token] = make_client(token, self.base_url, self.timeout)
-        return self._clients[token]
+        assert team_id is not None
+        kept = self._clients.get(team_id)
+        if kept is None or kept[0] != token:  # new, or refreshed since
+            kept = self._clients[team_id] = (token, make_client(token, self.base_url, self.timeout))
+        return kept[1]
 
     def note(self, channel: str | None, team_id: str | None) -> None:
         if channel and team_id:
