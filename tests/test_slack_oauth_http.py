@@ -23,6 +23,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.web import create_wsgi_app
 from frontends.slack.install_tables import BOTS, INSTALLATIONS, OAUTH_STATES, installations
+from frontends.slack.install_tables import bots as bots_table
 from models.actions import Action
 from models.clock import SettableClock
 from models.deliveries import FAILED, Delivery
@@ -354,6 +355,26 @@ def test_uninstalling_one_workspace_stops_its_sends_and_not_the_others(
     chase_pass(oauth_settings, sessions, clock)
     posted = [(c.params["channel"], c.token) for c in fake_slack.calls_to("chat.postMessage")]
     assert posted == [("DUCAROL", "xoxb-school-two-again")]
+
+
+def test_tokens_revoked_deletes_that_workspaces_installation_whole(
+    oauth_url: str, slack: SlackClientForTests, fake_slack: FakeSlack, engine: Engine
+) -> None:
+    """Bolt's own listener would delete only the bot, leaving the installation's token for the
+    clock to find; Buddy deletes the workspace's installation, and the other stays."""
+    install_both(oauth_url, fake_slack)
+    event = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": "EvRevoked",
+        "event": {"type": "tokens_revoked", "tokens": {"bot": ["UBUDDYBOT"]}},
+    }
+    assert slack.post(json.dumps(event), "application/json").status == 200
+    assert installed_teams(engine) == ["T2"]
+    with engine.connect() as connection:
+        bots = connection.execute(select(bots_table.c.team_id)).scalars().all()
+    assert bots == ["T2"]
 
 
 def test_a_revoked_token_holds_only_its_own_workspaces_sends(
