@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from frontends.slack.clock import (
     OPEN,
     POST,
     SlackSender,
+    WorkspaceClients,
     history_scope,
     make_client,
 )
@@ -534,6 +535,18 @@ def make_scheduler_client(settings: Settings, timeout: float = CLIENT_TIMEOUT_SE
     return make_client(settings.bot_token, settings.slack_api_url, timeout)
 
 
+def slack_workspaces(
+    settings: Settings, sessions: sessionmaker[Session], client_timeout: float
+) -> WorkspaceClients:
+    """Installed in many workspaces: each delivery's client carries its workspace's bot token."""
+    from frontends.slack.installs import TeamTokens
+
+    engine = sessions.kw.get("bind")
+    assert isinstance(engine, Engine), "the session factory is bound to Buddy's engine"
+    tokens = TeamTokens(settings, engine)
+    return WorkspaceClients(tokens.bot_token, sessions, settings.slack_api_url, client_timeout)
+
+
 def platform_senders(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -542,7 +555,12 @@ def platform_senders(
 ) -> PlatformSender:
     """A sender for each platform this Buddy is set up for (Teams' imported only then)."""
     senders: dict[str, Sender] = {}
-    if settings.slack:
+    if settings.oauth:
+        senders[SLACK] = SlackSender(
+            make_scheduler_client(settings, client_timeout),
+            slack_workspaces(settings, sessions, client_timeout),
+        )
+    elif settings.slack:
         senders[SLACK] = SlackSender(make_scheduler_client(settings, client_timeout))
     if settings.teams is not None:
         from frontends.teams.clock import teams_clock_sender
