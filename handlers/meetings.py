@@ -120,6 +120,7 @@ def next_meetings(command: Command) -> Reply:
             command.now + NEXT_WINDOW,
             include_skipped=True,
             include_dropped=True,
+            pair=pair,
         )
         meetings = context.meetings[:NEXT_COUNT] if context else []
         zone = zone_of(caller)
@@ -152,7 +153,9 @@ def _open_meetings_form(
         caller = request.caller(session)
         pair = require_pair(session, caller)
         _require_slot(pair, "there are no meetings to change")
-        context = load_pair_context(session, pair.id, request.now, request.now + NEXT_WINDOW)
+        context = load_pair_context(
+            session, pair.id, request.now, request.now + NEXT_WINDOW, pair=pair
+        )
         meetings = [m for m in (context.meetings if context else []) if not m.skipped]
         if not meetings:
             raise Refusal("You have no meetings coming up to change.")

@@ -1,4 +1,5 @@
-"""A command reads what it needs once: `/buddy skip` reads the caller's pair once for its answer
+"""A command reads what it needs once: `/buddy next` and the move and skip forms read the
+caller's pair once, `/buddy skip` reads the caller's pair once for its answer
 (and once more after the ack, in the slow work telling the pair), and `move` and `skip` read the
 pair's schedule (its changes, the cohort's breaks and zone) once for the rule, not again to find
 the meeting, check for clashes and show what changed. (`/buddy report` computes the cohort once:
@@ -78,3 +79,12 @@ def test_the_backup_button_reads_the_schedule_once_for_the_rule(
     seeded.block_action("buddy_skip_backup", f"{pair_id}:2026-12-14", channel="G0000000")
     assert "Moved to" in seeded.told()
     assert reads["meeting_changes"] == 2  # the rule, then the prep nudge's redraw
+
+
+@pytest.mark.parametrize("text", ["next", "move", "skip"])
+def test_next_and_the_move_and_skip_forms_read_the_pair_once(
+    seeded: SlackClientForTests, reads: Counter[str], text: str
+) -> None:
+    """The pair the caller is in is read once, then handed to what lists its meetings."""
+    seeded.command(text)
+    assert reads["pairs"] == 1
