@@ -484,7 +484,9 @@ class PassRunner:
         progress = True
         while progress and len(sending.flights) < self.concurrency:
             progress = False
-            for place in list(sending.places.values()):
+            # The workspace served longest ago first: each keeps its own pace, none waits on
+            # another's burst.
+            for place in sorted(sending.places.values(), key=lambda w: w.served):
                 if len(sending.flights) >= self.concurrency:
                     break
                 now = self.clock.now()
@@ -616,6 +618,7 @@ class PassRunner:
             return None  # another clock has it
         return _Flight(
             seq=0,
+            row=row,
             claim=claim,
             p=p,
             channel=channel,
@@ -642,6 +645,9 @@ class PassRunner:
             if failure.slack_unwell and failure.retry_after_seconds is None:
                 state.stopped.add(key)  # down or unreachable: nothing more there this pass
             self._post_failed(session, flight.claim, failure, landing.received, flight.line, state)
+            if failure.retry_after_seconds is not None and key not in state.stopped:
+                # Refused for now (a 429): first of its workspace again, once the pause is over.
+                flight.place.rows.insert(0, flight.row)
         else:
             self.pacing.succeeded(session, key)
             if outbox.mark_sent(session, flight.claim, landing.received, landing.ts):
@@ -785,6 +791,7 @@ class _Workspace:
     limits: Limits
     rows: list[Delivery] = field(default_factory=list)
     in_flight: int = 0
+    served: int = 0  # when a post to it last started (the pass's count of posts started)
 
 
 @dataclass
@@ -792,6 +799,7 @@ class _Flight:
     """A claimed delivery whose post is out in a pool thread."""
 
     seq: int
+    row: Delivery
     claim: Claim
     p: PlannedDelivery
     channel: str
@@ -826,6 +834,7 @@ class _Sending:
         self.channels.add(flight.channel)
         self.people |= flight.people
         flight.place.in_flight += 1
+        flight.place.served = self.started
 
     def landed(self, future: Future[_Landing]) -> _Flight:
         flight = self.flights.pop(future)
