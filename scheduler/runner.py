@@ -449,9 +449,14 @@ class PassRunner:
         state: _ThisPass,
     ) -> None:
         """Start every post that may go, workspace by workspace in turn; mark each as it lands;
-        until nothing is left that may go in this pass."""
+        until nothing is left that may go in this pass. The marks of the posts that landed and
+        the claims of the next are committed together, before those posts go: one commit a post,
+        not two, when many are in flight."""
         while True:
-            wake = self._start_what_may_go(session, sending, planned, spacing, pool, state)
+            wake = self._start_what_may_go(session, sending, planned, spacing, state)
+            session.commit()  # no post goes before its claim is committed
+            for flight in sending.claimed():
+                sending.fly(flight, pool.submit(self._deliver, flight))
             if sending.flights:
                 timeout = None
                 if wake is not None and self.waiter is not None:
@@ -475,19 +480,18 @@ class PassRunner:
         sending: _Sending,
         planned: dict[str, PlannedDelivery],
         spacing: Spacing,
-        pool: ThreadPoolExecutor,
         state: _ThisPass,
     ) -> datetime | None:
-        """Start posts, one workspace after another, while the pool has room; returns the
-        earliest moment something that cannot go now may (None: nothing waits for time)."""
+        """Claim posts to start, one workspace after another, while the pool has room; returns
+        the earliest moment something that cannot go now may (None: nothing waits for time)."""
         wake: datetime | None = None
         progress = True
-        while progress and len(sending.flights) < self.concurrency:
+        while progress and sending.active() < self.concurrency:
             progress = False
             # The workspace served longest ago first: each keeps its own pace, none waits on
             # another's burst.
             for place in sorted(sending.places.values(), key=lambda w: w.served):
-                if len(sending.flights) >= self.concurrency:
+                if sending.active() >= self.concurrency:
                     break
                 now = self.clock.now()
                 if not place.rows or place.key in state.stopped:
@@ -510,7 +514,7 @@ class PassRunner:
                     continue
                 allowance.take(self.clock.now())
                 progress = True
-                sending.start(flight, pool.submit(self._deliver, flight))
+                sending.start(flight)
         return wake
 
     def _allowance(self, place: _Workspace) -> Allowance:
@@ -564,6 +568,8 @@ class PassRunner:
                 session.commit()
                 del place.rows[index]
                 continue
+            if known is None:
+                session.commit()  # no claim held open while a DM is opened
             channel = known or self._channel(session, row, p, line, place, state)
             if channel is None:
                 del place.rows[index]
@@ -606,11 +612,10 @@ class PassRunner:
         spacing: Spacing,
         state: _ThisPass,
     ) -> _Flight | None:
-        """Claim one delivery, committed before its post goes (other clocks see it)."""
+        """Claim one delivery (the caller commits it before its post goes: other clocks see it)."""
         claim = outbox.claim(session, row.id, self.clock.now(), channel)
         if claim is not None and not self._still_wanted(session, claim, p, line, state):
             return None
-        session.commit()
         now = self.clock.now()
         spacing.note(p, now)  # posted now, by this clock or another
         self._last_post[channel] = now
@@ -637,7 +642,7 @@ class PassRunner:
         return _Landing(ts, None, self.clock.now())
 
     def _land(self, session: Session, flight: _Flight, landing: _Landing, state: _ThisPass) -> None:
-        """Back in the pass's thread: mark how the post went, committed at once."""
+        """Back in the pass's thread: mark how the post went (committed with the next claims)."""
         key = flight.place.key
         failure = landing.failure
         if failure is not None:
@@ -655,7 +660,6 @@ class PassRunner:
             else:
                 # Another clock took the claim over: its history check will find this message.
                 logger.warning("sent, but the claim had been taken over [%s]", flight.claim.key)
-        session.commit()
 
     def _defer_for_conversations(
         self, session: Session, sending: _Sending, planned: dict[str, PlannedDelivery]
@@ -823,18 +827,29 @@ class _Sending:
 
     places: dict[str, _Workspace]
     flights: dict[Future[_Landing], _Flight] = field(default_factory=dict)
+    ready: list[_Flight] = field(default_factory=list)  # claimed, not yet committed and out
     channels: set[str] = field(default_factory=set)
     people: set[str] = field(default_factory=set)
     started: int = 0
 
-    def start(self, flight: _Flight, future: Future[_Landing]) -> None:
+    def start(self, flight: _Flight) -> None:
         self.started += 1
         flight.seq = self.started
-        self.flights[future] = flight
+        self.ready.append(flight)
         self.channels.add(flight.channel)
         self.people |= flight.people
         flight.place.in_flight += 1
         flight.place.served = self.started
+
+    def claimed(self) -> list[_Flight]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def fly(self, flight: _Flight, future: Future[_Landing]) -> None:
+        self.flights[future] = flight
+
+    def active(self) -> int:
+        return len(self.flights) + len(self.ready)
 
     def landed(self, future: Future[_Landing]) -> _Flight:
         flight = self.flights.pop(future)
