@@ -17,6 +17,9 @@ DEFAULT_TEAMS_OPENID_METADATA_URL = (
 DEFAULT_TEAMS_TOKEN_ISSUER = "https://api.botframework.com"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
 DEFAULT_TICK_SECONDS = 10
+# Posts in flight at once in a clock pass (to different conversations), and the most allowed.
+DEFAULT_SEND_CONCURRENCY = 8
+MAX_SEND_CONCURRENCY = 64
 README_HINT = (
     "Set them in the environment or in .env (copy .env.example); see the 'Settings' table in "
     "README.md."
@@ -87,6 +90,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     facilitators: frozenset[str] = field(default_factory=frozenset)
     tick_seconds: float = DEFAULT_TICK_SECONDS
+    # Posts a clock pass has in flight at once, to different conversations (scheduler/runner.py).
+    send_concurrency: int = DEFAULT_SEND_CONCURRENCY
     # The Teams front end, when TEAMS_CLIENT_ID is set (None: Slack only).
     teams: TeamsSettings | None = None
     # Multi-workspace install (OAuth), when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set: each
@@ -187,6 +192,19 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         except ValueError:
             problems.append("BUDDY_TICK_SECONDS must be a positive number of seconds, like 10")
 
+    send_concurrency = DEFAULT_SEND_CONCURRENCY
+    raw_concurrency = get("BUDDY_SEND_CONCURRENCY")
+    if raw_concurrency is not None:
+        try:
+            send_concurrency = int(raw_concurrency)
+            if not 1 <= send_concurrency <= MAX_SEND_CONCURRENCY:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"BUDDY_SEND_CONCURRENCY must be a whole number from 1 to {MAX_SEND_CONCURRENCY},"
+                " like 8"
+            )
+
     if problems:
         raise SettingsError(
             "Buddy cannot start:\n" + "\n".join(f"  - {p}" for p in problems) + f"\n{README_HINT}"
@@ -199,6 +217,7 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         database_url=database_url,
         facilitators=frozenset(facilitators),
         tick_seconds=tick_seconds,
+        send_concurrency=send_concurrency,
         teams=teams,
         client_id=client_id if oauth else None,
         client_secret=client_secret if oauth else None,
