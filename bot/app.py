@@ -1,15 +1,24 @@
-"""`create_app(settings)`: the Bolt app, its Web API client pointed at SLACK_API_URL."""
+"""`create_app(settings)`: the Bolt app, its Web API client pointed at SLACK_API_URL.
+
+With one workspace (SLACK_BOT_TOKEN) every call uses that token. Installed in many (OAuth, see
+frontends/slack/installs.py), Bolt looks up the token of each request's workspace in the
+installation store, and every listener's client carries that workspace's token.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listeners import register_listeners
@@ -67,21 +76,58 @@ def create_app(
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
     deps = build_deps(settings, sessions, clock, listener_executor)
-    app = App(
-        client=make_web_client(settings),
-        signing_secret=settings.signing_secret or "",
-        # Answer in the ack's own body as soon as the listener returns; slow work is lazy.
-        process_before_response=True,
-        # No auth.test at start: the app must start (and be testable) without reaching Slack.
-        token_verification_enabled=False,
-        logger=bolt_logger(),
-        listener_executor=listener_executor,
-    )
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+        from frontends.slack.installs import oauth_settings
+        from handlers.lifecycle import heard_from
+
+        def installed(installation: Installation) -> None:
+            """Installed (again): a workspace whose sending had stopped picks up where it was."""
+            if installation.team_id:
+                heard_from(deps, installation.team_id)
+
+        oauth["oauth_settings"] = oauth_settings(
+            settings, _engine_of(sessions), installed=installed
+        )
+    with _no_oauth_from_environment():
+        app = App(
+            client=make_web_client(settings),
+            signing_secret=settings.signing_secret or "",
+            # Answer in the ack's own body as soon as the listener returns; slow work is lazy.
+            process_before_response=True,
+            # No auth.test at start: the app must start (and be testable) without reaching Slack.
+            token_verification_enabled=False,
+            logger=bolt_logger(),
+            listener_executor=listener_executor,
+            **oauth,
+        )
     # Before anything else a listener might do: a second delivery goes no further.
     app.middleware(once_only(HandledOnce(sessions)))
     app.middleware(_inject(deps))
     register_listeners(app)
     return app
+
+
+_OAUTH_NAMES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextmanager
+def _no_oauth_from_environment() -> Iterator[None]:
+    """Bolt turns OAuth on, with file stores in the working directory, when it finds
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET in the process's environment and is given no OAuth
+    settings. Buddy's settings decide (they may come from elsewhere than the environment): while
+    the app is made, Bolt does not see those two. Made once, at start, before any thread."""
+    hidden = {name: os.environ.pop(name) for name in _OAUTH_NAMES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+def _engine_of(sessions: sessionmaker[Session]) -> Engine:
+    bound = sessions.kw.get("bind")
+    assert isinstance(bound, Engine), "the session factory is bound to Buddy's engine"
+    return bound
 
 
 def build_deps(

@@ -65,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manifests = sub.add_parser(
         "manifests",
-        help="write manifest.yml and manifest-socket.yml from bot/manifests.py",
+        help="write manifest.yml, manifest-socket.yml and manifest-distributed.yml",
         description="Write the Slack app manifests (manifest.yml for HTTP, manifest-socket.yml "
-        "for Socket Mode) from the one description of the app in bot/manifests.py.",
+        "for Socket Mode, manifest-distributed.yml for one Buddy installed in many workspaces) "
+        "from the one description of the app in bot/manifests.py.",
     )
     manifests.add_argument(
         "--check",

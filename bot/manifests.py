@@ -1,10 +1,12 @@
-"""Buddy's two Slack app manifests, made from one description of the app.
+"""Buddy's Slack app manifests, made from one description of the app.
 
 `manifest.yml` (HTTP) and `manifest-socket.yml` (Socket Mode) are what people paste into Slack, so
-both are committed; `python -m bot manifests` writes them from here. Written by hand they drifted:
-the Socket Mode one lost its `settings:` key (Slack refused it) and subscribed no events. Here the
-commands, scopes and events are said once, and only the transport differs: request URLs over
-HTTP, `socket_mode_enabled` and no URLs over Socket Mode. tests/test_manifests.py checks that the
+both are committed, with `manifest-distributed.yml` (HTTP with the OAuth redirect URL, for one
+Buddy installed in many workspaces); `python -m bot manifests` writes them from here. Written by
+hand they drifted: the Socket Mode one lost its `settings:` key (Slack refused it) and subscribed
+no events. Here the commands, scopes and events are said once, and only the transport differs:
+request URLs over HTTP, `socket_mode_enabled` and no URLs over Socket Mode (and the redirect URL
+when distributed). tests/test_manifests.py checks that the
 committed files are what this makes, and both against Slack's manifest rules.
 """
 
@@ -17,13 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Mode = Literal["http", "socket"]
-MODES: tuple[Mode, ...] = ("http", "socket")
-FILE_NAMES: dict[Mode, str] = {"http": "manifest.yml", "socket": "manifest-socket.yml"}
+Mode = Literal["http", "socket", "distributed"]
+MODES: tuple[Mode, ...] = ("http", "socket", "distributed")
+FILE_NAMES: dict[Mode, str] = {
+    "http": "manifest.yml",
+    "socket": "manifest-socket.yml",
+    "distributed": "manifest-distributed.yml",
+}
 # Where the committed manifests live: the repository's root, beside README.md.
 ROOT = Path(__file__).resolve().parents[1]
 # The HTTP manifest's placeholder address; the README says to replace it with the server's.
 EXAMPLE_REQUEST_URL = "https://buddy.example.org/slack/events"
+# Where Slack sends an installer back, when one Buddy is installed in many workspaces (OAuth).
+EXAMPLE_REDIRECT_URL = "https://buddy.example.org/slack/oauth_redirect"
 LINE_LENGTH = 100
 # How wide a folded text (the long description) is wrapped, as the files were first written.
 FOLD_WIDTH = 90
@@ -39,6 +47,13 @@ Slack app manifest for Socket Mode, the easy way to try Buddy: no public address
 Create the app at api.slack.com/apps → "From an app manifest" and paste this; then make an
 app-level token with connections:write (that is SLACK_APP_TOKEN). For production over HTTP,
 use manifest.yml instead.""",
+    "distributed": """\
+Slack app manifest for one hosted Buddy installed in many workspaces (OAuth, over HTTP): create
+the app at api.slack.com/apps → "From an app manifest", paste this, replace
+https://buddy.example.org with the address of `python -m bot serve`, set SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET (not SLACK_BOT_TOKEN), then Manage Distribution → Activate Public
+Distribution. Each school installs it at https://buddy.example.org/slack/install.
+For one workspace, use manifest.yml instead.""",
 }
 GENERATED = "Made by `python -m bot manifests` from bot/manifests.py: change it there, not here."
 
@@ -104,7 +119,7 @@ class Said:
 
 def _tree(mode: Mode) -> dict[str, Any]:
     """The manifest for `mode`, with the comments the YAML carries (`Said`)."""
-    http = mode == "http"
+    http = mode != "socket"
     urls: dict[str, str] = {"request_url": EXAMPLE_REQUEST_URL} if http else {}
     commands = [
         {
@@ -139,7 +154,10 @@ def _tree(mode: Mode) -> dict[str, Any]:
             "bot_user": {"display_name": NAME, "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": [Said(scope, why) for scope, why in BOT_SCOPES]}},
+        "oauth_config": {
+            **({"redirect_urls": [EXAMPLE_REDIRECT_URL]} if mode == "distributed" else {}),
+            "scopes": {"bot": [Said(scope, why) for scope, why in BOT_SCOPES]},
+        },
         "settings": {
             "event_subscriptions": {
                 **urls,

@@ -17,6 +17,9 @@ DEFAULT_TEAMS_OPENID_METADATA_URL = (
 DEFAULT_TEAMS_TOKEN_ISSUER = "https://api.botframework.com"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
 DEFAULT_TICK_SECONDS = 10
+# Posts in flight at once in a clock pass (to different conversations), and the most allowed.
+DEFAULT_SEND_CONCURRENCY = 8
+MAX_SEND_CONCURRENCY = 64
 README_HINT = (
     "Set them in the environment or in .env (copy .env.example); see the 'Settings' table in "
     "README.md."
@@ -52,7 +55,13 @@ _TEAMS_NAMES = (
     "TEAMS_OPENID_METADATA_URL",
     "TEAMS_TOKEN_ISSUER",
 )
-_SLACK_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+_SLACK_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
 
 
 class SettingsError(Exception):
@@ -81,17 +90,28 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     facilitators: frozenset[str] = field(default_factory=frozenset)
     tick_seconds: float = DEFAULT_TICK_SECONDS
+    # Posts a clock pass has in flight at once, to different conversations (scheduler/runner.py).
+    send_concurrency: int = DEFAULT_SEND_CONCURRENCY
     # The Teams front end, when TEAMS_CLIENT_ID is set (None: Slack only).
     teams: TeamsSettings | None = None
+    # Multi-workspace install (OAuth), when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set: each
+    # workspace's bot token comes from its installation, and SLACK_BOT_TOKEN is not used.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
     @property
+    def oauth(self) -> bool:
+        """Installed by OAuth in many workspaces (else one workspace, one token)."""
+        return self.client_id is not None and self.client_secret is not None
+
+    @property
     def slack(self) -> bool:
         """Whether the Slack front end is set up (Teams-only settings have no bot token)."""
-        return self.bot_token is not None
+        return self.bot_token is not None or self.oauth
 
 
 def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
@@ -111,6 +131,10 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
     bot_token = get("SLACK_BOT_TOKEN")
     signing_secret = get("SLACK_SIGNING_SECRET")
     app_token = get("SLACK_APP_TOKEN")
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    oauth = mode != "database" and _oauth_checked(
+        client_id, client_secret, bot_token, app_token, mode, problems
+    )
     teams = _teams_settings(get, problems) if mode != "database" else None
     any_teams = mode != "database" and any(get(name) for name in _TEAMS_NAMES)
     any_slack = any(get(name) for name in _SLACK_NAMES)
@@ -120,6 +144,8 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         problems.append(NEITHER_FRONT_END)
     if teams_only:
         pass  # Slack is not set up, and need not be: Teams serves alone
+    elif oauth or client_id or client_secret:
+        pass  # each workspace's token comes from its installation (or OAuth's problem is named)
     elif mode != "database" and bot_token is None:
         problems.append("SLACK_BOT_TOKEN is missing (the bot token, starting xoxb-)")
     elif bot_token is not None and not bot_token.startswith("xoxb-"):
@@ -166,6 +192,19 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         except ValueError:
             problems.append("BUDDY_TICK_SECONDS must be a positive number of seconds, like 10")
 
+    send_concurrency = DEFAULT_SEND_CONCURRENCY
+    raw_concurrency = get("BUDDY_SEND_CONCURRENCY")
+    if raw_concurrency is not None:
+        try:
+            send_concurrency = int(raw_concurrency)
+            if not 1 <= send_concurrency <= MAX_SEND_CONCURRENCY:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"BUDDY_SEND_CONCURRENCY must be a whole number from 1 to {MAX_SEND_CONCURRENCY},"
+                " like 8"
+            )
+
     if problems:
         raise SettingsError(
             "Buddy cannot start:\n" + "\n".join(f"  - {p}" for p in problems) + f"\n{README_HINT}"
@@ -178,8 +217,52 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         database_url=database_url,
         facilitators=frozenset(facilitators),
         tick_seconds=tick_seconds,
+        send_concurrency=send_concurrency,
         teams=teams,
+        client_id=client_id if oauth else None,
+        client_secret=client_secret if oauth else None,
     )
+
+
+def _oauth_checked(
+    client_id: str | None,
+    client_secret: str | None,
+    bot_token: str | None,
+    app_token: str | None,
+    mode: str,
+    problems: list[str],
+) -> bool:
+    """Whether the OAuth settings ask for a multi-workspace install; half of one, or one mixed
+    with the single workspace's token, is named in `problems` (never half-run)."""
+    if client_id is None and client_secret is None:
+        return False
+    if client_id is None or client_secret is None:
+        missing, given = (
+            ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            if client_secret is None
+            else ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+        )
+        problems.append(
+            f"{missing} is missing, though {given} is set: installing Buddy in many workspaces "
+            "(OAuth) needs both, from Basic Information → App Credentials; for one workspace, "
+            "unset both and set SLACK_BOT_TOKEN"
+        )
+        return False
+    if bot_token is not None:
+        problems.append(
+            "SLACK_BOT_TOKEN is set, and so are SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: set the "
+            "bot token for one workspace, or the client id and secret to be installed in many "
+            "(each workspace's token then comes from its installation), not both"
+        )
+        return False
+    if mode == "socket" or app_token is not None:
+        problems.append(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are for installing Buddy over HTTP "
+            "(`python -m bot serve`, manifest.yml with its redirect URL), not Socket Mode: unset "
+            "SLACK_APP_TOKEN, or use one workspace's SLACK_BOT_TOKEN"
+        )
+        return False
+    return True
 
 
 def _teams_settings(get: Callable[[str], str | None], problems: list[str]) -> TeamsSettings | None:

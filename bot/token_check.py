@@ -14,8 +14,9 @@ CHECK_TIMEOUT_SECONDS = 10
 def check_bot_token(settings: Settings) -> str:
     """The bot's user id from auth.test; SettingsError saying what went wrong otherwise.
 
-    Teams-only settings have no Slack token to check: "" without asking Slack."""
-    if not settings.slack:
+    Teams-only settings, and those installing Buddy in many workspaces (OAuth), have no one Slack
+    token to check: "" without asking Slack."""
+    if settings.bot_token is None:  # Teams only, or each workspace's token from its install
         return ""
     client = WebClient(
         token=settings.bot_token, base_url=settings.slack_api_url, timeout=CHECK_TIMEOUT_SECONDS

@@ -1,5 +1,7 @@
 """The HTTP face of the app: Slack's requests at POST /slack/events, Teams' at POST /api/messages
 (`frontends/teams/inbound.py`; each only when that front end is set up), and GET /healthz.
+Installed in many workspaces (OAuth), also Bolt's install link, GET /slack/install, and the
+page Slack sends the installer back to, GET /slack/oauth_redirect.
 
 Every request to /slack/events has its signature checked here, on the raw bytes and before Bolt
 parses anything: a request nobody signed gets 401 whatever its headers or body hold, and reaches
@@ -58,8 +60,13 @@ def create_wsgi_app(
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
             return _health(sessions, start_response)
+        oauth = app.oauth_flow if app is not None else None
         if path == EVENTS_PATH and method == "POST" and app is not None:
             response = handle_slack_request(app, signatures, environ)
+        elif oauth is not None and method == "GET" and path == oauth.install_path:
+            response = oauth.handle_installation(_oauth_request(environ))
+        elif oauth is not None and method == "GET" and path == oauth.redirect_uri_path:
+            response = oauth.handle_callback(_oauth_request(environ))
         elif path == TEAMS_PATH and method == "POST" and teams is not None:
             answer = teams(_read_body(environ), _headers(environ))
             response = BoltResponse(
@@ -136,6 +143,13 @@ def read_fields(raw: str, content_type: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = json.loads(fields["payload"])
         return payload
     return fields
+
+
+def _oauth_request(environ: WSGIEnvironment) -> BoltRequest:
+    """An install step's request: its query (code, state) and headers (the state cookie)."""
+    return BoltRequest(
+        body="", query=environ.get("QUERY_STRING", ""), headers=dict(_headers(environ))
+    )
 
 
 def _read_body(environ: WSGIEnvironment) -> bytes | None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
-
 from conversation.commands import Subcommand
 from conversation.deps import Deps
 from conversation.markup import mention
@@ -43,7 +41,7 @@ from models.facilitators.nudges import (
     mark_nudge,
     pair_to_nudge,
 )
-from models.facilitators.report import CohortReport, cohort_report
+from models.facilitators.report import CohortReport, cohort_report, with_names
 from models.facilitators.roles import (
     ADD_EXAMPLE,
     REMOVE_EXAMPLE,
@@ -113,39 +111,45 @@ def report(command: Command) -> Answer:
             session, cohort, command.now, bootstrapped=command.deps.facilitators
         )
         cohort_id, caller_id = cohort.id, caller.id
-    return Answer(reply=build_report_reply(figures), then=send_files(command, cohort_id, caller_id))
+    reply = build_report_reply(figures)
+    return Answer(reply=reply, then=send_files(command, cohort_id, caller_id, figures))
 
 
-def send_files(request: Request, cohort_id: int, caller_id: int) -> SlowWork:
-    """Upload the cohort's CSV and chart to the facilitator's DM."""
+def send_files(
+    request: Request, cohort_id: int, caller_id: int, figures: CohortReport | None = None
+) -> SlowWork:
+    """Upload the cohort's CSV and chart to the facilitator's DM: the `figures` the answer
+    showed (the report is computed once per request), else read here (the export button)."""
 
-    def read(session: Session) -> CohortReport:
-        cohort = session.get(Cohort, cohort_id)
-        assert cohort is not None
-        return cohort_report(session, cohort, request.now, bootstrapped=request.deps.facilitators)
+    def read() -> CohortReport:
+        if figures is not None:
+            return figures
+        with request.deps.session() as session:
+            cohort = session.get(Cohort, cohort_id)
+            assert cohort is not None
+            return cohort_report(
+                session, cohort, request.now, bootstrapped=request.deps.facilitators
+            )
 
     def send(outlet: Outlet) -> Reply | None:
         deps = request.deps
-        with deps.session() as session:
-            figures = read(session)
-        # The cohort is read again only when names were missing and Slack gave some.
-        if _remember_names(outlet, deps, figures, request):
-            with deps.session() as session:
-                figures = read(session)
+        found = read()
+        # Names Slack gave for people Buddy had none for fill in the figures already computed.
+        found = with_names(found, _remember_names(outlet, deps, found, request))
         with deps.session() as session:
             participant = session.get(Participant, caller_id)
             assert participant is not None
             channel = outlet.person_conversation(session, participant)
-        name = report_filename(figures.cohort.name, figures.today)
-        chart = chart_data(figures)
+        name = report_filename(found.cohort.name, found.today)
+        chart = chart_data(found)
         try:
             outlet.send_files(
                 channel,
                 [
                     SentFile(
                         f"{name}.csv",
-                        report_csv(figures),
-                        f"{figures.cohort.name}: a row per pair, and per person not in a pair",
+                        report_csv(found),
+                        f"{found.cohort.name}: a row per pair, and per person not in a pair",
                     ),
                     SentFile(
                         f"{name}-meetings.png",
@@ -154,7 +158,7 @@ def send_files(request: Request, cohort_id: int, caller_id: int) -> SlowWork:
                         alt_text=chart.alt_text,
                     ),
                 ],
-                f":bar_chart: The {figures.cohort.name} cohort: a row per pair and per person "
+                f":bar_chart: The {found.cohort.name} cohort: a row per pair and per person "
                 "not in a pair (opens in Excel), and meetings per fortnight, held, skipped "
                 "and unconfirmed.",
             )
@@ -170,20 +174,22 @@ def send_files(request: Request, cohort_id: int, caller_id: int) -> SlowWork:
     return send
 
 
-def _remember_names(outlet: Outlet, deps: Deps, figures: CohortReport, request: Request) -> bool:
-    """Look up the names Buddy doesn't have yet (people paired before names were kept); True
-    when some were found."""
+def _remember_names(
+    outlet: Outlet, deps: Deps, figures: CohortReport, request: Request
+) -> dict[str, str]:
+    """Look up and keep the names Buddy doesn't have yet (people paired before names were
+    kept); the names found, by user id."""
     missing = [m.user_id for p in figures.pairs for m in p.members if not m.name][:100]
     if not missing:
-        return False
+        return {}
     try:
         profiles = outlet.profiles(missing)
     except (OutletError, Refusal):
         logger.warning("Could not look up names for the report", exc_info=True)
-        return False
+        return {}
     with deps.session() as session:
         remember_profiles(session, request.team_id, profiles, request.now)
-    return True
+    return {p.user_id: p.name[:200] for p in profiles if p.name}
 
 
 def export(press: Press) -> Answer:

@@ -120,6 +120,7 @@ def next_meetings(command: Command) -> Reply:
             command.now + NEXT_WINDOW,
             include_skipped=True,
             include_dropped=True,
+            pair=pair,
         )
         meetings = context.meetings[:NEXT_COUNT] if context else []
         zone = zone_of(caller)
@@ -152,7 +153,9 @@ def _open_meetings_form(
         caller = request.caller(session)
         pair = require_pair(session, caller)
         _require_slot(pair, "there are no meetings to change")
-        context = load_pair_context(session, pair.id, request.now, request.now + NEXT_WINDOW)
+        context = load_pair_context(
+            session, pair.id, request.now, request.now + NEXT_WINDOW, pair=pair
+        )
         meetings = [m for m in (context.meetings if context else []) if not m.skipped]
         if not meetings:
             raise Refusal("You have no meetings coming up to change.")
@@ -195,11 +198,12 @@ def _field_errors(errors: dict[str, str]) -> Answer:
 
 def _move(request: Request, which: date | None, to_date: date, at: time | None) -> Answer:
     with request.deps.session() as session:
+        # The caller's pair read once, and handed to the rule.
         caller = request.caller(session)
-        _require_slot(require_pair(session, caller), "there are no meetings to change")
-        zone = zone_of(caller)
-        moved = move_meeting(session, caller, which, to_date, at, zone, request.now)
         pair = require_pair(session, caller)
+        _require_slot(pair, "there are no meetings to change")
+        zone = zone_of(caller)
+        moved = move_meeting(session, caller, which, to_date, at, zone, request.now, pair=pair)
         members = members_of(session, pair)
         today = local_today(caller, request.now)
         was = format_day(moved.before.local_start(zone).date(), today)
@@ -255,11 +259,12 @@ def save_skip_form(submission: Submission) -> Answer:
 
 def _skip(request: Request, which: date | None, reason: str | None) -> Answer:
     with request.deps.session() as session:
+        # The caller's pair read once, and handed to the rule.
         caller = request.caller(session)
-        _require_slot(require_pair(session, caller), "there are no meetings to change")
-        zone = zone_of(caller)
-        meeting = skip_meeting(session, caller, which, reason, zone, request.now)
         pair = require_pair(session, caller)
+        _require_slot(pair, "there are no meetings to change")
+        zone = zone_of(caller)
+        meeting = skip_meeting(session, caller, which, reason, zone, request.now, pair=pair)
         members = members_of(session, pair)
         today = local_today(caller, request.now)
         backup = backup_start_for(pair, meeting, request.now)

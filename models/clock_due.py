@@ -299,6 +299,10 @@ _IGNORED = frozenset(
         "teams_file_offers",
         "teams_people",
         "teams_channels",
+        # Slack's installation and OAuth stores: an install is planned for through `workspaces`.
+        "slack_installations",
+        "slack_bots",
+        "slack_oauth_states",
     }
 )
 

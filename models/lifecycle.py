@@ -62,8 +62,14 @@ def stop_sending(session: Session, team_id: str, because: str, now: datetime) ->
 
 
 def resume_sending(session: Session, team_id: str) -> bool:
-    """A request from the workspace (or a working token): it is installed again. One statement,
-    cheap enough for every request; True when sending was stopped."""
+    """A request from the workspace (or a working token): it is installed again. One read,
+    cheap enough for every request: it takes no write lock (an UPDATE would, even matching no
+    row, so every request would wait for every other's); True when sending was stopped."""
+    stopped = select(Workspace.team_id).where(
+        Workspace.team_id == team_id, Workspace.stopped_at.is_not(None)
+    )
+    if session.scalar(stopped) is None:
+        return False
     result = session.execute(
         update(Workspace)
         .where(Workspace.team_id == team_id, Workspace.stopped_at.is_not(None))

@@ -1,6 +1,7 @@
 """Imports every table module so `Base.metadata` is complete (Alembic, tests, erasure)."""
 
 # A front end's own tables (plain SQLAlchemy; no chat SDK is imported with them).
+from frontends.slack import install_tables as slack_install_tables
 from frontends.teams import addresses as teams_addresses
 from frontends.teams import copies as teams_copies
 from frontends.teams import files as teams_files
@@ -36,6 +37,7 @@ __all__ = [
     "people",
     "privacy",
     "problem_tables",
+    "slack_install_tables",
     "teams_addresses",
     "teams_copies",
     "teams_files",

@@ -7,6 +7,7 @@ processes, which APScheduler's FAQ warns against); everything worth keeping is i
 from __future__ import annotations
 
 import logging
+import time
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -58,7 +59,9 @@ def run_clock(settings: Settings) -> None:
     # every ten seconds, all day. Passes that did something are logged above; misses and
     # failures by `_log_event`.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    runner = build_runner(settings, SystemClock())
+    # Real time, so a pass may wait a moment within itself for a conversation's or a
+    # workspace's next post rather than leave it to the next tick.
+    runner = build_runner(settings, SystemClock(), waiter=time.sleep)
     logger.info("Buddy's clock: a pass every %s seconds", settings.tick_seconds)
     scheduler = build_scheduler(runner, settings.tick_seconds)
     try:

@@ -4,25 +4,36 @@ claim, send and mark each due delivery in turn.
 What keeps "once, and never lost" under Slack's faults:
 - a 429 or an outage is not a failure: the delivery waits (the full Retry-After from when it came,
   or a backoff) and is retried until its moment has passed; only a permanent error fails it;
-- after a 429, a 5xx or a timeout the pass posts nothing more to that method, and no pass of any
-  clock process calls it until the pause (kept in the database) is over;
+- after a 429, a 5xx or a timeout the pass posts nothing more to that method in that workspace
+  (a Slack team, a Teams tenant; others carry on), and no pass of any clock process calls it
+  there until the pause (kept in the database) is over;
 - a post whose answer never came is "maybe sent", and is sent again only after Slack's history
   shows it is not there; one history call per channel covers every key in it, within Tier 3;
   a history that cannot be read (even for good: a scope missing) leaves it maybe sent, looked
   for again, never failed;
 - each delivery is claimed just before it is posted, so a slow pass never holds a stale lease.
+
+Sending at scale: the pass claims, in its own thread and in order, and commits each claim before
+its post goes; the posts go from a bounded pool of threads (`BUDDY_SEND_CONCURRENCY`), each to a
+different conversation and never to someone another post in flight is going to; their results
+are marked back in the pass's thread, as each comes. Each workspace is kept to its platform's
+pace (`pacing.LIMITS`: posts in flight, a post rate with a burst), each conversation to about one
+post a second. What must wait for time waits for a later pass (or, in the clock process, a
+moment within this one: the runner's injected `waiter`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import cast
 
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -32,6 +43,7 @@ from frontends.slack.clock import (
     OPEN,
     POST,
     SlackSender,
+    WorkspaceClients,
     history_scope,
     make_client,
 )
@@ -47,9 +59,19 @@ from scheduler.due import DuePass, reachable, select_due, store_next_moments
 from scheduler.lifecycle import held_for_workspace
 from scheduler.nudges import settle
 from scheduler.outbox import Claim
-from scheduler.pacing import Pacing
-from scheduler.planning import UNDATED_USEFUL_FOR, PlannedDelivery, ScopedPlanner, send_order
-from scheduler.ports import PlatformSender, Sender, SendFailure
+from scheduler.pacing import LIMITS, Allowance, Limits, Pacing, pace_key
+from scheduler.pauses import recipients
+from scheduler.planning import (
+    UNDATED_USEFUL_FOR,
+    OutgoingMessage,
+    PairTarget,
+    PlannedDelivery,
+    ScopedPlanner,
+    Target,
+    UserTarget,
+    send_order,
+)
+from scheduler.ports import PlatformSender, Sender, SendFailure, platform_of_channel
 from scheduler.spacing import Spacing
 
 logger = logging.getLogger(__name__)
@@ -67,6 +89,13 @@ HISTORY_MARGIN = timedelta(minutes=10)
 # A maybe-sent row whose channel history cannot be read is settled this long after its moment.
 GIVE_UP_CHECKING_AFTER = timedelta(days=1)
 MISSING_SCOPE = "missing_scope"
+# In the clock process, a pass waits within itself for a post that may go this soon (a
+# conversation's second, a workspace's next post); anything later waits for a later pass.
+LONGEST_WAIT = timedelta(seconds=5)
+
+# Waits `seconds` of real time: the clock process's `time.sleep`. Tests give none: a pass then
+# never waits, and what is not ready is left for a later pass.
+Waiter = Callable[[float], None]
 
 
 @dataclass
@@ -110,7 +139,8 @@ def _fmt(moment: datetime) -> str:
 @dataclass
 class _ThisPass:
     report: PassReport
-    # Methods this pass calls no more (a 429, a 5xx or a timeout came back).
+    # Methods this pass calls no more in a workspace (`pace_key`s: a 5xx or a timeout came back;
+    # after a 429 the method's pause says when it may be called again).
     stopped: set[str] = field(default_factory=set)
     # Keys of deliveries to a workspace where sending is stopped: not touched this pass.
     waiting: set[str] = field(default_factory=set)
@@ -133,6 +163,10 @@ class PassRunner:
         sender: Sender,
         clock: Clock,
         planners: Sequence[Planner],
+        *,
+        concurrency: int = 1,
+        limits: Mapping[str, Limits] | None = None,
+        waiter: Waiter | None = None,
         due_only: bool = False,
     ) -> None:
         self.sessions = sessions
@@ -140,6 +174,13 @@ class PassRunner:
         self.clock = clock
         self.planners = list(planners)
         self.pacing = Pacing()
+        self.concurrency = max(1, concurrency)
+        self.limits = dict(LIMITS if limits is None else limits)
+        self.waiter = waiter
+        # Kept between passes in this process: each workspace's pace, each conversation's last
+        # post (by this process or another clock it saw claim one).
+        self._allowances: dict[str, Allowance] = {}
+        self._last_post: dict[str, datetime] = {}
         # Plan only the subjects due (`scheduler.due`): the planners must all be the clock's own
         # (`scheduler.nudges.PLANNERS`), which can be asked for them.
         self.due_only = due_only
@@ -230,41 +271,45 @@ class PassRunner:
                 by_channel.setdefault(channel, []).append(row)
         for channel, rows in by_channel.items():
             now = self.clock.now()
-            if HISTORY in state.stopped or not self.pacing.open(HISTORY, now):
-                return
-            if not self._take_history(session):
-                return  # Tier 3 budget spent: the rest wait for a later pass
+            key = pace_key(HISTORY, self._team_of(session, channel, rows))
+            if key in state.stopped or not self.pacing.open(key, now):
+                continue  # that workspace's history waits; another's may be read
+            if not self._take_history(session, key):
+                continue  # its Tier 3 budget is spent: the rest wait for a later pass
             since = min(row.attempted_at or row.created_at for row in rows) - HISTORY_MARGIN
             try:
                 found = self.sender.find_sent(
-                    channel, [row.key for row in rows], since, lambda: self._take_history(session)
+                    channel,
+                    [row.key for row in rows],
+                    since,
+                    partial(self._take_history, session, key),
                 )
             except SendFailure as failure:
                 received = self.clock.now()
-                self.pacing.failed(session, HISTORY, failure, received)
+                self.pacing.failed(session, key, failure, received)
                 if failure.slack_unwell:
-                    state.stopped.add(HISTORY)
+                    state.stopped.add(key)
                 if failure.error == MISSING_SCOPE:
                     self._scope(session, channel, rows, planned, missing_at=received)
                 for row in rows:
                     self._check_failed(session, row, planned.get(row.key), failure, received, state)
                 session.commit()
                 continue
-            self.pacing.succeeded(session, HISTORY)
+            self.pacing.succeeded(session, key)
             self._scope(session, channel, rows, planned, missing_at=None)
             if found is None:
                 session.commit()
-                return  # budget spent mid-channel: nothing concluded, look again later
+                continue  # budget spent mid-channel: nothing concluded, look again later
             for row in rows:
                 self._checked(
                     session, row, planned.get(row.key), channel, found.get(row.key), state
                 )
             session.commit()
 
-    def _take_history(self, session: Session) -> bool:
-        """Spend one history call of the Tier 3 budget, committed at once: every clock process
-        counts it, and no write is held open while Slack answers."""
-        taken = self.pacing.take(session, HISTORY, self.clock.now())
+    def _take_history(self, session: Session, key: str) -> bool:
+        """Spend one history call of the workspace's Tier 3 budget, committed at once: every
+        clock process counts it, and no write is held open while Slack answers."""
+        taken = self.pacing.take(session, key, self.clock.now())
         session.commit()
         return taken
 
@@ -385,34 +430,278 @@ class PassRunner:
         rows.sort(key=lambda row: send_order(planned[row.key]))
         spacing = Spacing.load(session, self.clock.now(), planned)
         loaded = self.sender.preload(session, [planned[row.key].target for row in rows])
+        sending = _Sending(self._workspaces(session, rows, planned))
+        self._forget_old_posts(self.clock.now())
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="buddy-post") as pool:
+            self._send_all(session, sending, planned, spacing, pool, state)
+        self._defer_for_conversations(session, sending, planned)
+        del loaded
+
+    def _workspaces(
+        self, session: Session, rows: list[Delivery], planned: dict[str, PlannedDelivery]
+    ) -> dict[str, _Workspace]:
+        """The rows by the workspace they go to, each workspace's in order."""
+        found: dict[str, _Workspace] = {}
+        groups: dict[str, str | None] = {}
         for row in rows:
+            platform, team = self._where(session, planned[row.key].target, groups)
+            key = pace_key(POST, team)
+            if key not in found:
+                found[key] = _Workspace(key, team, self.limits.get(platform, LIMITS[SLACK]))
+            found[key].rows.append(row)
+        return found
+
+    def _where(
+        self, session: Session, target: Target, groups: dict[str, str | None]
+    ) -> tuple[str, str | None]:
+        """The platform and workspace (Slack team, Teams tenant) a delivery goes to."""
+        if isinstance(target, PairTarget):
+            pair = session.get(Pair, target.pair_id)
+            return (pair.platform, pair.team_id) if pair is not None else (SLACK, None)
+        if isinstance(target, UserTarget):
+            person = session.get(Participant, target.participant_id)
+            return (person.platform, person.team_id) if person is not None else (SLACK, None)
+        channel = target.channel_id
+        if channel not in groups:
+            groups[channel] = session.scalar(
+                select(CommunityGroup.team_id).where(CommunityGroup.channel_id == channel).limit(1)
+            )
+        return platform_of_channel(channel), groups[channel]
+
+    def _send_all(
+        self,
+        session: Session,
+        sending: _Sending,
+        planned: dict[str, PlannedDelivery],
+        spacing: Spacing,
+        pool: ThreadPoolExecutor,
+        state: _ThisPass,
+    ) -> None:
+        """Start every post that may go, workspace by workspace in turn; mark each as it lands;
+        until nothing is left that may go in this pass. The marks of the posts that landed and
+        the claims of the next are committed together, before those posts go: one commit a post,
+        not two, when many are in flight."""
+        while True:
+            wake = self._start_what_may_go(session, sending, planned, spacing, state)
+            session.commit()  # no post goes before its claim is committed
+            for flight in sending.claimed():
+                sending.fly(flight, pool.submit(self._deliver, flight))
+            if sending.flights:
+                timeout = None
+                if wake is not None and self.waiter is not None:
+                    timeout = max((wake - self.clock.now()).total_seconds(), 0.0)
+                done, _ = wait(list(sending.flights), timeout, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: sending.flights[f].seq):
+                    self._land(session, sending.landed(future), future.result(), state)
+                continue
+            if wake is None or not sending.waiting():
+                return
             now = self.clock.now()
-            if POST in state.stopped or not self.pacing.open(POST, now):
-                break
+            if self.waiter is None or wake - now > LONGEST_WAIT:
+                return  # what is left waits for a later pass
+            self.waiter(max((wake - now).total_seconds(), 0.0))
+            if self.clock.now() <= now:
+                return  # (a clock that does not move: nothing will change)
+
+    def _start_what_may_go(
+        self,
+        session: Session,
+        sending: _Sending,
+        planned: dict[str, PlannedDelivery],
+        spacing: Spacing,
+        state: _ThisPass,
+    ) -> datetime | None:
+        """Claim posts to start, one workspace after another, while the pool has room; returns
+        the earliest moment something that cannot go now may (None: nothing waits for time)."""
+        wake: datetime | None = None
+        progress = True
+        while progress and sending.active() < self.concurrency:
+            progress = False
+            # The workspace served longest ago first: each keeps its own pace, none waits on
+            # another's burst.
+            for place in sorted(sending.places.values(), key=lambda w: w.served):
+                if sending.active() >= self.concurrency:
+                    break
+                now = self.clock.now()
+                if not place.rows or place.key in state.stopped:
+                    sending.places.pop(place.key)
+                    continue
+                paused = self.pacing.paused_until(place.key, now)
+                if paused is not None:
+                    wake = _earliest(wake, paused)
+                    continue
+                if place.in_flight >= place.limits.in_flight:
+                    continue
+                allowance = self._allowance(place)
+                ready = allowance.ready_at(now)
+                if ready is not None:
+                    wake = _earliest(wake, ready)
+                    continue
+                flight, later = self._next_of(session, place, sending, planned, spacing, state)
+                wake = _earliest(wake, later)
+                if flight is None:
+                    continue
+                allowance.take(self.clock.now())
+                progress = True
+                sending.start(flight)
+        return wake
+
+    def _allowance(self, place: _Workspace) -> Allowance:
+        found = self._allowances.get(place.key)
+        if found is None or found.limits != place.limits:
+            found = self._allowances[place.key] = Allowance(place.limits)
+        return found
+
+    def _next_of(
+        self,
+        session: Session,
+        place: _Workspace,
+        sending: _Sending,
+        planned: dict[str, PlannedDelivery],
+        spacing: Spacing,
+        state: _ThisPass,
+    ) -> tuple[_Flight | None, datetime | None]:
+        """Claim the workspace's first row that may go now, in order, settling on the way the
+        ones that will not go (expired, spaced out, failed to open); a row for a conversation or
+        person with a post in flight, or posted to within the conversation's second, is passed
+        over, and so is every later row for them (their order is kept)."""
+        wake: datetime | None = None
+        passed_people: set[str] = set()
+        passed_channels: set[str] = set()
+        index = 0
+        while index < len(place.rows):
+            row = place.rows[index]
             p = planned[row.key]
+            now = self.clock.now()
             line = f"{p.kind} to {p.describe}"
             if now >= p.useful_until():  # it ran out while this (slow) pass was sending
                 self._skip_expired(session, [row], planned, state)
+                del place.rows[index]
                 continue
-            wait = spacing.wait_until(p, now)
-            if wait is not None:  # another nudge to one of them has just gone: a few minutes on
-                if outbox.defer(session, row.id, wait):
-                    logger.info("%s waits until %s, after another nudge [%s]", line, wait, row.key)
+            people = set(recipients(p.target))
+            known = self.sender.known_channel(session, p.target)
+            if (people & (passed_people | sending.people)) or (
+                known is not None and known in (passed_channels | sending.channels)
+            ):
+                passed_people |= people
+                if known is not None:
+                    passed_channels.add(known)
+                index += 1
+                continue
+            wait_for = spacing.wait_until(p, now)
+            if wait_for is not None:  # another nudge to one of them has just gone: minutes on
+                if outbox.defer(session, row.id, wait_for):
+                    logger.info(
+                        "%s waits until %s, after another nudge [%s]", line, wait_for, row.key
+                    )
                 session.commit()
+                del place.rows[index]
                 continue
-            channel = self._channel(session, row, p, line, state)
+            if known is None:
+                session.commit()  # no claim held open while a DM is opened
+            channel = known or self._channel(session, row, p, line, place, state)
             if channel is None:
+                del place.rows[index]
                 continue
-            claim = outbox.claim(session, row.id, self.clock.now(), channel)
-            if claim is not None and not self._still_wanted(session, claim, p, line, state):
+            free_at = self._conversation_free_at(channel, place.limits)
+            if free_at is not None:
+                wake = _earliest(wake, free_at)
+                passed_people |= people
+                passed_channels.add(channel)
+                index += 1
                 continue
-            session.commit()  # other clocks see the claim before the post goes
-            spacing.note(p, self.clock.now())  # posted now, by this clock or another
-            if claim is None:
-                continue  # another clock has it
-            self._post(session, claim, p, channel, line, state)
-            session.commit()
-        del loaded
+            del place.rows[index]
+            return self._claim(session, row, p, channel, line, place, spacing, state), wake
+        return None, wake
+
+    def _conversation_free_at(self, channel: str, limits: Limits) -> datetime | None:
+        """When `channel` may be posted to again (about one post a second); None: now."""
+        last = self._last_post.get(channel)
+        if last is None:
+            return None
+        free = last + limits.conversation_gap
+        return free if self.clock.now() < free else None
+
+    def _forget_old_posts(self, now: datetime) -> None:
+        """Forget conversations' posts a pass no longer needs (and any "after" a clock set back)."""
+        gap = max((limits.conversation_gap for limits in self.limits.values()), default=None)
+        if gap is not None:
+            self._last_post = {
+                channel: at for channel, at in self._last_post.items() if now - gap < at <= now
+            }
+
+    def _claim(
+        self,
+        session: Session,
+        row: Delivery,
+        p: PlannedDelivery,
+        channel: str,
+        line: str,
+        place: _Workspace,
+        spacing: Spacing,
+        state: _ThisPass,
+    ) -> _Flight | None:
+        """Claim one delivery (the caller commits it before its post goes: other clocks see it)."""
+        claim = outbox.claim(session, row.id, self.clock.now(), channel)
+        if claim is not None and not self._still_wanted(session, claim, p, line, state):
+            return None
+        now = self.clock.now()
+        spacing.note(p, now)  # posted now, by this clock or another
+        self._last_post[channel] = now
+        if claim is None:
+            return None  # another clock has it
+        return _Flight(
+            seq=0,
+            row=row,
+            claim=claim,
+            p=p,
+            channel=channel,
+            line=line,
+            place=place,
+            people=frozenset(recipients(p.target)),
+            message=p.render(),
+        )
+
+    def _deliver(self, flight: _Flight) -> _Landing:
+        """In a pool thread: the post, and when its answer came. Touches no session."""
+        try:
+            ts = self.sender.post(flight.channel, flight.claim.key, flight.message)
+        except SendFailure as failure:
+            return _Landing(None, failure, self.clock.now())
+        return _Landing(ts, None, self.clock.now())
+
+    def _land(self, session: Session, flight: _Flight, landing: _Landing, state: _ThisPass) -> None:
+        """Back in the pass's thread: mark how the post went (committed with the next claims)."""
+        key = flight.place.key
+        failure = landing.failure
+        if failure is not None:
+            self.pacing.failed(session, key, failure, landing.received)
+            if failure.slack_unwell and failure.retry_after_seconds is None:
+                state.stopped.add(key)  # down or unreachable: nothing more there this pass
+            self._post_failed(session, flight.claim, failure, landing.received, flight.line, state)
+            if failure.retry_after_seconds is not None and key not in state.stopped:
+                # Refused for now (a 429): first of its workspace again, once the pause is over.
+                flight.place.rows.insert(0, flight.row)
+        else:
+            self.pacing.succeeded(session, key)
+            if outbox.mark_sent(session, flight.claim, landing.received, landing.ts):
+                state.note(state.report.sent, "sent", flight.line, flight.claim.key)
+            else:
+                # Another clock took the claim over: its history check will find this message.
+                logger.warning("sent, but the claim had been taken over [%s]", flight.claim.key)
+
+    def _defer_for_conversations(
+        self, session: Session, sending: _Sending, planned: dict[str, PlannedDelivery]
+    ) -> None:
+        """Rows left because their conversation was posted to a moment ago wait for its second,
+        in their row (so every clock, and anyone asking what is next, sees when they go)."""
+        for place in sending.places.values():
+            for row in place.rows:
+                channel = self.sender.known_channel(session, planned[row.key].target)
+                free_at = self._conversation_free_at(channel, place.limits) if channel else None
+                if free_at is not None:
+                    outbox.defer(session, row.id, free_at)
+        session.commit()
 
     def _still_wanted(
         self, session: Session, claim: Claim, p: PlannedDelivery, line: str, state: _ThisPass
@@ -450,23 +739,31 @@ class PassRunner:
         return [row for row in rows if row.id not in gone]
 
     def _channel(
-        self, session: Session, row: Delivery, p: PlannedDelivery, line: str, state: _ThisPass
+        self,
+        session: Session,
+        row: Delivery,
+        p: PlannedDelivery,
+        line: str,
+        place: _Workspace,
+        state: _ThisPass,
     ) -> str | None:
-        """The target's channel, opening its DM if need be (before any claim: opening twice is
-        harmless, and a failure leaves the delivery pending)."""
+        """The target's channel, opening its DM if need be (before any claim: a failure leaves
+        the delivery pending). A DM opened is kept at once, whatever then happens to the post:
+        each is opened once."""
         channel = self.sender.known_channel(session, p.target)
         if channel is not None:
             return channel
         now = self.clock.now()
-        if OPEN in state.stopped or not self.pacing.open(OPEN, now):
+        key = pace_key(OPEN, place.team)
+        if key in state.stopped or not self.pacing.open(key, now):
             return None
         try:
             channel = self.sender.channel_for(session, p.target)
         except SendFailure as failure:
             received = self.clock.now()
-            self.pacing.failed(session, OPEN, failure, received)
+            self.pacing.failed(session, key, failure, received)
             if failure.slack_unwell:
-                state.stopped.add(OPEN)
+                state.stopped.add(key)
             if failure.permanent:
                 if outbox.settle_pending(session, row.id, FAILED, failure.error):
                     state.note(state.report.failed, "failed", f"{line}: {failure.error}", row.key)
@@ -481,33 +778,9 @@ class PassRunner:
                     state.note(state.report.retrying, "retrying", line, row.key)
             session.commit()
             return None
-        self.pacing.succeeded(session, OPEN)
-        return channel  # kept in the claim's commit, whatever the post then does
-
-    def _post(
-        self,
-        session: Session,
-        claim: Claim,
-        p: PlannedDelivery,
-        channel: str,
-        line: str,
-        state: _ThisPass,
-    ) -> None:
-        try:
-            ts = self.sender.post(channel, claim.key, p.render())
-        except SendFailure as failure:
-            received = self.clock.now()
-            self.pacing.failed(session, POST, failure, received)
-            if failure.slack_unwell:
-                state.stopped.add(POST)
-            self._post_failed(session, claim, failure, received, line, state)
-            return
-        self.pacing.succeeded(session, POST)
-        if outbox.mark_sent(session, claim, self.clock.now(), ts):
-            state.note(state.report.sent, "sent", line, claim.key)
-        else:
-            # Another clock took the claim over: its history check will find this message.
-            logger.warning("sent, but the claim had been taken over [%s]", claim.key)
+        self.pacing.succeeded(session, key)
+        session.commit()  # kept now, even if the post must wait for a later pass
+        return channel
 
     def _post_failed(
         self,
@@ -536,6 +809,88 @@ class PassRunner:
                 state.note(report.retrying, "retrying", f"{line}: {failure.error}", key)
 
 
+def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None:
+        return second
+    return first if second is None else min(first, second)
+
+
+@dataclass
+class _Workspace:
+    """One workspace's rows of this pass, in order, and its posts in flight."""
+
+    key: str  # the pace key of its posts
+    team: str | None
+    limits: Limits
+    rows: list[Delivery] = field(default_factory=list)
+    in_flight: int = 0
+    served: int = 0  # when a post to it last started (the pass's count of posts started)
+
+
+@dataclass
+class _Flight:
+    """A claimed delivery whose post is out in a pool thread."""
+
+    seq: int
+    row: Delivery
+    claim: Claim
+    p: PlannedDelivery
+    channel: str
+    line: str
+    place: _Workspace
+    people: frozenset[str]
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True)
+class _Landing:
+    ts: str | None
+    failure: SendFailure | None
+    received: datetime
+
+
+@dataclass
+class _Sending:
+    """What a pass is sending: rows by workspace, and the posts in flight (their conversations
+    and people are not posted to again until they land)."""
+
+    places: dict[str, _Workspace]
+    flights: dict[Future[_Landing], _Flight] = field(default_factory=dict)
+    ready: list[_Flight] = field(default_factory=list)  # claimed, not yet committed and out
+    channels: set[str] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+    started: int = 0
+
+    def start(self, flight: _Flight) -> None:
+        self.started += 1
+        flight.seq = self.started
+        self.ready.append(flight)
+        self.channels.add(flight.channel)
+        self.people |= flight.people
+        flight.place.in_flight += 1
+        flight.place.served = self.started
+
+    def claimed(self) -> list[_Flight]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def fly(self, flight: _Flight, future: Future[_Landing]) -> None:
+        self.flights[future] = flight
+
+    def active(self) -> int:
+        return len(self.flights) + len(self.ready)
+
+    def landed(self, future: Future[_Landing]) -> _Flight:
+        flight = self.flights.pop(future)
+        self.channels.discard(flight.channel)
+        self.people -= flight.people
+        flight.place.in_flight -= 1
+        return flight
+
+    def waiting(self) -> bool:
+        return any(place.rows for place in self.places.values())
+
+
 def _look_again_after(row: Delivery, failure: SendFailure, now: datetime) -> timedelta:
     """When to read the history again after a failed read: the full Retry-After; after an
     outage, soon (the method's own pause spaces the calls out); after an answer that may last
@@ -561,6 +916,18 @@ def make_scheduler_client(settings: Settings, timeout: float = CLIENT_TIMEOUT_SE
     return make_client(settings.bot_token, settings.slack_api_url, timeout)
 
 
+def slack_workspaces(
+    settings: Settings, sessions: sessionmaker[Session], client_timeout: float
+) -> WorkspaceClients:
+    """Installed in many workspaces: each delivery's client carries its workspace's bot token."""
+    from frontends.slack.installs import TeamTokens
+
+    engine = sessions.kw.get("bind")
+    assert isinstance(engine, Engine), "the session factory is bound to Buddy's engine"
+    tokens = TeamTokens(settings, engine)
+    return WorkspaceClients(tokens.bot_token, sessions, settings.slack_api_url, client_timeout)
+
+
 def platform_senders(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -569,7 +936,12 @@ def platform_senders(
 ) -> PlatformSender:
     """A sender for each platform this Buddy is set up for (Teams' imported only then)."""
     senders: dict[str, Sender] = {}
-    if settings.slack:
+    if settings.oauth:
+        senders[SLACK] = SlackSender(
+            make_scheduler_client(settings, client_timeout),
+            slack_workspaces(settings, sessions, client_timeout),
+        )
+    elif settings.slack:
         senders[SLACK] = SlackSender(make_scheduler_client(settings, client_timeout))
     if settings.teams is not None:
         from frontends.teams.clock import teams_clock_sender
@@ -585,6 +957,7 @@ def build_runner(
     sessions: sessionmaker[Session] | None = None,
     planners: Sequence[Planner] | None = None,
     client_timeout: float = CLIENT_TIMEOUT_SECONDS,
+    waiter: Waiter | None = None,
 ) -> PassRunner:
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
@@ -593,5 +966,7 @@ def build_runner(
         platform_senders(settings, sessions, clock, client_timeout),
         clock,
         default_planners() if planners is None else planners,
+        concurrency=settings.send_concurrency,
+        waiter=waiter,
         due_only=planners is None,
     )

@@ -40,6 +40,32 @@ class Call:
     # The fake's clock when the call arrived (None without a clock).
     at: datetime | None = None
 
+    @property
+    def token(self) -> str | None:
+        """The token the call was made with (a Bearer header, or `token` in its body)."""
+        auth = self.headers.get("authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[len("Bearer ") :]
+        token = self.params.get("token")
+        return str(token) if token else None
+
+
+@dataclass
+class Install:
+    """What oauth.v2.access answers for one install's code: a workspace and its bot token (and a
+    refresh token with a lifetime, when the app rotates its tokens)."""
+
+    team_id: str | None
+    bot_token: str
+    installer: str
+    team_name: str = "School"
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+    bot_user_id: str = "UBUDDYBOT"
+    scope: str = "commands,chat:write"
+    rotating: bool = False
+    expires_in: int = 43200
+
 
 @dataclass
 class Scripted:
@@ -88,6 +114,13 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self._scripts: dict[str, deque[Scripted]] = {}
         self._windows: list[Window] = []
+        # Multi-workspace installs: each install's code (used once), each bot token's install, the
+        # tokens Slack no longer accepts, and each refresh token (rotation) with its install.
+        self.install_codes: dict[str, Install] = {}
+        self.token_installs: dict[str, Install] = {}
+        self.revoked: set[str] = set()
+        self.refresh_tokens: dict[str, Install] = {}
+        self.client_credentials: tuple[str, str] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ts = itertools.count(1)
@@ -134,6 +167,19 @@ class FakeSlack:
             "is_bot": is_bot,
             "deleted": False,
         }
+
+    def offer_install(self, code: str, install: Install) -> None:
+        """The installer approved on Slack's page: Slack sends them back with `code`."""
+        self.install_codes[code] = install
+
+    def revoke(self, token: str) -> None:
+        """The token stops working, as after an uninstall."""
+        self.revoked.add(token)
+
+    def calls_with(self, token: str, method: str | None = None) -> list[Call]:
+        """Every call made with `token` (of `method` only, if given)."""
+        with self._lock:
+            return [c for c in self.calls if c.token == token and method in (None, c.method)]
 
     def add_file(self, content: bytes, name: str = "upload.csv") -> str:
         """A file someone uploaded to Slack; its id goes in a file input's state."""
@@ -377,7 +423,7 @@ class FakeSlack:
                         accept=window.accept,
                     )
                 if scripted is None:
-                    body = self._default(method, params)
+                    body = self._default(method, params, Call(method, params, headers).token)
                     posted = method in POSTING and bool(body.get("ok"))
                     return 200, body, {}, Scripted()
                 if scripted.accept and method in POSTING:
@@ -390,7 +436,24 @@ class FakeSlack:
             if posted and self.on_post is not None:
                 self.on_post()
 
-    def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _default(
+        self, method: str, params: dict[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
+        if token is not None and token in self.revoked:
+            return {"ok": False, "error": "token_revoked"}
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
+        if method == "auth.test" and token in self.token_installs:
+            install = self.token_installs[token]
+            return {
+                "ok": True,
+                "user_id": install.bot_user_id,
+                "team_id": install.team_id,
+                "enterprise_id": install.enterprise_id,
+                "bot_id": "B" + (install.team_id or install.enterprise_id or ""),
+                "is_enterprise_install": install.is_enterprise_install,
+                "url": "https://school.slack.com/",
+            }
         if method == "auth.test":
             return {"ok": True, "user_id": "UBUDDYBOT", "team_id": "T1", "bot_id": "BBUDDY"}
         if method == "users.info":
@@ -440,6 +503,49 @@ class FakeSlack:
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install's code for its tokens (once), or, with grant_type=refresh_token,
+        a rotating token's refresh token for a new pair."""
+        if params.get("grant_type") == "refresh_token":
+            install = self.refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if install is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            install.bot_token = f"xoxe.xoxb-{install.team_id}-{next(self._ids)}"
+            return self._tokens_of(install)
+        install = self.install_codes.pop(str(params.get("code")), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        answer = self._tokens_of(install)
+        answer.update(
+            {
+                "app_id": "A1",
+                "authed_user": {"id": install.installer},
+                "scope": install.scope,
+                "bot_user_id": install.bot_user_id,
+                "team": {"id": install.team_id, "name": install.team_name}
+                if install.team_id
+                else None,
+                "enterprise": {"id": install.enterprise_id, "name": "District"}
+                if install.enterprise_id
+                else None,
+                "is_enterprise_install": install.is_enterprise_install,
+            }
+        )
+        return answer
+
+    def _tokens_of(self, install: Install) -> dict[str, Any]:
+        self.token_installs[install.bot_token] = install
+        answer: dict[str, Any] = {
+            "ok": True,
+            "access_token": install.bot_token,
+            "token_type": "bot",
+        }
+        if install.rotating:
+            refresh = f"xoxe-1-{install.team_id}-{next(self._ids)}"
+            self.refresh_tokens[refresh] = install
+            answer.update({"refresh_token": refresh, "expires_in": install.expires_in})
+        return answer
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Newest first, `limit` a page, with a cursor; after `oldest` and before `latest` when the

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from models.base import SLACK
 from models.clock import SettableClock
 from scheduler import outbox
+from scheduler.pacing import Limits
 from scheduler.runner import PassRunner, build_runner
 from tests.fake_slack import FakeSlack
 from tests.test_outbox import DUE, ManyNudges, run_passes, statuses
@@ -72,16 +74,19 @@ def test_a_recovery_reads_each_channel_once_and_keeps_to_tier_3(
     """300 claims left unmarked by a dead clock, 5 to each of 60 DMs; half had been posted."""
     fake_slack.clock = clock
     planner = ManyNudges(300, people=60)
-    runner = build_runner(settings, clock, sessions=sessions, planners=[planner])
-    post = runner.sender.post
+    # The clock that died kept to no pace: it claimed all 300 at one moment.
+    dead = build_runner(settings, clock, sessions=sessions, planners=[planner])
+    dead.limits = {SLACK: Limits(timedelta(0), in_flight=1, per_second=1e6, burst=10**6)}
+    post = dead.sender.post
 
     def post_every_other(channel: str, key: str, message: Any) -> str | None:
         return post(channel, key, message) if int(key[-4:]) % 2 == 0 else None
 
     with monkeypatch.context() as patch:
-        patch.setattr(runner.sender, "post", post_every_other)  # it died before the others
-        a_pass_whose_marks_never_land(runner, monkeypatch)
+        patch.setattr(dead.sender, "post", post_every_other)  # it died before the others
+        a_pass_whose_marks_never_land(dead, monkeypatch)
     assert len(fake_slack.delivery_keys()) == 150
+    runner = build_runner(settings, clock, sessions=sessions, planners=[planner])
 
     clock.set(DUE + outbox.LEASE)
     run_passes(runner, clock, every=EVERY, until=DUE + outbox.LEASE + timedelta(minutes=10))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.clock import SettableClock
@@ -366,15 +366,21 @@ def test_the_weekly_digest_goes_once_across_two_clocks_and_can_be_turned_off(
     assert "facilitators_nudge" in json.dumps(digests[0].params.get("blocks"))
 
 
-def test_a_report_reads_the_cohort_once_for_the_answer_and_once_for_its_files(
-    slack: SlackClientForTests, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+def test_a_report_computes_the_cohort_once_per_request_even_when_it_learns_names(
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Reading a cohort is the report's costly part (every pair's meetings): the files read it
-    again only when Slack gave names Buddy lacked."""
+    """Reading a cohort is the report's costly part (every pair's meetings): the answer's
+    figures are the files' too, and names Slack gives for people Buddy had none for (paired
+    before names were kept) are filled in, not read again with the whole cohort."""
     import handlers.facilitators as facilitators
 
     match(slack, "UALICE", "UBOB")
-    slack.command("report", user=FACILITATOR)  # the first time, Buddy learns their names
+    with sessions() as session:
+        session.execute(update(Participant).values(display_name=None))
+        session.commit()
     reads: list[object] = []
     real = facilitators.cohort_report
 
@@ -385,5 +391,11 @@ def test_a_report_reads_the_cohort_once_for_the_answer_and_once_for_its_files(
     monkeypatch.setattr(facilitators, "cohort_report", counted)
     fake_slack.clear()
     slack.command("report", user=FACILITATOR)
+    assert len(reads) == 1
+    csv = next(u for u in fake_slack.uploads.values() if not u.startswith(b"\x89PNG"))
+    assert b"ualice" in csv and b"ubob" in csv  # the names Slack gave, in the file
     assert any(u.startswith(b"\x89PNG") for u in fake_slack.uploads.values())
+    with sessions() as session:
+        assert session.scalar(select(Participant.display_name).where(Participant.user_id == "UBOB"))
+    slack.command("report", user=FACILITATOR)
     assert len(reads) == 2

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from conversation.deps import CONTEXT_KEY, Deps, deps_from
 from frontends.slack.outlet import SlackOutlet
@@ -48,8 +49,13 @@ def user_changed(
     )
 
 
-def _stopper(because: str) -> Callable[..., None]:
+def _stopper(because: str, store: InstallationStore | None) -> Callable[..., None]:
     def stopped(body: dict[str, Any], context: Any) -> None:
+        if store is not None:
+            # Installed by OAuth: the whole installation goes, not only its bot as Bolt's own
+            # listener would leave it (the clock would still find the installation's token).
+            # A reinstall saves a new one.
+            store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
         lifecycle.installation_ended(deps_from(context), _team(body), because)
 
     stopped.__name__ = f"on_{because}"
@@ -73,5 +79,5 @@ def register(app: App) -> None:
     app.middleware(_back_again)
     app.event("app_home_opened")(home_opened)
     app.event("user_change")(user_changed)
-    app.event(UNINSTALLED)(_stopper(UNINSTALLED))
-    app.event(TOKENS_REVOKED)(_stopper(TOKENS_REVOKED))
+    app.event(UNINSTALLED)(_stopper(UNINSTALLED, app.installation_store))
+    app.event(TOKENS_REVOKED)(_stopper(TOKENS_REVOKED, app.installation_store))

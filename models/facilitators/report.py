@@ -27,8 +27,8 @@ view computes its own:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -377,6 +377,33 @@ def cohort_report(
 
 def _member(participant: Participant) -> Member:
     return Member(participant.user_id, participant.display_name)
+
+
+def with_names(report: CohortReport, names: Mapping[str, str]) -> CohortReport:
+    """The same figures with the names found since they were read (people paired before names
+    were kept, looked up on the platform): the report is computed once per request, never
+    again to show a few names."""
+
+    def named(member: Member) -> Member:
+        found = names.get(member.user_id)
+        return member if member.name or not found else Member(member.user_id, found)
+
+    def paused(each: Paused) -> Paused:
+        return replace(each, member=named(each.member))
+
+    return replace(
+        report,
+        pairs=[
+            replace(
+                pair,
+                members=tuple(named(m) for m in pair.members),
+                paused=tuple(paused(p) for p in pair.paused),
+            )
+            for pair in report.pairs
+        ],
+        unpaired=[named(m) for m in report.unpaired],
+        paused=[paused(p) for p in report.paused],
+    )
 
 
 def _told_at(pair: Pair, members: Sequence[Participant]) -> datetime | None:

@@ -106,9 +106,20 @@ def load_pair_context(
     end: datetime,
     include_skipped: bool = False,
     include_dropped: bool = False,
+    *,
+    pair: Pair | None = None,
 ) -> PairContext | None:
-    """One pair's context, for a command or a button about that pair."""
-    found = load_pair_contexts(session, start, end, [pair_id], include_skipped, include_dropped)
+    """One pair's context, for a command or a button about that pair; `pair`, when the caller
+    has read it already (a request reads its pair once)."""
+    found = load_pair_contexts(
+        session,
+        start,
+        end,
+        [pair_id],
+        include_skipped,
+        include_dropped,
+        known=[pair] if pair is not None and pair.dissolved_at is None else None,
+    )
     return found[0] if found else None
 
 
@@ -121,14 +132,19 @@ def load_pair_contexts(
     include_dropped: bool = False,
     members: Mapping[int, list[Participant]] | None = None,
     drawn: bool = True,
+    known: Sequence[Pair] | None = None,
 ) -> list[PairContext]:
     """Active pairs (all, or `pair_ids`) with their meetings between `start` and `end`; their
     members as given (already read), else read here. Not `drawn`: what only a message shows
-    (prep ticks, open actions) is left out, for a plan that is shown, never sent."""
-    query = select(Pair).where(Pair.dissolved_at.is_(None))
-    if pair_ids is not None:
-        query = query.where(Pair.id.in_(list(pair_ids)))
-    pairs = list(session.scalars(query.order_by(Pair.id)))
+    (prep ticks, open actions) is left out, for a plan that is shown, never sent. `known`: the
+    active pairs already read, not read again."""
+    if known is not None:
+        pairs = sorted(known, key=lambda p: p.id)
+    else:
+        query = select(Pair).where(Pair.dissolved_at.is_(None))
+        if pair_ids is not None:
+            query = query.where(Pair.id.in_(list(pair_ids)))
+        pairs = list(session.scalars(query.order_by(Pair.id)))
     if not pairs:
         return []
     ids = [p.id for p in pairs]
