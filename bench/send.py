@@ -12,7 +12,7 @@ rate, each conversation's posts a second apart; the figure to read is the run's 
 (the target: within 1.1x), with 0 lost and 0 duplicated.
 
 Usage: .venv/bin/python -m bench.send [--nudges 10000] [--workspaces 40] [--latency-ms 30]
-       [--concurrency 8] [--database-url URL]
+       [--concurrency 16] [--database-url URL]
 Prints its figures; it asserts nothing (targets are read by people, not by the test suite).
 """
 
@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.migrate import upgrade_to_head
+from bot.settings import DEFAULT_SEND_CONCURRENCY
 from conversation.replies import OutgoingMessage
 from models.base import SLACK
 from models.clock import SystemClock
@@ -203,7 +204,7 @@ def main() -> None:
     parser.add_argument("--nudges", type=int, default=10_000)
     parser.add_argument("--workspaces", type=int, default=40)
     parser.add_argument("--latency-ms", type=float, default=30.0)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_SEND_CONCURRENCY)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"

@@ -18,7 +18,10 @@ DEFAULT_TEAMS_TOKEN_ISSUER = "https://api.botframework.com"
 DEFAULT_DATABASE_URL = "sqlite:///buddy.db"
 DEFAULT_TICK_SECONDS = 10
 # Posts in flight at once in a clock pass (to different conversations), and the most allowed.
-DEFAULT_SEND_CONCURRENCY = 8
+# Each workspace keeps its own pace (Slack: one post in flight), so this caps how many workspaces
+# are posted to at once: 16 keeps 40 workspaces at Slack's pace with posts taking 30 ms
+# (bench/send.py: 8 fell behind it); the threads wait on the network and hold no connection.
+DEFAULT_SEND_CONCURRENCY = 16
 MAX_SEND_CONCURRENCY = 64
 README_HINT = (
     "Set them in the environment or in .env (copy .env.example); see the 'Settings' table in "
@@ -202,7 +205,7 @@ def load_settings(env: Mapping[str, str], *, mode: str) -> Settings:
         except ValueError:
             problems.append(
                 f"BUDDY_SEND_CONCURRENCY must be a whole number from 1 to {MAX_SEND_CONCURRENCY},"
-                " like 8"
+                " like 16"
             )
 
     if problems:

@@ -67,12 +67,12 @@ def test_facilitators_and_api_url_are_parsed() -> None:
 
 
 def test_the_clock_s_send_concurrency_is_a_whole_number_within_bounds() -> None:
-    assert load_settings({}, mode="database").send_concurrency == 8
-    assert load_settings({"BUDDY_SEND_CONCURRENCY": "16"}, mode="database").send_concurrency == 16
+    assert load_settings({}, mode="database").send_concurrency == 16
+    assert load_settings({"BUDDY_SEND_CONCURRENCY": "4"}, mode="database").send_concurrency == 4
     for bad in ("0", "lots", "2.5", "1000"):
         with pytest.raises(SettingsError) as raised:
             load_settings({"BUDDY_SEND_CONCURRENCY": bad}, mode="database")
-        assert "BUDDY_SEND_CONCURRENCY must be a whole number from 1 to 64, like 8" in str(
+        assert "BUDDY_SEND_CONCURRENCY must be a whole number from 1 to 64, like 16" in str(
             raised.value
         )
 
