@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.web import create_wsgi_app
 from frontends.slack.install_tables import BOTS, INSTALLATIONS, OAUTH_STATES, installations
 from frontends.slack.install_tables import bots as bots_table
+from frontends.slack.installs import RecentTokens
 from models.actions import Action
 from models.clock import SettableClock
 from models.deliveries import FAILED, Delivery
@@ -413,6 +414,41 @@ def test_uninstalled_workspaces_requests_reach_no_listener(
     assert answer.status == 200 and "Recorded" not in answer.text
     with sessions() as session:
         assert session.scalars(select(Action)).all() == []
+
+
+def test_slack_is_asked_about_a_token_once_not_before_every_answer(
+    oauth_url: str,
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    sessions: sessionmaker[Session],
+) -> None:
+    """auth.test is a round trip to Slack inside the 3 s an answer has: once per token. The
+    installation is still read every time, so an uninstalled workspace is refused at once."""
+    install_both(oauth_url, fake_slack)
+    fake_slack.clear()
+    for _ in range(3):
+        assert slack.command("help", user="UALICE", team="T1").status == 200
+    slack.command("help", user="UCAROL", team="T2")
+    asked = [c.token for c in fake_slack.calls_to("auth.test")]
+    assert asked == [SCHOOL_ONE.bot_token, SCHOOL_TWO.bot_token]
+
+    gone = slack.post(
+        '{"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": "EvGone", '
+        '"event": {"type": "app_uninstalled"}}',
+        "application/json",
+    )
+    assert gone.status == 200
+    answer = slack.command("action Something", user="UALICE", team="T1")
+    assert answer.status == 200 and "Recorded" not in answer.text
+    with sessions() as session:
+        assert session.scalars(select(Action)).all() == []
+
+
+def test_the_token_cache_keeps_the_newest_tokens_only() -> None:
+    cache = RecentTokens(most=2)
+    for token in ("xoxb-1", "xoxb-2", "xoxb-3"):
+        cache[token] = token.upper()
+    assert cache == {"xoxb-2": "XOXB-2", "xoxb-3": "XOXB-3"}
 
 
 def test_rotating_tokens_are_refreshed_at_slack_api_url(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -43,6 +44,8 @@ STATE_SECONDS = 600
 # A rotating token is refreshed this long before it runs out (Bolt's default).
 REFRESH_MINUTES_BEFORE = 120
 REFRESH_TIMEOUT_SECONDS = 10
+# Tokens whose auth.test answer the web process keeps (a few per workspace installed).
+TOKENS_REMEMBERED = 10_000
 
 
 def scopes() -> list[str]:
@@ -147,8 +150,27 @@ def oauth_settings(
         bot_only=False,
         client=refresh_client(settings),
         user_token_resolution="authed_user",
+        # Without it Bolt calls auth.test before every request is answered: a round trip to
+        # Slack inside its 3 s. What auth.test says of a token (its bot's ids) does not change;
+        # the installation is still read each time, so an uninstalled workspace is refused.
+        cache_enabled=True,
     )
+    found.authorize.authorize_result_cache = RecentTokens()
     return found
+
+
+class RecentTokens(dict[str, Any]):
+    """Bolt's cache of what auth.test said of each token, kept to the most recently added
+    `most`: rotating tokens are replaced twice a day, so a plain dict would grow for ever."""
+
+    def __init__(self, most: int = TOKENS_REMEMBERED) -> None:
+        super().__init__()
+        self.most = most
+
+    def __setitem__(self, token: str, value: Any) -> None:
+        super().__setitem__(token, value)
+        while len(self) > self.most:
+            del self[next(iter(self))]
 
 
 class TeamTokens:
