@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -31,15 +31,18 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     """True for the first delivery of `key`; False if it was handled before (or is being now).
 
     Commits on its own, so that the claim is visible to every other worker at once; the session
-    must have nothing else pending.
+    must have nothing else pending. One INSERT that does nothing on a key already there: every
+    request pays for it, so no unit of work and no exception for the second.
     """
-    session.add(HandledRequest(key=key, created_at=now))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(HandledRequest)
+        .values(key=key, created_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = session.execute(statement)
+    session.commit()
+    return bool(getattr(result, "rowcount", 0))
 
 
 def prune(session: Session, before: datetime) -> int:
