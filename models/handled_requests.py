@@ -39,10 +39,12 @@ def claim(session: Session, key: str, now: datetime) -> bool:
         insert(HandledRequest)
         .values(key=key, created_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(HandledRequest.key)
     )
-    result = session.execute(statement)
+    # RETURNING, not rowcount: an ORM-enabled INSERT's rowcount says nothing on PostgreSQL.
+    first = session.execute(statement).first() is not None
     session.commit()
-    return bool(getattr(result, "rowcount", 0))
+    return first
 
 
 def prune(session: Session, before: datetime) -> int:
