@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     event,
     inspect,
@@ -68,6 +69,8 @@ PLANNED_KINDS = (PAIR, PERSON, GROUP)
 
 # "Due now", whatever the clock says now: a moment every pass is past.
 DIRTY = datetime(1970, 1, 1, tzinfo=UTC)
+# A fan-out leaves a subject due within this its moment (it is planned then, with the change).
+FAN_OUT_KEEPS = timedelta(hours=1)
 
 
 class ClockDue(Base):
@@ -96,11 +99,18 @@ def _insert(bind: Session | Connection) -> Any:
     return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(ClockDue)
 
 
-def _upsert_dirty(bind: Session | Connection, statement: Any) -> Any:
-    """ON CONFLICT: due now, and a newer version (a pass planning it meanwhile keeps the mark)."""
+def _upsert_dirty(
+    bind: Session | Connection, statement: Any, keep_until: datetime | None = None
+) -> Any:
+    """ON CONFLICT: due now, and a newer version (a pass planning it meanwhile keeps the mark).
+    With `keep_until`, a row already due by then keeps its moment: it is planned by then anyway,
+    with the change, and is not put in the queue of marks behind a mass of others."""
+    due_at: Any = DIRTY
+    if keep_until is not None:
+        due_at = case((ClockDue.due_at <= keep_until, ClockDue.due_at), else_=DIRTY)
     return statement.on_conflict_do_update(
         index_elements=["kind", "subject_id"],
-        set_={"due_at": DIRTY, "version": ClockDue.version + 1},
+        set_={"due_at": due_at, "version": ClockDue.version + 1},
     )
 
 
@@ -113,8 +123,11 @@ def mark_due(bind: Session | Connection, kind: str, subject_ids: Iterable[int | 
     bind.execute(_upsert_dirty(bind, _insert(bind)), rows)
 
 
-def mark_selected(bind: Session | Connection, kind: str, ids: Select[Any]) -> None:
-    """Every subject a query names (one column of ids) is due now: one INSERT ... SELECT."""
+def mark_selected(
+    bind: Session | Connection, kind: str, ids: Select[Any], keep_until: datetime | None = None
+) -> None:
+    """Every subject a query names (one column of ids) is due now (or by `keep_until`, if it
+    already was: see `_upsert_dirty`): one INSERT ... SELECT."""
     chosen = ids.distinct().subquery()  # PostgreSQL updates a row at most once a statement
     source = select(
         literal(kind).label("kind"),
@@ -124,7 +137,7 @@ def mark_selected(bind: Session | Connection, kind: str, ids: Select[Any]) -> No
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
     source = source.order_by(chosen.c[0])  # rows taken in id order, as every mark takes them
     statement = _insert(bind).from_select(["kind", "subject_id", "due_at", "version"], source)
-    bind.execute(_upsert_dirty(bind, statement))
+    bind.execute(_upsert_dirty(bind, statement, keep_until))
 
 
 def mark_everything(bind: Session | Connection) -> None:
@@ -137,52 +150,66 @@ def mark_everything(bind: Session | Connection) -> None:
 
 
 def due_subjects(session: Session, now: datetime, limit: int) -> list[DueSubject]:
-    """The subjects due by `now`, longest due first, at most `limit` (a catch-up after downtime,
-    or a migration's "everything", is worked through over a few passes)."""
-    rows = session.execute(
-        select(ClockDue.kind, ClockDue.subject_id, ClockDue.version)
-        .where(ClockDue.due_at <= now)
-        .order_by(ClockDue.due_at, ClockDue.kind, ClockDue.subject_id)
-        .limit(limit)
-    ).all()
-    return [DueSubject(kind, subject_id, version) for kind, subject_id, version in rows]
+    """The subjects due by `now`, at most `limit` (a catch-up after downtime, or a migration's
+    "everything", is worked through over a few passes): those whose planned moment has come
+    first, longest due first, then those marked by a change. A mass of marks (a workspace
+    installed again marks every subject) then never holds back a reminder whose moment came."""
+    columns = (ClockDue.kind, ClockDue.subject_id, ClockDue.version)
+    timed = list(
+        session.execute(
+            select(*columns)
+            .where(ClockDue.due_at <= now, ClockDue.due_at > DIRTY)
+            .order_by(ClockDue.due_at, ClockDue.kind, ClockDue.subject_id)
+            .limit(limit)
+        ).tuples()
+    )
+    marked: list[tuple[str, int, int]] = []
+    if len(timed) < limit:
+        marked = list(
+            session.execute(
+                select(*columns)
+                .where(ClockDue.due_at <= DIRTY)
+                .order_by(ClockDue.kind, ClockDue.subject_id)
+                .limit(limit - len(timed))
+            ).tuples()
+        )
+    return [DueSubject(kind, subject_id, version) for kind, subject_id, version in marked + timed]
 
 
-def fan_out(session: Session, subjects: Sequence[DueSubject]) -> list[DueSubject]:
+def fan_out(session: Session, subjects: Sequence[DueSubject], now: datetime) -> list[DueSubject]:
     """Turn the fan-out marks among `subjects` into marks of every pair and person (and group)
-    they stand for; the rest, which a pass plans."""
+    they stand for; the rest, which a pass plans. The fan-out rows ("all", "cohort") go first and
+    each kind's marks in one statement, so the rows are taken in (kind, id) order, as every mark
+    takes them (two orders could deadlock with a request on PostgreSQL). A subject already due
+    within `FAN_OUT_KEEPS` keeps its moment: a catch-up of a mass of marks takes many passes, and
+    a reminder due meanwhile must not wait for them."""
     from models.community.tables import CommunityGroup
     from models.pairs import Pair
     from models.people import Cohort, Participant
 
-    kept: list[DueSubject] = []
-    for subject in subjects:
-        if subject.kind == EVERYTHING:
-            # In (kind, id) order, as every mark is written.
-            mark_selected(session, GROUP, select(CommunityGroup.id))
-            mark_selected(session, PAIR, select(Pair.id).where(Pair.dissolved_at.is_(None)))
-            mark_selected(session, PERSON, select(Participant.id))
-        elif subject.kind == COHORT:
-            cohort = session.get(Cohort, subject.subject_id)
-            mark_selected(
-                session,
-                PAIR,
-                select(Pair.id).where(
-                    Pair.cohort_id == subject.subject_id, Pair.dissolved_at.is_(None)
-                ),
-            )
-            members = Participant.cohort_id == subject.subject_id
-            if cohort is not None and cohort.channel_id is None:  # the workspace's default one
-                members = or_(
-                    members,
-                    and_(Participant.cohort_id.is_(None), Participant.team_id == cohort.team_id),
-                )
-            mark_selected(session, PERSON, select(Participant.id).where(members))
-        else:
-            kept.append(subject)
-            continue
-        forget(session, [subject])
-    return kept
+    fanned = [s for s in subjects if s.kind in (EVERYTHING, COHORT)]
+    if not fanned:
+        return list(subjects)
+    forget(session, fanned)
+    everything = any(s.kind == EVERYTHING for s in fanned)
+    cohorts = sorted({s.subject_id for s in fanned if s.kind == COHORT})
+    members: list[Any] = [Participant.cohort_id.in_(cohorts)]
+    defaults = session.scalars(
+        select(Cohort.team_id).where(Cohort.id.in_(cohorts), Cohort.channel_id.is_(None))
+    ).all()
+    if defaults:  # a workspace's default cohort: its people may have no cohort of their own
+        members.append(and_(Participant.cohort_id.is_(None), Participant.team_id.in_(defaults)))
+    alive = Pair.dissolved_at.is_(None)
+    keep = now + FAN_OUT_KEEPS
+    if everything:
+        mark_selected(session, GROUP, select(CommunityGroup.id), keep)
+        mark_selected(session, PAIR, select(Pair.id).where(alive), keep)
+        mark_selected(session, PERSON, select(Participant.id), keep)
+    else:
+        pairs = select(Pair.id).where(alive, Pair.cohort_id.in_(cohorts))
+        mark_selected(session, PAIR, pairs, keep)
+        mark_selected(session, PERSON, select(Participant.id).where(or_(*members)), keep)
+    return [s for s in subjects if s.kind not in (EVERYTHING, COHORT)]
 
 
 def lock_rows(session: Session, subjects: Iterable[tuple[str, int]]) -> None:
@@ -242,6 +269,26 @@ def store_next(session: Session, moments: Mapping[DueSubject, datetime]) -> None
             for s in _in_order(list(moments))
         ],
     )
+
+
+def bring_forward(session: Session, moments: Mapping[tuple[str, int], datetime]) -> None:
+    """These subjects are due at these moments at the latest: a row due later is brought
+    forward (a mark, due now, stays). For subjects a pass planned without reading them (a due
+    person's pairs, a due pair's members): a nudge one of them now has is not left to their
+    daily re-read."""
+    if not moments:
+        return
+    statement = _insert(session)
+    statement = statement.on_conflict_do_update(
+        index_elements=["kind", "subject_id"],
+        set_={"due_at": statement.excluded.due_at},
+        where=ClockDue.due_at > statement.excluded.due_at,
+    )
+    rows = [
+        {"kind": kind, "subject_id": subject_id, "due_at": moments[kind, subject_id], "version": 0}
+        for kind, subject_id in sorted(moments)
+    ]
+    session.execute(statement, rows)
 
 
 def _in_order(subjects: Sequence[DueSubject]) -> list[DueSubject]:

@@ -30,6 +30,7 @@ from models.clock_due import (
     PAIR,
     PERSON,
     DueSubject,
+    bring_forward,
     due_subjects,
     fan_out,
     forget,
@@ -79,9 +80,11 @@ def select_due(session: Session, now: datetime, batch: int = BATCH) -> DuePass:
     """The subjects due by `now` (fan-out marks turned into their subjects' first), the subjects
     of the outbox rows a pass acts on now, and what each reaches."""
     first = due_subjects(session, now, batch)
-    read = fan_out(session, first)
+    read = fan_out(session, first, now)
     if len(read) < len(first):  # fanned out: the subjects it marked are due in this pass too
-        read = fan_out(session, due_subjects(session, now, batch))
+        # Committed now: a request changing one of those subjects does not wait for the plan.
+        session.commit()
+        read = fan_out(session, due_subjects(session, now, batch), now)
     pairs = {s.subject_id for s in read if s.kind == PAIR}
     people = {s.subject_id for s in read if s.kind == PERSON}
     groups = {s.subject_id for s in read if s.kind == GROUP}
@@ -210,8 +213,18 @@ def store_next_moments(
         session, now, Subjects(people=frozenset(s.subject_id for s in due.read if s.kind == PERSON))
     )
     alive = _alive(session, due.read)
+    read = {(s.kind, s.subject_id) for s in due.read}
     gone: list[DueSubject] = []
     moments: dict[DueSubject, datetime] = {}
+    # Planned without being read (a due person's pairs and groups, a due pair's members): what
+    # they now have is not left to their stored moment, which may be a day away.
+    sooner: dict[tuple[str, int], datetime] = {}
+    for of, found_for in by_subject.items():
+        if of in read or of in again:
+            continue
+        later = [p.decide_at() for p in found_for if p.key not in waiting and p.decide_at() > now]
+        if later:
+            sooner[of] = min(later)
     for subject in due.read:
         if (subject.kind, subject.subject_id) not in alive:
             gone.append(subject)
@@ -230,11 +243,12 @@ def store_next_moments(
         moments[subject] = max(min(found), now)
     # Every write in one order, (kind, id), as every mark is written: two clocks, or a clock and
     # a request, never wait for each other's rows in a circle (a deadlock on PostgreSQL).
-    lock_rows(session, {(s.kind, s.subject_id) for s in due.read} | again)
+    lock_rows(session, read | again | set(sooner))
     for kind in sorted((GROUP, PAIR, PERSON)):
         mark_due(session, kind, [subject_id for k, subject_id in again if k == kind])
     forget(session, gone)
     store_next(session, {s: at for s, at in moments.items() if (s.kind, s.subject_id) not in again})
+    bring_forward(session, sooner)
 
 
 def _unsettled(session: Session, keys: Sequence[str]) -> dict[str, datetime]:

@@ -4,22 +4,31 @@ as many statements at 1,000 pairs as at 10."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, select
+import pytest
+from sqlalchemy import Engine, delete, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import scheduler.runner
 from bot.settings import Settings
 from models.actions import record_action
 from models.clock import SettableClock
-from models.clock_due import ClockDue, due_subjects
+from models.clock_due import COHORT, PERSON, ClockDue, due_subjects, fan_out, mark_due
+from models.community.tables import CommunityGroup
+from models.facilitators.imports import import_pairs, parse_pairs_csv
+from models.lifecycle import resume_sending, stop_sending
 from models.meetings.changes import move_meeting
 from models.meetings.schedule import MEETING_LENGTH
 from models.pairs import set_slot
-from models.people import ensure_participant
+from models.pauses import Pause, end_pause
+from models.people import default_cohort, ensure_participant
 from models.registry import Base
+from models.welcome import WelcomeChoice
 from scheduler.due import select_due
 from scheduler.meetings import CHECKIN_AFTER_END
 from scheduler.runner import PassRunner, build_runner
@@ -238,3 +247,155 @@ def test_every_table_says_which_subjects_its_changes_concern() -> None:
 
     unknown = {t.name for t in Base.metadata.sorted_tables} - set(_SUBJECTS) - _IGNORED
     assert unknown == set()
+
+
+# -- what a change to a person brings forward ---------------------------------------------------
+
+
+def test_a_pause_ended_early_brings_back_the_pairs_reminder_that_day(
+    session: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    """Ending a pause marks the person; the pass that plans them plans their pair too, and the
+    pair's reminder that afternoon is not left to the pair's daily re-read."""
+    make_pair(session)  # Thursdays 16:00 from Thu 3 Dec
+    alice = ensure_participant(session, "T1", "UALICE", london(2026, 11, 30, 9, 0))
+    session.add(
+        Pause(
+            participant_id=alice.id,
+            start_date=date(2026, 12, 3),
+            end_date=date(2026, 12, 3),
+            created_at=london(2026, 11, 30, 9, 0),
+        )
+    )
+    session.commit()
+    runner = _runner(settings, sessions, clock)
+    _pass_at(runner, clock, london(2026, 12, 3, 9, 0))  # paused today: nothing for the pair
+    end_pause(session, alice, date(2026, 12, 3))
+    session.commit()
+    _pass_at(runner, clock, london(2026, 12, 3, 10, 0, 30))
+    fake_slack.clear()
+
+    _pass_at(runner, clock, london(2026, 12, 3, 15, 45))
+    assert [p["channel"] for p in posts(fake_slack)] == ["GUALICE-UBOB"]
+
+
+def test_an_imported_pair_welcomed_in_the_morning_is_reminded_that_afternoon(
+    session: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+) -> None:
+    at = london(2026, 12, 3, 0, 30)
+    cohort = default_cohort(session, "T1", at)
+    drafts, problems = parse_pairs_csv(
+        "buddy_1,buddy_2,buddy_3,slot\nUALICE,UBOB,,thu 16:00\n", at.date()
+    )
+    welcome = WelcomeChoice(day=date(2026, 12, 3), at=time(9, 0))
+    import_pairs(session, cohort, drafts, problems, {}, at, welcome=welcome)
+    session.commit()
+    runner = _runner(settings, sessions, clock)
+    for moment in (at + timedelta(seconds=10), london(2026, 12, 3, 9, 0)):
+        _pass_at(runner, clock, moment)
+    _pass_at(runner, clock, london(2026, 12, 3, 9, 0, 10))
+    assert sorted(p["channel"] for p in posts(fake_slack)) == ["DUALICE", "DUBOB"]  # welcomed
+    fake_slack.clear()
+
+    _pass_at(runner, clock, london(2026, 12, 3, 15, 45))
+    assert [p["channel"] for p in posts(fake_slack)] == ["GUALICE-UBOB"]
+
+
+def test_a_mass_of_marks_does_not_hold_back_a_reminder_whose_moment_came(
+    session: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: SettableClock,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A workspace installed again marks every subject: a catch-up of many passes. A subject
+    whose planned moment comes meanwhile is read first (here: passes of two subjects)."""
+    monkeypatch.setattr(scheduler.runner, "select_due", partial(select_due, batch=2))
+    make_pair(session)
+    for n in range(200):
+        session.add(
+            CommunityGroup(
+                team_id="T2",
+                channel_id=f"C{n:03}",
+                timezone="Europe/London",
+                created_by="UFACIL",
+                created_at=london(2026, 11, 30, 9, 0),
+            )
+        )
+    session.commit()
+    runner = _runner(settings, sessions, clock)
+    moment = london(2026, 12, 3, 14, 0)
+    for _ in range(150):  # until every subject has been planned once
+        _pass_at(runner, clock, moment)
+        moment += timedelta(seconds=10)
+    with sessions() as s:
+        pair_due = s.scalar(select(ClockDue.due_at).where(ClockDue.kind == "pair"))
+        assert s.scalar(select(ClockDue.kind).where(ClockDue.due_at <= moment)) is None
+    assert pair_due == london(2026, 12, 3, 15, 45)  # its reminder's moment
+    fake_slack.clear()
+    stop_sending(session, "T2", "app_uninstalled", london(2026, 12, 3, 15, 0))
+    session.commit()
+    _pass_at(runner, clock, london(2026, 12, 3, 15, 40))
+    assert resume_sending(session, "T2")
+    session.commit()
+
+    moment = london(2026, 12, 3, 15, 44)
+    while moment < london(2026, 12, 3, 16, 0):
+        _pass_at(runner, clock, moment)
+        moment += timedelta(seconds=10)
+    assert [p["channel"] for p in posts(fake_slack)] == ["GUALICE-UBOB"]
+
+
+def test_a_fan_out_and_a_request_marking_a_cohort_and_a_member_do_not_deadlock(
+    engine: Engine, sessions: sessionmaker[Session], session: Session
+) -> None:
+    """PostgreSQL: the clock fanning out a cohort while a request marks that cohort and then one
+    of its people. The clock takes the cohort's row before any person's, as the request does,
+    so one waits for the other instead of each for the other."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: no deadlock to have")
+    now = london(2026, 12, 3, 9, 0)
+    alice = ensure_participant(session, "T1", "UALICE", now)
+    cohort = default_cohort(session, "T1", now)
+    session.commit()
+    person_id, cohort_id = alice.id, cohort.id
+
+    request = sessions()
+    mark_due(request, COHORT, [cohort_id])  # the cohort's row is the request's until it commits
+    clock_session = sessions()
+    fanned = [s for s in due_subjects(clock_session, now, 100) if s.kind == COHORT]
+    failures: list[BaseException] = []
+
+    def fan() -> None:
+        try:
+            fan_out(clock_session, fanned, now)
+            clock_session.commit()
+        except BaseException as failure:  # reported below, in the test's thread
+            failures.append(failure)
+
+    clock_thread = threading.Thread(target=fan)
+    clock_thread.start()
+    with engine.connect() as watcher:  # until the clock waits for the cohort's row
+        for _ in range(500):
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting or not clock_thread.is_alive():
+                break
+            watcher.rollback()
+            clock_thread.join(0.01)
+    mark_due(request, PERSON, [person_id])
+    request.commit()
+    clock_thread.join(30)
+    request.close()
+    clock_session.close()
+    assert not clock_thread.is_alive() and failures == []
