@@ -169,7 +169,9 @@ def due_subjects(session: Session, now: datetime, limit: int) -> list[DueSubject
             session.execute(
                 select(*columns)
                 .where(ClockDue.due_at <= DIRTY)
-                .order_by(ClockDue.kind, ClockDue.subject_id)
+                # By the moment first, though all are DIRTY: the planner then walks the moment's
+                # index, not the whole table in (kind, id) order.
+                .order_by(ClockDue.due_at, ClockDue.kind, ClockDue.subject_id)
                 .limit(limit - len(timed))
             ).tuples()
         )
