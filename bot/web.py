@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +23,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request.internals import build_context
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.shapes import problem_with
@@ -64,9 +66,9 @@ def create_wsgi_app(
         if path == EVENTS_PATH and method == "POST" and app is not None:
             response = handle_slack_request(app, signatures, environ)
         elif oauth is not None and method == "GET" and path == oauth.install_path:
-            response = oauth.handle_installation(_oauth_request(environ))
+            response = _install_step(oauth.handle_installation, _oauth_request(environ))
         elif oauth is not None and method == "GET" and path == oauth.redirect_uri_path:
-            response = oauth.handle_callback(_oauth_request(environ))
+            response = _install_step(oauth.handle_callback, _oauth_request(environ))
         elif path == TEAMS_PATH and method == "POST" and teams is not None:
             answer = teams(_read_body(environ), _headers(environ))
             response = BoltResponse(
@@ -83,6 +85,30 @@ def create_wsgi_app(
         return wsgi.get_body()
 
     return buddy_wsgi
+
+
+INSTALL_FAILED_PAGE = (
+    "<html><body><h1>Buddy could not finish installing</h1>"
+    "<p>Slack, or Buddy's own database, did not answer in time. Please open the install link "
+    "again in a minute; if Buddy then answers in Slack, it is installed.</p></body></html>"
+)
+
+
+def _install_step(
+    step: Callable[[BoltRequest], BoltResponse], request: BoltRequest
+) -> BoltResponse:
+    """Bolt's install link or redirect. Bolt answers Slack's refusals itself, but a timeout
+    (oauth.v2.access, auth.test) or a database error while saving would escape it as a 500 with a
+    traceback: a plain page instead, the error logged without the request (it holds the code)."""
+    try:
+        return step(request)
+    except (OSError, HTTPException, SQLAlchemyError) as error:
+        logger.warning("An install could not finish: %s", type(error).__name__)
+        return BoltResponse(
+            status=502,
+            body=INSTALL_FAILED_PAGE,
+            headers={"content-type": "text/html; charset=utf-8"},
+        )
 
 
 def handle_slack_request(

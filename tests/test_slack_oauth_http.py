@@ -17,6 +17,7 @@ from alembic.migration import MigrationContext
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
@@ -224,6 +225,38 @@ def test_a_bad_code_is_refused_without_an_error(
     state, cookie = start_install(oauth_url)
     path = "/slack/oauth_redirect?" + urlencode({"code": "never-issued", "state": state})
     assert 400 <= get(oauth_url, path, cookie).status < 500
+    assert installed_teams(engine) == []
+
+
+@pytest.mark.parametrize(
+    "failing, error",
+    [
+        ("slack_sdk.WebClient.oauth_v2_access", TimeoutError("The read operation timed out")),
+        (
+            "slack_sdk.oauth.installation_store.sqlalchemy.SQLAlchemyInstallationStore.save",
+            OperationalError("INSERT", {}, Exception("database is locked")),
+        ),
+    ],
+)
+def test_slack_or_the_database_not_answering_gives_a_plain_page_not_a_500(
+    oauth_url: str,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+    error: Exception,
+) -> None:
+    def fails(*_: object, **__: object) -> None:
+        raise error
+
+    monkeypatch.setattr(failing, fails)
+    state, cookie = start_install(oauth_url)
+    fake_slack.offer_install("code-one", SCHOOL_ONE)
+    path = "/slack/oauth_redirect?" + urlencode({"code": "code-one", "state": state})
+    page = get(oauth_url, path, cookie)
+    assert page.status == 502
+    assert "Buddy could not finish installing" in page.body
+    assert "open the install link again" in page.body and "Traceback" not in page.body
     assert installed_teams(engine) == []
 
 
