@@ -26,6 +26,7 @@ from bot.logging_setup import quiet_logger
 from bot.once import HandledOnce, once_only
 from bot.settings import Settings
 from conversation.deps import CONTEXT_KEY, Deps
+from frontends.slack.org_wide import refuse_org_wide
 from models.clock import Clock, SystemClock
 from models.db import make_engine, make_session_factory
 from scheduler.upcoming import preview
@@ -103,6 +104,7 @@ def create_app(
         )
     # Before anything else a listener might do: a second delivery goes no further.
     app.middleware(once_only(HandledOnce(sessions)))
+    app.middleware(refuse_org_wide)
     app.middleware(_inject(deps))
     register_listeners(app)
     return app

@@ -30,6 +30,7 @@ from models.actions import Action
 from models.clock import SettableClock
 from models.deliveries import FAILED, Delivery
 from models.lifecycle import Workspace
+from models.pairs import Pair
 from scheduler.actions import plan_action_chases
 from scheduler.runner import build_runner
 from tests.conftest import FACILITATOR, InlineExecutor, SwappableApp
@@ -286,6 +287,42 @@ def test_enterprise_grid_installs_are_stored(
         ("E1", "T3", False, None),
         ("E2", None, True, "https://school.slack.com/"),
     ]
+
+
+def test_a_command_through_an_org_wide_install_is_told_what_to_do_and_changes_nothing(
+    oauth_url: str,
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    sessions: sessionmaker[Session],
+) -> None:
+    """Buddy's clock finds a token per workspace, so an org-wide install could never send what
+    its commands would promise: a command is told to have Buddy installed in the workspace."""
+    org_wide = Install(
+        team_id=None,
+        enterprise_id="E2",
+        is_enterprise_install=True,
+        bot_token="xoxb-org-wide",
+        installer="UFRAN",
+    )
+    assert install(oauth_url, fake_slack, "code-org", org_wide).status == 200
+    form = {
+        "token": "legacy",
+        "team_id": "T5",
+        "enterprise_id": "E2",
+        "is_enterprise_install": "true",
+        "channel_id": "CCOHORT",
+        "user_id": "UALICE",
+        "command": "/buddy",
+        "text": "pair <@UBOB|bob>",
+        "api_app_id": "A1",
+        "response_url": fake_slack.response_url(),
+        "trigger_id": "trigger-org-wide",
+    }
+    answer = slack.post(urlencode(form), "application/x-www-form-urlencoded")
+    assert answer.status == 200
+    assert "install Buddy in this workspace itself" in answer.text
+    with sessions() as session:
+        assert session.scalars(select(Pair)).all() == []
 
 
 # -- commands and clock passes in each workspace ---------------------------------------------
