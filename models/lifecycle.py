@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import ID_LENGTH, Base, UTCDateTime
 from models.community.sessions import LeftGroup, leave_groups
 from models.pairs import Unpaired, pair_of, unpair
-from models.people import Facilitator, Participant, find_participant
+from models.people import Facilitator, Participant, Person, find_participant
 
 UNINSTALLED = "app_uninstalled"
 TOKENS_REVOKED = "tokens_revoked"
@@ -134,17 +134,18 @@ def record_return(session: Session, team_id: str, user_id: str) -> None:
     session.flush()
 
 
-def leaver_user_ids(session: Session, user_ids: Iterable[str]) -> set[str]:
-    ids = list(dict.fromkeys(user_ids))
-    if not ids:
+def leavers_among(session: Session, people: Iterable[Person]) -> set[Person]:
+    """Those of `people` who left their workspace (a user id alone could be another
+    workspace's person: Enterprise Grid gives one person one id in every workspace)."""
+    wanted = set(people)
+    if not wanted:
         return set()
-    return set(
-        session.scalars(
-            select(Participant.user_id)
-            .join(Leaver, Leaver.participant_id == Participant.id)
-            .where(Participant.user_id.in_(ids))
-        )
-    )
+    rows = session.execute(
+        select(Participant.team_id, Participant.user_id)
+        .join(Leaver, Leaver.participant_id == Participant.id)
+        .where(Participant.user_id.in_(sorted({user for _, user in wanted})))
+    ).tuples()
+    return {person for person in rows if person in wanted}
 
 
 def facilitators_of(session: Session, bootstrapped: frozenset[str], team_id: str) -> list[str]:

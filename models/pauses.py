@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base, UTCDateTime
 from models.grammar import ParseError, format_day, parse_date
 from models.pairs import zone_of
-from models.people import Participant
+from models.people import Participant, Person
 from models.quiet_hours import DateSpan, ZonedSpan
 from models.refusals import Refusal
 
@@ -135,24 +135,30 @@ def end_pause(session: Session, participant: Participant, today: date) -> Pause:
     return ended
 
 
-def pauses_by_user(
-    session: Session, user_ids: Iterable[str], since: date
-) -> dict[str, list[ZonedSpan]]:
-    """Each person's pauses ending on or after `since`, in their own zone, by Slack user id."""
-    ids = list(dict.fromkeys(user_ids))
-    if not ids:
+def pauses_by_person(
+    session: Session, people: Iterable[Person], since: date
+) -> dict[Person, list[ZonedSpan]]:
+    """Each person's pauses ending on or after `since`, in their own zone, by (workspace, user
+    id): one user id can be in two workspaces of an Enterprise Grid org, each with its own
+    pauses."""
+    wanted = set(people)
+    if not wanted:
         return {}
-    found: dict[str, list[ZonedSpan]] = defaultdict(list)
+    found: dict[Person, list[ZonedSpan]] = defaultdict(list)
     rows = session.execute(
         select(Pause, Participant)
         .join(Participant, Participant.id == Pause.participant_id)
-        .where(Participant.user_id.in_(ids), Pause.end_date >= since)
+        .where(
+            Participant.user_id.in_(sorted({user for _, user in wanted})),
+            Pause.end_date >= since,
+        )
         .order_by(Pause.start_date)
     ).all()
     for pause, person in rows:
-        found[person.user_id].append(
-            ZonedSpan(DateSpan(pause.start_date, pause.end_date), zone_of(person))
-        )
+        key = (person.team_id, person.user_id)
+        if key in wanted:
+            span = DateSpan(pause.start_date, pause.end_date)
+            found[key].append(ZonedSpan(span, zone_of(person)))
     return dict(found)
 
 

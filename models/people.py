@@ -40,6 +40,11 @@ class Cohort(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# One person in one workspace (a Slack team, a Teams tenant): (team_id, user_id). A user id alone
+# is not enough: Enterprise Grid gives a person the same id in every workspace of the org.
+Person = tuple[str, str]
+
+
 class Participant(Base):
     """A person Buddy knows (a Slack user, or a Teams user by their Entra object id); the zone
     is cached from `users.info` or from what Teams sends, for scheduling."""

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.community.tables import CommunityGroup
-from models.lifecycle import leaver_user_ids, stopped_teams
+from models.lifecycle import leavers_among, stopped_teams
 from models.pairs import Pair
 from models.people import Participant
-from scheduler.pauses import recipients
+from scheduler.pauses import people_of, workspaces_of
 from scheduler.planning import ChannelTarget, PairTarget, PlannedDelivery, UserTarget
 
 
@@ -21,11 +21,15 @@ def without_leavers(
     session: Session, planned: dict[str, PlannedDelivery]
 ) -> dict[str, PlannedDelivery]:
     """A nudge to a leaver's own DM is not planned any more (their pair ended when they left)."""
-    users = [p.target.user_id for p in planned.values() if isinstance(p.target, UserTarget)]
-    gone = leaver_user_ids(session, users)
+    own = [p.target for p in planned.values() if isinstance(p.target, UserTarget)]
+    if not own:
+        return planned
+    workspaces = workspaces_of(session, own)
+    gone = leavers_among(session, [person for t in own for person in people_of(t, workspaces)])
     if not gone:
         return planned
-    return {k: p for k, p in planned.items() if not set(recipients(p.target)) & gone}
+    workspaces = workspaces_of(session, (p.target for p in planned.values()))
+    return {k: p for k, p in planned.items() if not set(people_of(p.target, workspaces)) & gone}
 
 
 def held_for_workspace(session: Session, planned: Iterable[PlannedDelivery]) -> set[str]:

@@ -29,7 +29,7 @@ from models.deliveries import meeting_subject, sent_times, sent_to_pairs
 from models.meetings.context import PairContext, SentPrep, load_pair_contexts
 from models.meetings.schedule import MEETING_LENGTH, Meeting, days_from, follow_up_due
 from models.pairs import Pair, members_by_pair
-from models.pauses import paused_on, pauses_by_user
+from models.pauses import paused_on, pauses_by_person
 from models.people import Cohort
 from models.quiet_hours import event_working_days, parse_working_days
 from scheduler.planning import (
@@ -119,7 +119,9 @@ def plan_meeting_nudges(
         )
         if len(c.members) >= 2
     ]
-    pauses = pauses_by_user(session, [m.user_id for c in contexts for m in c.members], start.date())
+    pauses = pauses_by_person(
+        session, [(m.team_id, m.user_id) for c in contexts for m in c.members], start.date()
+    )
     # A meeting on a day one of the pair is paused is not held: the buddy was offered solo
     # practice for it, so none of its nudges go.
     due: list[tuple[PairContext, Meeting]] = [
@@ -128,7 +130,10 @@ def plan_meeting_nudges(
         for meeting in context.meetings
         if not meeting.skipped
         and not context.after_cohort_end(meeting)
-        and not any(paused_on(pauses.get(m.user_id, ()), meeting.start) for m in context.members)
+        and not any(
+            paused_on(pauses.get((m.team_id, m.user_id), ()), meeting.start)
+            for m in context.members
+        )
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
     preps_sent = [

@@ -587,3 +587,81 @@ def _table_of(difference: object) -> str | None:
         if name and str(name).startswith("slack_"):
             return str(name)
     return None
+
+
+# -- one user id in two workspaces (Enterprise Grid) -------------------------------------------
+# A pause taken, or leaving, in one workspace is that workspace's alone. Before, pauses and
+# leavers were looked up by user id alone: Alice's pause in one school held her nudges, and showed
+# in the facilitator's report, in the other.
+
+
+def _alice_in_both_schools(slack: SlackClientForTests) -> None:
+    """UALICE is Bob's buddy in T1 and Dan's in T2, with an action in T2 chased on Thursday."""
+    assert "now buddies" in slack.command("pair <@UBOB|x>", user="UALICE", team="T1").text
+    slack.command("slot thu 16:00", user="UALICE", team="T1")
+    assert "now buddies" in slack.command("pair <@UDAN|x>", user="UALICE", team="T2").text
+    slack.command("slot thu 16:00", user="UALICE", team="T2")
+    assert (
+        "Recorded action 1"
+        in slack.command("action Observe a year 7 lesson", user="UALICE", team="T2").text
+    )
+
+
+def _t2_posts(fake_slack: FakeSlack) -> list[str]:
+    return [
+        str(c.params["channel"])
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.token == SCHOOL_TWO.bot_token
+    ]
+
+
+def test_a_pause_in_one_workspace_holds_nothing_in_the_other(
+    oauth_url: str,
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    oauth_settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+) -> None:
+    install_both(oauth_url, fake_slack)
+    _alice_in_both_schools(slack)
+    answer = slack.command("pause 24/11 to 11/12 medical leave", user="UALICE", team="T1").text
+    assert "pause" in answer.lower()
+
+    slack.command("report", user="UFACIL", team="T2")
+    assert "Paused: 0" in slack.told()
+    slack.command("report", user="UFACIL", team="T1")
+    assert "Paused: 1" in slack.told()
+
+    fake_slack.clear()
+    chase_pass(oauth_settings, sessions, clock)
+    assert _t2_posts(fake_slack) == ["DUALICE"]  # her T2 chase goes on Thursday all the same
+
+
+@pytest.mark.parametrize("leaves_t1", [False, True])
+def test_leaving_one_workspace_stops_nothing_in_the_other(
+    leaves_t1: bool,
+    oauth_url: str,
+    slack: SlackClientForTests,
+    fake_slack: FakeSlack,
+    oauth_settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+) -> None:
+    install_both(oauth_url, fake_slack)
+    _alice_in_both_schools(slack)
+    if leaves_t1:
+        event = {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "EvAliceLeftT1",
+            "event": {
+                "type": "user_change",
+                "user": {"id": "UALICE", "team_id": "T1", "deleted": True},
+            },
+        }
+        assert slack.post(json.dumps(event), "application/json").status == 200
+    fake_slack.clear()
+    chase_pass(oauth_settings, sessions, clock)
+    assert _t2_posts(fake_slack) == ["DUALICE"]

@@ -17,7 +17,7 @@ from models.deliveries import FAILED, SENT, Delivery
 from models.facilitators.report import paused_until
 from models.grammar import format_day
 from models.pairs import Pair, members_of, pair_of, zone_of
-from models.pauses import pauses_by_user
+from models.pauses import pauses_by_person
 from models.people import find_participant
 from models.refusals import Refusal
 
@@ -42,10 +42,10 @@ def pair_to_nudge(session: Session, team_id: str, user_id: str, now: datetime) -
         )
     members = members_of(session, pair)
     since = now.date() - timedelta(days=1)  # today somewhere west of UTC
-    pauses = pauses_by_user(session, [m.user_id for m in members], since)
+    pauses = pauses_by_person(session, [(m.team_id, m.user_id) for m in members], since)
     # The person named first, then their buddies.
     for member in sorted(members, key=lambda m: m.user_id != user_id):
-        until = paused_until(pauses.get(member.user_id, []), now)
+        until = paused_until(pauses.get((member.team_id, member.user_id), []), now)
         if until is None:
             continue
         day = format_day(until, now.astimezone(ZoneInfo(zone_of(member))).date())

@@ -46,8 +46,8 @@ from models.lifecycle import Leaver
 from models.meetings.schedule import Meeting, has_slot, load_schedule_contexts, meetings_between
 from models.meetings.tables import MeetingOutcome, PrepCompletion
 from models.pairs import Pair, PairMember, members_by_pair
-from models.pauses import paused_on, pauses_by_user
-from models.people import Cohort, Participant
+from models.pauses import paused_on, pauses_by_person
+from models.people import Cohort, Participant, Person
 from models.quiet_hours import ZonedSpan
 
 FORTNIGHT = timedelta(days=14)
@@ -264,7 +264,7 @@ def cohort_report(
     unpaired = _unpaired(session, cohort, known_facilitators(session, bootstrapped, cohort.team_id))
     everyone = [m for ms in members.values() for m in ms] + unpaired
     first_day = min([p.created_at for p in pairs], default=now) - timedelta(days=1)
-    pauses = pauses_by_user(session, [p.user_id for p in everyone], first_day.date())
+    pauses = pauses_by_person(session, [(p.team_id, p.user_id) for p in everyone], first_day.date())
     owner_ids = [m.id for ms in members.values() for m in ms]
     open_by_owner: dict[int, list[Action]] = defaultdict(list)
     reviewed_by_owner: dict[int, list[Action]] = defaultdict(list)
@@ -287,7 +287,7 @@ def cohort_report(
         context = contexts[pair.id]
         pair_members = members.get(pair.id, [])
         told_at = _told_at(pair, pair_members)
-        spans = [s for m in pair_members for s in pauses.get(m.user_id, ())]
+        spans = [s for m in pair_members for s in pauses.get((m.team_id, m.user_id), ())]
         # Up to a month ahead too: a nudged meeting may have been moved later since.
         meetings = meetings_between(
             pair,
@@ -416,11 +416,11 @@ def _told_at(pair: Pair, members: Sequence[Participant]) -> datetime | None:
 
 
 def _paused(
-    participant: Participant, pauses: dict[str, list[ZonedSpan]], now: datetime
+    participant: Participant, pauses: dict[Person, list[ZonedSpan]], now: datetime
 ) -> Paused | None:
     """The person's pause covering today, in their own zone, with its last day (pauses that
     follow on without a gap read as one)."""
-    until = paused_until(pauses.get(participant.user_id, []), now)
+    until = paused_until(pauses.get((participant.team_id, participant.user_id), []), now)
     return Paused(_member(participant), until) if until is not None else None
 
 
