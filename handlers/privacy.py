@@ -66,7 +66,7 @@ def export(command: Command) -> Answer:
                 build_export_comment(),
             )
             # The files hold everything they typed: erasing them deletes the files too.
-            _remember_files(command.deps, command.user_id, channel, file_ids)
+            _remember_files(command.deps, command.team_id, command.user_id, channel, file_ids)
         except OutletError:
             logger.exception("Could not upload the export for %s", command.user_id)
             return ephemeral(
@@ -80,13 +80,15 @@ def export(command: Command) -> Answer:
     return Answer(then=send)
 
 
-def _remember_files(deps: Deps, user_id: str, channel: str, file_ids: Sequence[str]) -> None:
+def _remember_files(
+    deps: Deps, team_id: str, user_id: str, channel: str, file_ids: Sequence[str]
+) -> None:
     """Record the files as being about their owner, so erasing them deletes the files. Best
     effort: the files are sent, so a failure here is only logged."""
     for file_id in file_ids:
         try:
             with deps.session() as session:
-                remember_direct_post(session, [user_id], channel, file_id=file_id)
+                remember_direct_post(session, team_id, [user_id], channel, file_id=file_id)
         except SQLAlchemyError:
             logger.exception("Could not record where a message in %s went", channel)
 

@@ -188,17 +188,23 @@ class DirectPost(Base):
 
 def remember_direct_post(
     session: Session,
+    team_id: str,
     user_ids: Sequence[str],
     channel: str,
     *,
     ts: str | None = None,
     file_id: str | None = None,
 ) -> int:
-    """Record a post as being about each of these people Buddy knows; returns how many rows."""
+    """Record a post in workspace `team_id` (a Slack team, a Teams tenant) as being about each
+    of these people Buddy knows there; returns how many rows. Only there: one person has the same
+    Slack id in every workspace of an Enterprise Grid org, and a post in one workspace recorded
+    for them in another would be cleared (or exported) by what they ask of that other one."""
     if not user_ids:
         return 0
     ids = session.scalars(
-        select(Participant.id).where(Participant.user_id.in_(sorted(set(user_ids))))
+        select(Participant.id).where(
+            Participant.team_id == team_id, Participant.user_id.in_(sorted(set(user_ids)))
+        )
     ).all()
     session.add_all(
         DirectPost(participant_id=i, channel_id=channel, message_ts=ts, file_id=file_id)

@@ -5,6 +5,13 @@ without a change here: every row with a foreign key to their participant row, ev
 pairs (for export), and every text column holding their Slack id (who formed, changed, answered,
 started something). Erasure keeps only anonymous counts (`erasures`).
 
+Both stay in the person's own workspace (their participant row's `team_id`: a Slack team, a
+Teams tenant). A participant row, and so everything keyed to it, is one workspace's already; a
+text column naming their id is read only in rows of that workspace (by the table's `team_id`,
+or through the pair, person or group the row belongs to), since in an Enterprise Grid org the
+same person has the same Slack id in every workspace, and another workspace's records of them
+are that workspace's to export or erase.
+
 Erasure also reaches what Buddy posted in Slack: from the outbox's and the handlers' records of
 where each message about them went (never what it said), it lists the messages to clear, and it
 drops what the clock planned with their words but has not sent.
@@ -100,15 +107,50 @@ def _text_columns(table: Table) -> list[Column[Any]]:
     return [c for c in table.columns if isinstance(c.type, String | Text) and not c.foreign_keys]
 
 
-def _names(table: Table, user_id: str) -> ColumnElement[bool] | None:
-    """Rows with the Slack id in any text column (exactly, or inside a list or a channel id)."""
+def _workspace_column(table: Table) -> Column[Any] | None:
+    """The column saying which workspace a row is in: a Teams table's `tenant_id` (its `team_id`,
+    where it has one, is a team inside the tenant), else `team_id`."""
+    for name in ("tenant_id", "team_id"):
+        if name in table.c:
+            return table.c[name]
+    return None
+
+
+def _in_workspace(
+    table: Table, team_id: str, seen: frozenset[str] = frozenset()
+) -> ColumnElement[bool] | None:
+    """The rows of `table` in workspace `team_id` (a Slack team, a Teams tenant): by the table's
+    own column, else through the rows its keys point at (a meeting change by its pair, a delivery
+    by its pair or its person, a delivery's further subjects by the delivery). None: the table
+    keeps no workspace's rows (the clock's marks, the calls Slack rate-limited).
+
+    Why: one person has the same Slack id in every workspace of an Enterprise Grid org, so a
+    record naming their id may be another workspace's; what they ask of one workspace (their
+    export, their erasure) must not reach into the other."""
+    column = _workspace_column(table)
+    if column is not None:
+        return column == team_id
+    found: list[ColumnElement[bool]] = []
+    for key_column in table.columns:
+        for key in key_column.foreign_keys:
+            parent = key.column.table
+            if not isinstance(parent, Table) or parent.name == table.name or parent.name in seen:
+                continue
+            within = _in_workspace(parent, team_id, seen | {table.name})
+            if within is not None:
+                found.append(key_column.in_(select(key.column).where(within)))
+    return or_(*found) if found else None
+
+
+def _names(table: Table, user_id: str, team_id: str) -> ColumnElement[bool] | None:
+    """Rows of workspace `team_id` with the person's id in any text column (exactly, or inside a
+    list or a channel id). None: nothing there can name them. A table that keeps no workspace's
+    rows holds nobody's data (and could not tell whose workspace a match was in)."""
     found = [c.contains(user_id) for c in _text_columns(table)]
-    if not found:
+    within = _in_workspace(table, team_id)
+    if not found or within is None:
         return None
-    condition = found[0]
-    for more in found[1:]:
-        condition = condition | more
-    return condition
+    return and_(or_(*found), within)
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -142,7 +184,7 @@ def export_data(session: Session, participant: Participant) -> dict[str, list[di
         for column in _person_keys(table):
             for row in keep(table, column == participant.id):
                 pair_ids.update(row[c.name] for c in _pair_keys(table) if row[c.name] is not None)
-        if (names := _names(table, user_id)) is not None:
+        if (names := _names(table, user_id, participant.team_id)) is not None:
             for row in keep(table, names):
                 if table.name == "pairs":
                     pair_ids.add(row["id"])
@@ -284,7 +326,7 @@ def forget(
                 _delete_rows(session, tables, table, column == participant.id)
     # Shared records that name them: the id goes, and so does what they typed there.
     for table in tables:
-        if table is people or (names := _names(table, user_id)) is None:
+        if table is people or (names := _names(table, user_id, participant.team_id)) is None:
             continue
         _scrub(session, tables, table, names, user_id)
     _delete_rows(session, tables, people, people.c.id == participant.id)
@@ -333,7 +375,8 @@ def _deliveries_about(
     to a pair they were in as a whole (how they meet, their open actions, their answers), naming
     them as what they are about (a facilitator's nudge, a digest), and the records of community
     sessions that quote actions they saved there. Another member's own (their chase, their
-    overdue note) are that member's."""
+    overdue note) are that member's. Those naming them are their workspace's only: another
+    workspace's (a nudge they sent as its facilitator) name the same id, but not this person."""
     pair_ids = sorted(_their_pairs(session, tables, participant, current))
     saved_in = session.scalars(
         select(CommunityAction.session_id).where(CommunityAction.participant_id == participant.id)
@@ -342,9 +385,16 @@ def _deliveries_about(
     return or_(
         Delivery.participant_id == participant.id,
         and_(Delivery.participant_id.is_(None), Delivery.pair_id.in_(pair_ids)),
-        Delivery.subject.contains(participant.user_id),
+        and_(Delivery.subject.contains(participant.user_id), _deliveries_in(participant.team_id)),
         and_(Delivery.kind == COMMUNITY_RECORD_KIND, Delivery.subject.in_(records)),
     )
+
+
+def _deliveries_in(team_id: str) -> ColumnElement[bool]:
+    """The clock's messages in workspace `team_id`: by their pair's workspace or their person's."""
+    within = _in_workspace(Base.metadata.tables[Delivery.__tablename__], team_id)
+    assert within is not None  # a delivery's pair and person each have a workspace
+    return within
 
 
 def _hold_back_unsent(

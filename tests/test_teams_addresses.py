@@ -102,13 +102,14 @@ def test_erasing_a_teams_person_deletes_where_they_were(
     teams: TeamsClientForTests, sessions: sessionmaker[Session]
 ) -> None:
     """Erasure finds tables generically: the addresses table marks both of its id columns as the
-    person's, so a participant known by their aadObjectId (or their 29: id) takes the row away."""
+    person's, so a participant known by their aadObjectId (or their 29: id) takes the row away.
+    The participant is in the tenant the addresses are (a Teams participant's workspace is its
+    tenant): erasure reaches only its own workspace's rows."""
     teams.post(teams.message("hi", ALICE))
     teams.post(teams.message("hi", BOB))
     for key in (ALICE.aad, BOB.user_id):
         with sessions() as session:
-            # (team_id is the Slack column today, 32 characters: a tenant id does not fit yet.)
-            participant = Participant(team_id="T1", user_id=key, created_at=NOW)
+            participant = Participant(team_id=TENANT, user_id=key, created_at=NOW)
             session.add(participant)
             session.flush()
             assert "teams_people" in export_data(session, participant)

@@ -48,11 +48,12 @@ logger = logging.getLogger(__name__)
 def command_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Command:
     text = str(body.get("text") or "").strip()
     name, _, args = text.partition(" ")
+    who = who_of(body)
     return Command(
         deps=deps,
-        who=who_of(body),
+        who=who,
         now=deps.clock.now(),
-        outlet=SlackOutlet(client) if client is not None else None,
+        outlet=SlackOutlet(client, who.team_id) if client is not None else None,
         channel_id=str(body.get("channel_id") or ""),
         name=name.lower(),
         args=args.strip(),
@@ -64,11 +65,12 @@ def command_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None
 
 def press_from_body(body: dict[str, Any], deps: Deps, client: WebClient | None = None) -> Press:
     action = first_action(body)
+    who = who_of(body)
     return Press(
         deps=deps,
-        who=who_of(body),
+        who=who,
         now=deps.clock.now(),
-        outlet=SlackOutlet(client) if client is not None else None,
+        outlet=SlackOutlet(client, who.team_id) if client is not None else None,
         action_id=str(action.get("action_id") or ""),
         value=str(action.get("value") or ""),
         message=clicked_message(body),
@@ -82,11 +84,12 @@ def submission_from_body(
 ) -> Submission:
     view = body.get("view")
     view = view if isinstance(view, dict) else {}
+    who = who_of(body)
     return Submission(
         deps=deps,
-        who=who_of(body),
+        who=who,
         now=deps.clock.now(),
-        outlet=SlackOutlet(client) if client is not None else None,
+        outlet=SlackOutlet(client, who.team_id) if client is not None else None,
         callback_id=str(view.get("callback_id") or ""),
         metadata=str(view.get("private_metadata") or ""),
         state=ViewState(view),
@@ -182,7 +185,9 @@ def on_button(app: App, action_id: str, handler: ButtonHandler) -> None:
         answer = decide(lambda: handler(press), f"the {action_id} button")
         response_url = _response_url(body)
         deliver = _button_deliver(client, deps, press, response_url)
-        after_ack(deps, SlackOutlet(client), answer, deliver, action_id, press.trigger_id)
+        after_ack(
+            deps, SlackOutlet(client, press.team_id), answer, deliver, action_id, press.trigger_id
+        )
 
     listener.__name__ = f"button_{action_id}"
     app.action(action_id)(listener)
@@ -207,8 +212,9 @@ def _modal_listener(handler: SubmissionHandler, what: str) -> Callable[..., None
             ack(**draw_view_response(answer.view_response))
         else:
             ack()
-        deliver = _dm(client, deps, submission.user_id)
-        after_ack(deps, SlackOutlet(client), answer, deliver, what, body.get("trigger_id"))
+        deliver = _dm(client, deps, submission.team_id, submission.user_id)
+        outlet = SlackOutlet(client, submission.team_id)
+        after_ack(deps, outlet, answer, deliver, what, body.get("trigger_id"))
 
     return listener
 
@@ -228,7 +234,7 @@ def _button_deliver(
     client: WebClient, deps: Deps, press: Press, response_url: str | None
 ) -> Deliver:
     if response_url is None:
-        return _dm(client, deps, press.user_id)
+        return _dm(client, deps, press.team_id, press.user_id)
     respond = Respond(response_url=response_url)
 
     def deliver(reply: Reply) -> None:
@@ -244,12 +250,13 @@ def command_deliver(respond: Respond) -> Deliver:
     return deliver
 
 
-def _dm(client: WebClient, deps: Deps, user_id: str) -> Deliver:
-    """The answer by DM; recorded as about them, since it may repeat what they typed."""
+def _dm(client: WebClient, deps: Deps, team_id: str, user_id: str) -> Deliver:
+    """The answer by DM; recorded as about them (in `team_id`, where they asked), since it may
+    repeat what they typed."""
 
     def deliver(reply: Reply) -> None:
         message = {k: v for k, v in draw_reply(reply).items() if k in ("text", "blocks")}
         posted = client.chat_postMessage(channel=user_id, **message)
-        remember_post(deps, [user_id], posted)
+        remember_post(deps, team_id, [user_id], posted)
 
     return deliver

@@ -34,7 +34,7 @@ def home_opened(
     team_id = body.get("team_id") or context.get("team_id")
     if not isinstance(user_id, str) or not isinstance(team_id, str):
         return
-    home.show_home(deps_from(context), SlackOutlet(client), team_id, user_id)
+    home.show_home(deps_from(context), SlackOutlet(client, team_id), team_id, user_id)
 
 
 def user_changed(
@@ -45,7 +45,11 @@ def user_changed(
         return
     team = str(user.get("team_id") or _team(body))
     lifecycle.person_changed(
-        deps_from(context), SlackOutlet(client), team, user["id"], left=bool(user.get("deleted"))
+        deps_from(context),
+        SlackOutlet(client, team),
+        team,
+        user["id"],
+        left=bool(user.get("deleted")),
     )
 
 

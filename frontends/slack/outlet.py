@@ -69,12 +69,14 @@ def _refusals() -> Iterator[None]:
 
 
 class SlackOutlet:
-    """The Web API, with the request's own client (each workspace its token)."""
+    """The Web API, with the request's own client (each workspace its token) and the workspace
+    that client speaks for: what it posts is recorded as about that workspace's people only."""
 
     platform = "slack"
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, team_id: str) -> None:
         self.client = client
+        self.team_id = team_id
 
     # -- telling people (best effort) --
 
@@ -92,7 +94,7 @@ class SlackOutlet:
         except SlackApiError:
             logger.exception("Could not post to pair %s", pair_id)
             return False
-        remember_post(deps, named_in(message.text, message.blocks), posted)
+        remember_post(deps, self.team_id, named_in(message.text, message.blocks), posted)
         return True
 
     def tell_people(self, user_ids: Sequence[str], text: str) -> bool:
@@ -118,7 +120,7 @@ class SlackOutlet:
             logger.exception("Could not tell %s", user_id)
             return False
         if deps is not None:
-            remember_post(deps, named_in(message.text, message.blocks), posted)
+            remember_post(deps, self.team_id, named_in(message.text, message.blocks), posted)
         return True
 
     # -- posting and redrawing (raise OutletError) --
@@ -325,16 +327,17 @@ def named_in(text: str, blocks: Sequence[Part] | None = None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def remember_post(deps: Deps, about: Sequence[str], posted: SlackResponse) -> None:
-    """Record where a post about these people went (the channel and ts Slack answered), never
-    what it said. Best effort: the post is out, so a failure here is only logged."""
+def remember_post(deps: Deps, team_id: str, about: Sequence[str], posted: SlackResponse) -> None:
+    """Record where a post in workspace `team_id` about these people went (the channel and ts
+    Slack answered), never what it said. Best effort: the post is out, so a failure here is only
+    logged."""
     channel = _answered(posted, "channel")
     ts = _answered(posted, "ts")
     if not about or channel is None or ts is None:
         return
     try:
         with deps.session() as session:
-            remember_direct_post(session, about, channel, ts=ts)
+            remember_direct_post(session, team_id, about, channel, ts=ts)
     except SQLAlchemyError:
         logger.exception("Could not record where a message in %s went", channel)
 

@@ -33,7 +33,7 @@ def register(app: App, router: Router, first_contact: FirstContact | None = None
         else:
             ack()
         later = replace(answer, reply=None, view_response=None)
-        outlet = SlackOutlet(client)
+        outlet = SlackOutlet(client, command.team_id)
         what = f"/buddy {command.name}"
         after_ack(deps, outlet, later, command_deliver(respond), what, command.trigger_id)
         if first_contact is not None:

@@ -171,7 +171,7 @@ class TeamsOutlet:
         with session_scope(self.sessions) as session:
             if pair_id is not None:
                 name_group(session, key, conversation, first)
-            remember_direct_post(session, named_in(message), conversation, ts=first)
+            remember_direct_post(session, self.tenant_id, named_in(message), conversation, ts=first)
         return Posted(conversation, first)
 
     def update(self, conversation: str, message_id: str, message: OutgoingMessage) -> None:
