@@ -14,7 +14,6 @@ gets a new trigger_id).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.shapes import TRIGGERED_INTERACTIONS
-from conversation.replies import ephemeral
+from frontends.slack.acks import empty_ack, ephemeral_ack
 from models.clock import Clock, SystemClock
 from models.handled_requests import KEY_LENGTH, claim, prune
 
@@ -114,11 +113,7 @@ def once_only(handled: HandledOnce) -> Callable[..., BoltResponse | None]:
         retry = (req.headers.get("x-slack-retry-num") or ["none"])[0]
         logger.info("Already handled %s, so not again (Slack's retry number: %s)", key, retry)
         if "command" in body:
-            return BoltResponse(
-                status=200,
-                body=json.dumps(ephemeral(ALREADY_HANDLED)),
-                headers={"content-type": "application/json;charset=utf-8"},
-            )
-        return BoltResponse(status=200, body="")
+            return ephemeral_ack(ALREADY_HANDLED)
+        return empty_ack()
 
     return skip_second_deliveries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -10,6 +9,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from conversation.replies import SOMETHING_WENT_WRONG
+from frontends.slack.acks import ephemeral_ack
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +28,7 @@ def handle_error(
     if not isinstance(body, dict):
         return BoltResponse(status=200, body="")
     if body.get("command"):
-        return BoltResponse(
-            status=200,
-            body=json.dumps({"response_type": "ephemeral", "text": SOMETHING_WENT_WRONG}),
-            headers={"content-type": "application/json;charset=utf-8"},
-        )
+        return ephemeral_ack(SOMETHING_WENT_WRONG)
     user = body.get("user")
     user_id = user.get("id") if isinstance(user, dict) else None
     if (

@@ -6,14 +6,13 @@ instead, and changes nothing."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 
-from conversation.replies import ephemeral
+from frontends.slack.acks import empty_ack, ephemeral_ack
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +37,5 @@ def refuse_org_wide(
         return next()
     logger.info("Refused a request through an org-wide install (%s)", context.enterprise_id)
     if "command" in body:
-        return BoltResponse(
-            status=200,
-            body=json.dumps(ephemeral(ORG_WIDE)),
-            headers={"content-type": "application/json;charset=utf-8"},
-        )
-    return BoltResponse(status=200, body="")
+        return ephemeral_ack(ORG_WIDE)
+    return empty_ack()
