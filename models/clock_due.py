@@ -193,21 +193,20 @@ def fan_out(session: Session, subjects: Sequence[DueSubject], now: datetime) -> 
     if not fanned:
         return list(subjects)
     forget(session, fanned)
-    everything = any(s.kind == EVERYTHING for s in fanned)
-    cohorts = sorted({s.subject_id for s in fanned if s.kind == COHORT})
-    members: list[Any] = [Participant.cohort_id.in_(cohorts)]
-    defaults = session.scalars(
-        select(Cohort.team_id).where(Cohort.id.in_(cohorts), Cohort.channel_id.is_(None))
-    ).all()
-    if defaults:  # a workspace's default cohort: its people may have no cohort of their own
-        members.append(and_(Participant.cohort_id.is_(None), Participant.team_id.in_(defaults)))
     alive = Pair.dissolved_at.is_(None)
     keep = now + FAN_OUT_KEEPS
-    if everything:
+    if any(s.kind == EVERYTHING for s in fanned):
         mark_selected(session, GROUP, select(CommunityGroup.id), keep)
         mark_selected(session, PAIR, select(Pair.id).where(alive), keep)
         mark_selected(session, PERSON, select(Participant.id), keep)
     else:
+        cohorts = sorted(s.subject_id for s in fanned)
+        members: list[Any] = [Participant.cohort_id.in_(cohorts)]
+        defaults = session.scalars(
+            select(Cohort.team_id).where(Cohort.id.in_(cohorts), Cohort.channel_id.is_(None))
+        ).all()
+        if defaults:  # a workspace's default cohort: its people may have no cohort of their own
+            members.append(and_(Participant.cohort_id.is_(None), Participant.team_id.in_(defaults)))
         pairs = select(Pair.id).where(alive, Pair.cohort_id.in_(cohorts))
         mark_selected(session, PAIR, pairs, keep)
         mark_selected(session, PERSON, select(Participant.id).where(or_(*members)), keep)

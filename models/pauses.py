@@ -154,11 +154,10 @@ def pauses_by_person(
         )
         .order_by(Pause.start_date)
     ).all()
-    for pause, person in rows:
-        key = (person.team_id, person.user_id)
-        if key in wanted:
+    for pause, participant in rows:
+        if participant.person in wanted:
             span = DateSpan(pause.start_date, pause.end_date)
-            found[key].append(ZonedSpan(span, zone_of(person)))
+            found[participant.person].append(ZonedSpan(span, zone_of(participant)))
     return dict(found)
 
 

@@ -76,6 +76,11 @@ class Participant(Base):
     # When an import asked for their welcome to go (the clock sends it); None: no import did.
     welcome_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
+    @property
+    def person(self) -> Person:
+        """Who they are across Buddy: their user id within their workspace."""
+        return (self.team_id, self.user_id)
+
 
 class Facilitator(Base):
     """Facilitators granted in Slack, on top of those bootstrapped from BUDDY_FACILITATORS."""

@@ -172,9 +172,7 @@ def _owner_settings(
         breaks[cohort_break.cohort_id].append(
             DateSpan(cohort_break.start_date, cohort_break.end_date)
         )
-    pauses = pauses_by_person(
-        session, [(o.team_id, o.user_id) for o in owners], (now - WINDOW).date()
-    )
+    pauses = pauses_by_person(session, [o.person for o in owners], (now - WINDOW).date())
     found: dict[int, OwnerSetting] = {}
     for owner in owners:
         cohort = by_id.get(owner.cohort_id) if owner.cohort_id is not None else None
@@ -185,7 +183,7 @@ def _owner_settings(
             spans=tuple(breaks[cohort.id]) if cohort is not None else (),
             spans_zone=cohort_zone or DEFAULT_COHORT_TIMEZONE,
             today=now.astimezone(ZoneInfo(zone_of(owner))).date(),
-            pauses=tuple(pauses.get((owner.team_id, owner.user_id), ())),
+            pauses=tuple(pauses.get(owner.person, ())),
             working_days=parse_working_days(cohort.working_days if cohort else None),
         )
     return found

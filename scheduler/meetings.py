@@ -120,7 +120,7 @@ def plan_meeting_nudges(
         if len(c.members) >= 2
     ]
     pauses = pauses_by_person(
-        session, [(m.team_id, m.user_id) for c in contexts for m in c.members], start.date()
+        session, [m.person for c in contexts for m in c.members], start.date()
     )
     # A meeting on a day one of the pair is paused is not held: the buddy was offered solo
     # practice for it, so none of its nudges go.
@@ -130,10 +130,7 @@ def plan_meeting_nudges(
         for meeting in context.meetings
         if not meeting.skipped
         and not context.after_cohort_end(meeting)
-        and not any(
-            paused_on(pauses.get((m.team_id, m.user_id), ()), meeting.start)
-            for m in context.members
-        )
+        and not any(paused_on(pauses.get(m.person, ()), meeting.start) for m in context.members)
     ]
     checkins_sent = sent_times(session, [meeting_key("checkin", m) for _, m in due])
     preps_sent = [

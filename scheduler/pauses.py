@@ -5,63 +5,17 @@ pointless; a chase moves its expiry on with it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.pairs import Pair
 from models.pauses import pauses_by_person
-from models.people import Participant, Person
-from scheduler.planning import PairTarget, PlannedDelivery, Target, UserTarget
+from scheduler.planning import PlannedDelivery
+from scheduler.workspaces import people_of, workspaces_of
 
 # Pauses that ended this long ago can hold nothing a pass still plans.
 LOOK_BACK = timedelta(weeks=9)
-
-
-def recipients(target: Target) -> tuple[str, ...]:
-    if isinstance(target, PairTarget):
-        return target.user_ids
-    if isinstance(target, UserTarget):
-        return (target.user_id,)
-    return ()  # a channel post belongs to the channel's event, not to one person
-
-
-def workspaces_of(session: Session, targets: Iterable[Target]) -> dict[Target, str]:
-    """The workspace (Slack team, Teams tenant) of each pair's or person's target, two reads at
-    most: a user id names a person only within their workspace."""
-    targets = list(targets)
-    pair_ids = sorted({t.pair_id for t in targets if isinstance(t, PairTarget)})
-    person_ids = sorted({t.participant_id for t in targets if isinstance(t, UserTarget)})
-    pairs = dict(
-        session.execute(select(Pair.id, Pair.team_id).where(Pair.id.in_(pair_ids))).tuples().all()
-        if pair_ids
-        else []
-    )
-    people = dict(
-        session.execute(
-            select(Participant.id, Participant.team_id).where(Participant.id.in_(person_ids))
-        )
-        .tuples()
-        .all()
-        if person_ids
-        else []
-    )
-    found: dict[Target, str] = {}
-    for target in targets:
-        if isinstance(target, PairTarget) and target.pair_id in pairs:
-            found[target] = pairs[target.pair_id]
-        elif isinstance(target, UserTarget) and target.participant_id in people:
-            found[target] = people[target.participant_id]
-    return found
-
-
-def people_of(target: Target, workspaces: dict[Target, str]) -> tuple[Person, ...]:
-    """Who a target reaches, each in the target's workspace."""
-    team = workspaces.get(target)
-    return () if team is None else tuple((team, user) for user in recipients(target))
 
 
 def hold_for_pauses(

@@ -47,6 +47,15 @@ class ChannelTarget:
 Target = PairTarget | UserTarget | ChannelTarget
 
 
+def recipients(target: Target) -> tuple[str, ...]:
+    """The user ids a target reaches (in the target's workspace)."""
+    if isinstance(target, PairTarget):
+        return target.user_ids
+    if isinstance(target, UserTarget):
+        return (target.user_id,)
+    return ()  # a channel post belongs to the channel's event, not to one person
+
+
 @dataclass(frozen=True)
 class Holding:
     """Quiet hours, breaks and recipients' pauses that hold a proactive nudge; None on a delivery

@@ -60,7 +60,6 @@ from scheduler.lifecycle import held_for_workspace
 from scheduler.nudges import settle
 from scheduler.outbox import Claim
 from scheduler.pacing import LIMITS, Allowance, Limits, Pacing, pace_key
-from scheduler.pauses import recipients
 from scheduler.planning import (
     UNDATED_USEFUL_FOR,
     OutgoingMessage,
@@ -69,6 +68,7 @@ from scheduler.planning import (
     ScopedPlanner,
     Target,
     UserTarget,
+    recipients,
     send_order,
 )
 from scheduler.ports import PlatformSender, Sender, SendFailure, platform_of_channel

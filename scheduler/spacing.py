@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from models.deliveries import CLAIMED, MAYBE_SENT, SENT, Delivery
 from models.pairs import members_by_pair
 from models.people import Participant
-from scheduler.pauses import recipients
-from scheduler.planning import PlannedDelivery
+from scheduler.planning import PlannedDelivery, recipients
 
 # Two nudges to one person are at least this far apart.
 SPACING = timedelta(minutes=5)

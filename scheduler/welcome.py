@@ -30,7 +30,6 @@ from models.welcome import (
     import_greetings,
     import_welcomes,
 )
-from scheduler.pauses import recipients
 from scheduler.planning import (
     Holding,
     PlannedDelivery,
@@ -38,6 +37,7 @@ from scheduler.planning import (
     Subjects,
     UserTarget,
     planned_until,
+    recipients,
 )
 
 WELCOME_KIND = "welcome"

@@ -13,6 +13,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from conversation.deps import CONTEXT_KEY, Deps, deps_from
 from frontends.slack.outlet import SlackOutlet
+from frontends.slack.payloads import is_goodbye
 from handlers import home, lifecycle
 from models.lifecycle import TOKENS_REVOKED, UNINSTALLED
 
@@ -70,11 +71,9 @@ def _back_again(
     body: dict[str, Any], context: Any, next: Callable[[], BoltResponse | None]
 ) -> BoltResponse | None:
     """Any request from a workspace other than its goodbye means Buddy is installed there."""
-    event = body.get("event")
-    kind = event.get("type") if isinstance(event, dict) else None
     team = _team(body)
     deps = context.get(CONTEXT_KEY)
-    if team and kind not in (UNINSTALLED, TOKENS_REVOKED) and isinstance(deps, Deps):
+    if team and not is_goodbye(body) and isinstance(deps, Deps):
         lifecycle.heard_from(deps, team)
     return next()
 

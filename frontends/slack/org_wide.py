@@ -13,11 +13,9 @@ from typing import Any
 from slack_bolt import BoltContext, BoltResponse
 
 from frontends.slack.acks import empty_ack, ephemeral_ack
+from frontends.slack.payloads import is_goodbye
 
 logger = logging.getLogger(__name__)
-
-# Uninstalling still goes through: the installation is deleted as any other's.
-GOODBYES = ("app_uninstalled", "tokens_revoked")
 
 ORG_WIDE = (
     "Buddy is installed for your whole Enterprise Grid organisation, but it keeps pairs and sends "
@@ -31,9 +29,8 @@ def refuse_org_wide(
     body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse | None]
 ) -> BoltResponse | None:
     """A request through an org-wide install goes no further: a command is told why."""
-    event = body.get("event")
-    goodbye = isinstance(event, dict) and event.get("type") in GOODBYES
-    if not context.is_enterprise_install or goodbye:
+    # Uninstalling still goes through: the installation is deleted as any other's.
+    if not context.is_enterprise_install or is_goodbye(body):
         return next()
     logger.info("Refused a request through an org-wide install (%s)", context.enterprise_id)
     if "command" in body:

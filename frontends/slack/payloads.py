@@ -10,6 +10,7 @@ from datetime import date, time
 from typing import Any
 
 from conversation.requests import PressedIn, Who
+from models.lifecycle import TOKENS_REVOKED, UNINSTALLED
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -98,3 +99,9 @@ class ViewState:
         if not isinstance(files, list):
             return []
         return [str(f["id"]) for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]
+
+
+def is_goodbye(body: dict[str, Any]) -> bool:
+    """The workspace uninstalled Buddy or revoked its tokens (an event nothing else may stop)."""
+    event = body.get("event")
+    return isinstance(event, dict) and event.get("type") in (UNINSTALLED, TOKENS_REVOKED)

@@ -42,10 +42,10 @@ def pair_to_nudge(session: Session, team_id: str, user_id: str, now: datetime) -
         )
     members = members_of(session, pair)
     since = now.date() - timedelta(days=1)  # today somewhere west of UTC
-    pauses = pauses_by_person(session, [(m.team_id, m.user_id) for m in members], since)
+    pauses = pauses_by_person(session, [m.person for m in members], since)
     # The person named first, then their buddies.
     for member in sorted(members, key=lambda m: m.user_id != user_id):
-        until = paused_until(pauses.get((member.team_id, member.user_id), []), now)
+        until = paused_until(pauses.get(member.person, []), now)
         if until is None:
             continue
         day = format_day(until, now.astimezone(ZoneInfo(zone_of(member))).date())

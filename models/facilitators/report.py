@@ -264,7 +264,7 @@ def cohort_report(
     unpaired = _unpaired(session, cohort, known_facilitators(session, bootstrapped, cohort.team_id))
     everyone = [m for ms in members.values() for m in ms] + unpaired
     first_day = min([p.created_at for p in pairs], default=now) - timedelta(days=1)
-    pauses = pauses_by_person(session, [(p.team_id, p.user_id) for p in everyone], first_day.date())
+    pauses = pauses_by_person(session, [p.person for p in everyone], first_day.date())
     owner_ids = [m.id for ms in members.values() for m in ms]
     open_by_owner: dict[int, list[Action]] = defaultdict(list)
     reviewed_by_owner: dict[int, list[Action]] = defaultdict(list)
@@ -287,7 +287,7 @@ def cohort_report(
         context = contexts[pair.id]
         pair_members = members.get(pair.id, [])
         told_at = _told_at(pair, pair_members)
-        spans = [s for m in pair_members for s in pauses.get((m.team_id, m.user_id), ())]
+        spans = [s for m in pair_members for s in pauses.get(m.person, ())]
         # Up to a month ahead too: a nudged meeting may have been moved later since.
         meetings = meetings_between(
             pair,
@@ -420,7 +420,7 @@ def _paused(
 ) -> Paused | None:
     """The person's pause covering today, in their own zone, with its last day (pauses that
     follow on without a gap read as one)."""
-    until = paused_until(pauses.get((participant.team_id, participant.user_id), []), now)
+    until = paused_until(pauses.get(participant.person, []), now)
     return Paused(_member(participant), until) if until is not None else None
 
 
